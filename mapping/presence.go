@@ -1,0 +1,136 @@
+package mapping
+
+import (
+	"strings"
+	"time"
+)
+
+// Availability is a user's base presence as Graph reports it ("Busy").
+//
+// Values are compared case-insensitively: Graph has returned both PascalCase
+// ("DoNotDisturb") and camelCase ("doNotDisturb") over the years. An unknown
+// value is kept verbatim so that it can be logged and matched by a rule, and
+// the default rules treat it as PresenceUnknown.
+type Availability string
+
+// Activity is the supplemental presence Graph reports ("InAMeeting").
+// Compared case-insensitively, like Availability.
+type Activity string
+
+// Availability values documented by Graph (v1.0, both the classic and the
+// current list).
+const (
+	Available       Availability = "Available"
+	AvailableIdle   Availability = "AvailableIdle"
+	Away            Availability = "Away"
+	BeRightBack     Availability = "BeRightBack"
+	Busy            Availability = "Busy"
+	BusyIdle        Availability = "BusyIdle"
+	DoNotDisturb    Availability = "DoNotDisturb"
+	Focusing        Availability = "Focusing"
+	Offline         Availability = "Offline"
+	PresenceUnknown Availability = "PresenceUnknown"
+)
+
+// Activity values documented by Graph (v1.0 and beta).
+const (
+	ActivityAvailable               Activity = "Available"
+	ActivityAway                    Activity = "Away"
+	ActivityBeRightBack             Activity = "BeRightBack"
+	ActivityBusy                    Activity = "Busy"
+	ActivityDoNotDisturb            Activity = "DoNotDisturb"
+	ActivityFocusing                Activity = "Focusing"
+	ActivityInACall                 Activity = "InACall"
+	ActivityInAConferenceCall       Activity = "InAConferenceCall"
+	ActivityInactive                Activity = "Inactive"
+	ActivityInAMeeting              Activity = "InAMeeting"
+	ActivityOffline                 Activity = "Offline"
+	ActivityOffWork                 Activity = "OffWork"
+	ActivityOutOfOffice             Activity = "OutOfOffice"
+	ActivityPresenceUnknown         Activity = "PresenceUnknown"
+	ActivityPresenting              Activity = "Presenting"
+	ActivityUrgentInterruptionsOnly Activity = "UrgentInterruptionsOnly"
+)
+
+// Availabilities lists every known availability in canonical spelling.
+var Availabilities = []Availability{
+	Available, AvailableIdle, Away, BeRightBack, Busy, BusyIdle,
+	DoNotDisturb, Focusing, Offline, PresenceUnknown,
+}
+
+// Activities lists every known activity in canonical spelling.
+var Activities = []Activity{
+	ActivityAvailable, ActivityAway, ActivityBeRightBack, ActivityBusy,
+	ActivityDoNotDisturb, ActivityFocusing, ActivityInACall,
+	ActivityInAConferenceCall, ActivityInactive, ActivityInAMeeting,
+	ActivityOffline, ActivityOffWork, ActivityOutOfOffice,
+	ActivityPresenceUnknown, ActivityPresenting,
+	ActivityUrgentInterruptionsOnly,
+}
+
+// ParseAvailability returns the canonical spelling of s when it is a known
+// availability (case-insensitive, surrounding space ignored), and s verbatim
+// otherwise. ok reports whether s was known.
+func ParseAvailability(s string) (a Availability, ok bool) {
+	s = strings.TrimSpace(s)
+	for _, v := range Availabilities {
+		if strings.EqualFold(s, string(v)) {
+			return v, true
+		}
+	}
+	return Availability(s), false
+}
+
+// ParseActivity returns the canonical spelling of s when it is a known
+// activity (case-insensitive), and s verbatim otherwise. ok reports whether
+// s was known.
+func ParseActivity(s string) (a Activity, ok bool) {
+	s = strings.TrimSpace(s)
+	for _, v := range Activities {
+		if strings.EqualFold(s, string(v)) {
+			return v, true
+		}
+	}
+	return Activity(s), false
+}
+
+// Known reports whether a is one of the documented availabilities.
+func (a Availability) Known() bool { _, ok := ParseAvailability(string(a)); return ok }
+
+// Known reports whether a is one of the documented activities.
+func (a Activity) Known() bool { _, ok := ParseActivity(string(a)); return ok }
+
+// Is reports whether a and b name the same availability, ignoring case.
+func (a Availability) Is(b Availability) bool { return strings.EqualFold(string(a), string(b)) }
+
+// Is reports whether a and b name the same activity, ignoring case.
+func (a Activity) Is(b Activity) bool { return strings.EqualFold(string(a), string(b)) }
+
+// Presence is one user's presence at one moment.
+type Presence struct {
+	// User is the watched user's key: "me" for the signed-in user, otherwise
+	// the UPN or object ID from the config.
+	User         string
+	Availability Availability
+	Activity     Activity
+	// StatusMessage is the user's Teams status message, if any.
+	StatusMessage string
+	// OutOfOffice reports whether an out-of-office window is active.
+	OutOfOffice bool
+	// Sequence is Graph's sequenceNumber: lexicographically ordered, used to
+	// drop responses older than the one already applied. Empty when unknown.
+	Sequence string
+	// Time is when the presence was observed.
+	Time time.Time
+}
+
+// Newer reports whether p may replace old: true unless both carry a sequence
+// number and p's sorts before old's. Equal sequence numbers are allowed, so a
+// re-delivered presence refreshes the observation time.
+func (p Presence) Newer(old Presence) bool {
+	if p.Sequence == "" || old.Sequence == "" {
+		return true
+	}
+	// Graph documents sequenceNumber as lexicographically sortable.
+	return p.Sequence >= old.Sequence
+}
