@@ -1,0 +1,188 @@
+package mapping
+
+import (
+	"fmt"
+	"strings"
+	"unicode"
+)
+
+// State is a condition of the daemon itself that rules can match besides
+// Graph presence. The empty State is normal operation.
+type State string
+
+// Daemon states.
+const (
+	// Normal is the empty state: presence is fresh and within working hours.
+	Normal State = ""
+	// LoginRequired means nobody is signed in, or the sign-in was revoked.
+	LoginRequired State = "login-required"
+	// Stale means presence could not be refreshed for a while.
+	Stale State = "stale"
+	// OffHours means the working-hours schedule says "not now".
+	OffHours State = "off-hours"
+	// Error means the daemon cannot get presence for another reason.
+	Error State = "error"
+)
+
+// States lists the daemon states a rule may name.
+var States = []State{LoginRequired, Stale, OffHours, Error}
+
+// ParseState parses a daemon state name, case-insensitively; "_" may stand for
+// "-" ("login_required").
+func ParseState(s string) (State, error) {
+	n := strings.ReplaceAll(strings.ToLower(strings.TrimSpace(s)), "_", "-")
+	for _, v := range States {
+		if n == string(v) {
+			return v, nil
+		}
+	}
+	return "", fmt.Errorf("invalid state %q (want one of login-required, stale, off-hours, error)", s)
+}
+
+// Rule turns matching presence into a signal. Every non-empty condition must
+// hold; within one condition any listed value may match.
+type Rule struct {
+	// Name identifies the rule in status output and logs.
+	Name string
+	// Users restricts the rule to these users (the keys of Presence.User).
+	Users []string
+	// States makes the rule match only in these daemon states. A rule with
+	// no States matches only in the Normal state.
+	States []State
+	// Availability and Activity list the values the rule matches, compared
+	// case-insensitively. PresenceUnknown also matches any value that Graph
+	// does not document.
+	Availability []Availability
+	Activity     []Activity
+	// Signal is what the rule shows. Signal.Rule is set to Name on a match.
+	Signal Signal
+}
+
+// Input is what the rules decide on.
+type Input struct {
+	Presence Presence
+	State    State
+}
+
+// Rules is an ordered rule list: the first rule that matches wins.
+type Rules []Rule
+
+// NoMatch is the signal when no rule matches: the light goes dark and status
+// names the reason.
+var NoMatch = Signal{Effect: Off, Rule: "no-rule-matched"}
+
+// Match returns the signal of the first rule that matches in, and whether
+// one did. Without a match it returns NoMatch.
+func (rs Rules) Match(in Input) (Signal, bool) {
+	for i := range rs {
+		if rs[i].Matches(in) {
+			s := rs[i].Signal
+			s.Rule = rs[i].Name
+			if s.Label == "" {
+				s.Label = Label(in)
+			}
+			return s, true
+		}
+	}
+	return NoMatch, false
+}
+
+// Matches reports whether r matches in.
+func (r *Rule) Matches(in Input) bool {
+	if len(r.States) == 0 {
+		if in.State != Normal {
+			return false
+		}
+	} else if !containsState(r.States, in.State) {
+		return false
+	}
+	if len(r.Users) > 0 && !containsFold(r.Users, in.Presence.User) {
+		return false
+	}
+	if len(r.Availability) > 0 && !matchAvailability(r.Availability, in.Presence.Availability) {
+		return false
+	}
+	if len(r.Activity) > 0 && !matchActivity(r.Activity, in.Presence.Activity) {
+		return false
+	}
+	return true
+}
+
+func containsState(list []State, s State) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+func containsFold(list []string, s string) bool {
+	for _, v := range list {
+		if strings.EqualFold(v, s) {
+			return true
+		}
+	}
+	return false
+}
+
+func matchAvailability(list []Availability, a Availability) bool {
+	unknown := a == "" || !a.Known()
+	for _, v := range list {
+		if v.Is(a) || (unknown && v.Is(PresenceUnknown)) {
+			return true
+		}
+	}
+	return false
+}
+
+func matchActivity(list []Activity, a Activity) bool {
+	unknown := a == "" || !a.Known()
+	for _, v := range list {
+		if v.Is(a) || (unknown && v.Is(ActivityPresenceUnknown)) {
+			return true
+		}
+	}
+	return false
+}
+
+// Label returns the default door-sign text for in: the daemon state when
+// there is one, otherwise the activity (or availability) in words, e.g.
+// "In a meeting".
+func Label(in Input) string {
+	switch in.State {
+	case LoginRequired:
+		return "Sign-in needed"
+	case Stale:
+		return "Status unknown"
+	case OffHours:
+		return "Off hours"
+	case Error:
+		return "Status unavailable"
+	}
+	if act, ok := ParseActivity(string(in.Presence.Activity)); ok && act != ActivityPresenceUnknown {
+		return Words(string(act))
+	}
+	if av, ok := ParseAvailability(string(in.Presence.Availability)); ok {
+		return Words(string(av))
+	}
+	return "Unknown"
+}
+
+// Words turns a Graph value into words: "InAMeeting" → "In a meeting",
+// "doNotDisturb" → "Do not disturb", "OffWork" → "Off work".
+func Words(v string) string {
+	var b strings.Builder
+	rs := []rune(v)
+	for i, r := range rs {
+		if i > 0 && unicode.IsUpper(r) {
+			b.WriteByte(' ')
+		}
+		if i == 0 {
+			b.WriteRune(unicode.ToUpper(r))
+		} else {
+			b.WriteRune(unicode.ToLower(r))
+		}
+	}
+	return b.String()
+}
