@@ -1,0 +1,546 @@
+package graph
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/onair-dev/onair/mapping"
+)
+
+// TokenSource returns a bearer token for Microsoft Graph with the scopes the
+// requests need. daemon/auth implements it. Errors are wrapped with %w, so
+// callers can match the token source's own sentinels (for example a "login
+// required" error) with errors.Is.
+type TokenSource interface {
+	Token(ctx context.Context) (string, error)
+}
+
+// Defaults for Options.
+const (
+	// DefaultBaseURL is the global Graph v1.0 endpoint. National clouds use
+	// their own host, e.g. https://graph.microsoft.us/v1.0.
+	DefaultBaseURL = "https://graph.microsoft.com/v1.0"
+	// MaxBatchSize is Graph's limit on ids per getPresencesByUserId request
+	// (reference A.1).
+	MaxBatchSize = 650
+	// DefaultTimeout bounds one HTTP request, including reading the body.
+	DefaultTimeout = 20 * time.Second
+)
+
+// maxBody bounds a response body. A 650-user batch with long status
+// messages is well under 1 MiB.
+const maxBody = 8 << 20
+
+// Options configures a Client. Only Tokens is required.
+type Options struct {
+	// BaseURL is the Graph root including the version, without a trailing
+	// slash. Default DefaultBaseURL. Point it at a national cloud or at
+	// graphtest.Server.URL().
+	BaseURL string
+	// Tokens supplies bearer tokens. Required.
+	Tokens TokenSource
+	// HTTPClient sends the requests. Default: a new http.Client using
+	// http.DefaultTransport. Its own Timeout, if any, also applies.
+	HTTPClient *http.Client
+	// Logger receives debug lines per request and a warning the first time
+	// an unknown availability or activity, or a user missing from a batch,
+	// is seen. Default: discard.
+	Logger *slog.Logger
+	// BatchSize is the number of ids per getPresencesByUserId request,
+	// 1 to MaxBatchSize. Default MaxBatchSize.
+	BatchSize int
+	// Timeout bounds each request. Default DefaultTimeout.
+	Timeout time.Duration
+}
+
+// Client reads presence from Microsoft Graph. It is safe for concurrent use.
+type Client struct {
+	base    string
+	tokens  TokenSource
+	hc      *http.Client
+	log     *slog.Logger
+	batch   int
+	timeout time.Duration
+
+	mu      sync.Mutex
+	users   map[string]*lookup  // user lookups by lower-cased id or UPN
+	unknown map[string]struct{} // unknown values already logged
+	missing map[string]struct{} // batch ids already logged as missing
+}
+
+// lookup is one user lookup, shared by concurrent callers; done is closed
+// when info and err are set.
+type lookup struct {
+	done chan struct{}
+	info UserInfo
+	err  error
+}
+
+// maxUnknownLogged bounds the set of unknown values remembered for "log
+// once", so a misbehaving server cannot grow it without limit.
+const maxUnknownLogged = 64
+
+// New returns a Client. It validates opts and has no side effects.
+func New(opts Options) (*Client, error) {
+	if opts.Tokens == nil {
+		return nil, errors.New("graph: Options.Tokens is required")
+	}
+	base := opts.BaseURL
+	if base == "" {
+		base = DefaultBaseURL
+	}
+	base = strings.TrimRight(base, "/")
+	u, err := url.Parse(base)
+	if err != nil {
+		return nil, fmt.Errorf("graph: invalid BaseURL %q: %w", opts.BaseURL, err)
+	}
+	if (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return nil, fmt.Errorf("graph: invalid BaseURL %q: want http(s)://host/version", opts.BaseURL)
+	}
+	batch := opts.BatchSize
+	switch {
+	case batch == 0:
+		batch = MaxBatchSize
+	case batch < 0 || batch > MaxBatchSize:
+		return nil, fmt.Errorf("graph: invalid BatchSize %d: want 1 to %d", batch, MaxBatchSize)
+	}
+	timeout := opts.Timeout
+	switch {
+	case timeout == 0:
+		timeout = DefaultTimeout
+	case timeout < 0:
+		return nil, fmt.Errorf("graph: invalid Timeout %s: must be positive", timeout)
+	}
+	hc := opts.HTTPClient
+	if hc == nil {
+		hc = &http.Client{}
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Client{
+		base:    base,
+		tokens:  opts.Tokens,
+		hc:      hc,
+		log:     log,
+		batch:   batch,
+		timeout: timeout,
+		users:   make(map[string]*lookup),
+		unknown: make(map[string]struct{}),
+		missing: make(map[string]struct{}),
+	}, nil
+}
+
+// Me returns the signed-in user's presence (GET /me/presence, permission
+// Presence.Read). The Presence's User is "me".
+func (c *Client) Me(ctx context.Context) (mapping.Presence, error) {
+	const op = "get presence of me"
+	resp, err := c.do(ctx, request{
+		op: op, method: http.MethodGet, path: "/me/presence",
+		permission: PermissionPresenceRead, user: "me",
+	})
+	if err != nil {
+		return mapping.Presence{}, err
+	}
+	w, err := decodePresence(op, resp.body, resp.token)
+	if err != nil {
+		return mapping.Presence{}, err
+	}
+	return c.presence(&w, "me", resp.time), nil
+}
+
+// User returns one user's presence by object ID (GET /users/{id}/presence,
+// permission Presence.Read.All). Graph takes object IDs only here; resolve a
+// UPN with ResolveUser first. The Presence's User is id.
+func (c *Client) User(ctx context.Context, id string) (mapping.Presence, error) {
+	op := "get presence of " + id
+	if !isObjectID(id) {
+		return mapping.Presence{}, fmt.Errorf("graph: %s: %q is not an object ID (resolve UPNs with ResolveUser)", op, id)
+	}
+	resp, err := c.do(ctx, request{
+		op: op, method: http.MethodGet, path: "/users/" + url.PathEscape(id) + "/presence",
+		permission: PermissionPresenceReadAll, user: id,
+	})
+	if err != nil {
+		return mapping.Presence{}, err
+	}
+	w, err := decodePresence(op, resp.body, resp.token)
+	if err != nil {
+		return mapping.Presence{}, err
+	}
+	if w.ID != "" && !strings.EqualFold(w.ID, id) {
+		return mapping.Presence{}, malformed(op, fmt.Sprintf("presence of id %q, not the one asked for", w.ID), resp.body, resp.token)
+	}
+	return c.presence(&w, id, resp.time), nil
+}
+
+// Users returns the presence of many users by object ID with
+// POST /communications/getPresencesByUserId (permission Presence.Read.All),
+// in requests of at most Options.BatchSize ids, one after the other.
+//
+// The result has one Presence per distinct id (compared case-insensitively),
+// in the order of ids, with User set to the id as given. Graph may leave a
+// user out (an unknown or deleted id); such ids are missing from the result
+// and logged once, so the caller sees them as not refreshed. A response
+// naming an id that was not asked for, or one id twice, is ErrMalformed.
+//
+// If a later batch fails, Users returns the presences of the batches that
+// succeeded together with the error; they are as fresh as any other.
+func (c *Client) Users(ctx context.Context, ids []string) ([]mapping.Presence, error) {
+	const op = "get presences by user id"
+	uniq := make([]string, 0, len(ids))
+	seen := make(map[string]struct{}, len(ids))
+	for _, id := range ids {
+		if !isObjectID(id) {
+			return nil, fmt.Errorf("graph: %s: %q is not an object ID (resolve UPNs with ResolveUser)", op, id)
+		}
+		k := strings.ToLower(id)
+		if _, ok := seen[k]; ok {
+			continue
+		}
+		seen[k] = struct{}{}
+		uniq = append(uniq, id)
+	}
+	out := make([]mapping.Presence, 0, len(uniq))
+	for start := 0; start < len(uniq); start += c.batch {
+		batch := uniq[start:min(start+c.batch, len(uniq))]
+		got, err := c.usersBatch(ctx, op, batch)
+		out = append(out, got...)
+		if err != nil {
+			return out, err
+		}
+	}
+	return out, nil
+}
+
+// usersBatch fetches one batch and returns its presences in batch order.
+func (c *Client) usersBatch(ctx context.Context, op string, ids []string) ([]mapping.Presence, error) {
+	body, err := json.Marshal(struct {
+		IDs []string `json:"ids"`
+	}{ids})
+	if err != nil {
+		return nil, fmt.Errorf("graph: %s: encode request: %w", op, err)
+	}
+	resp, err := c.do(ctx, request{
+		op: op, method: http.MethodPost, path: "/communications/getPresencesByUserId", body: body,
+		permission: PermissionPresenceReadAll,
+	})
+	if err != nil {
+		return nil, err
+	}
+	ws, err := decodeBatch(op, resp.body, resp.token)
+	if err != nil {
+		return nil, err
+	}
+	index := make(map[string]int, len(ids))
+	for i, id := range ids {
+		index[strings.ToLower(id)] = i
+	}
+	slots := make([]*wirePresence, len(ids))
+	for i := range ws {
+		w := &ws[i]
+		j, ok := index[strings.ToLower(w.ID)]
+		if !ok {
+			return nil, malformed(op, fmt.Sprintf("value[%d] is id %q, which was not asked for", i, w.ID), resp.body, resp.token)
+		}
+		if slots[j] != nil {
+			return nil, malformed(op, fmt.Sprintf("value[%d] repeats id %q", i, w.ID), resp.body, resp.token)
+		}
+		slots[j] = w
+	}
+	out := make([]mapping.Presence, 0, len(ids))
+	for j, w := range slots {
+		if w == nil {
+			c.noteMissing(ids[j])
+			continue
+		}
+		c.noteFound(ids[j])
+		out = append(out, c.presence(w, ids[j], resp.time))
+	}
+	return out, nil
+}
+
+// UserInfo is a user as Graph names them.
+type UserInfo struct {
+	// ID is the object ID (a GUID).
+	ID                string
+	UserPrincipalName string
+	// DisplayName is for labels and Home Assistant device names.
+	DisplayName string
+}
+
+// ResolveUser returns the object ID for a UPN or object ID. An object ID is
+// returned unchanged without a request. A UPN is looked up once with
+// GET /users/{upn}?$select=id,userPrincipalName,displayName (permission
+// User.ReadBasic.All) and the answer is cached for the Client's lifetime;
+// failures are not cached.
+func (c *Client) ResolveUser(ctx context.Context, upnOrID string) (string, error) {
+	if isObjectID(upnOrID) {
+		return upnOrID, nil
+	}
+	info, err := c.LookupUser(ctx, upnOrID)
+	return info.ID, err
+}
+
+// LookupUser returns a user's object ID, UPN and display name, from the cache
+// or with one GET /users/{upnOrID}?$select=id,userPrincipalName,displayName
+// (permission User.ReadBasic.All). Unlike ResolveUser it makes a request for
+// an object ID too, once. Concurrent calls for the same user share one
+// request.
+func (c *Client) LookupUser(ctx context.Context, upnOrID string) (UserInfo, error) {
+	op := "look up user " + upnOrID
+	if strings.TrimSpace(upnOrID) == "" || strings.ContainsAny(upnOrID, "/?") {
+		return UserInfo{}, fmt.Errorf("graph: look up user: invalid UPN or id %q", upnOrID)
+	}
+	key := strings.ToLower(upnOrID)
+	c.mu.Lock()
+	l, ok := c.users[key]
+	if !ok {
+		l = &lookup{done: make(chan struct{})}
+		c.users[key] = l
+	}
+	c.mu.Unlock()
+	if ok {
+		select {
+		case <-l.done:
+			// A failed lookup is forgotten, so the next call tries again;
+			// callers that shared it get its error rather than piling on.
+			return l.info, l.err
+		case <-ctx.Done():
+			return UserInfo{}, fmt.Errorf("graph: %s: %w", op, ctx.Err())
+		}
+	}
+	l.info, l.err = c.lookupUser(ctx, op, upnOrID)
+	if l.err != nil {
+		c.mu.Lock()
+		delete(c.users, key)
+		c.mu.Unlock()
+	}
+	close(l.done)
+	return l.info, l.err
+}
+
+func (c *Client) lookupUser(ctx context.Context, op, upnOrID string) (UserInfo, error) {
+	resp, err := c.do(ctx, request{
+		op: op, method: http.MethodGet, path: "/users/" + url.PathEscape(upnOrID),
+		query:      "$select=id,userPrincipalName,displayName",
+		permission: PermissionUserReadBasic, user: upnOrID,
+	})
+	if err != nil {
+		return UserInfo{}, err
+	}
+	u, err := decodeUser(op, resp.body, resp.token)
+	if err != nil {
+		return UserInfo{}, err
+	}
+	if !isObjectID(u.ID) {
+		return UserInfo{}, malformed(op, fmt.Sprintf("id %q is not an object ID", u.ID), resp.body, resp.token)
+	}
+	return UserInfo{ID: u.ID, UserPrincipalName: u.UserPrincipalName, DisplayName: u.DisplayName}, nil
+}
+
+// presence converts a decoded presence, logging unknown values once.
+func (c *Client) presence(w *wirePresence, user string, now time.Time) mapping.Presence {
+	a, ok := mapping.ParseAvailability(w.Availability)
+	if !ok {
+		c.noteUnknown("availability", string(a), user)
+	}
+	var act mapping.Activity
+	if w.Activity != "" {
+		act, ok = mapping.ParseActivity(w.Activity)
+		if !ok {
+			c.noteUnknown("activity", string(act), user)
+		}
+	}
+	return mapping.Presence{
+		User:          user,
+		Availability:  a,
+		Activity:      act,
+		StatusMessage: w.statusMessage(),
+		OutOfOffice:   w.outOfOffice(),
+		Sequence:      w.SequenceNumber,
+		Time:          now,
+	}
+}
+
+func (c *Client) noteUnknown(kind, value, user string) {
+	key := kind + "\x00" + value
+	c.mu.Lock()
+	_, seen := c.unknown[key]
+	if !seen && len(c.unknown) < maxUnknownLogged {
+		c.unknown[key] = struct{}{}
+	} else {
+		seen = true
+	}
+	c.mu.Unlock()
+	if !seen {
+		c.log.Warn("unknown presence value; treated as unknown by the default rules",
+			"kind", kind, "value", value, "user", user)
+	}
+}
+
+func (c *Client) noteMissing(id string) {
+	key := strings.ToLower(id)
+	c.mu.Lock()
+	_, seen := c.missing[key]
+	c.missing[key] = struct{}{}
+	c.mu.Unlock()
+	if !seen {
+		c.log.Warn("user missing from presence batch; check the object ID", "user", id)
+	}
+}
+
+func (c *Client) noteFound(id string) {
+	c.mu.Lock()
+	if len(c.missing) > 0 {
+		delete(c.missing, strings.ToLower(id))
+	}
+	c.mu.Unlock()
+}
+
+// request is one Graph call.
+type request struct {
+	op     string
+	method string
+	path   string // relative to the base URL, already escaped
+	query  string // raw query, without "?"
+	body   []byte
+	// permission is the least-privileged permission the call needs, named
+	// in a *ForbiddenError.
+	permission string
+	// user is the id, UPN or "me" a 404 refers to; empty when a 404 is not
+	// about a user.
+	user string
+}
+
+// response is a 2xx response. token is kept only to redact it from errors.
+type response struct {
+	body  []byte
+	time  time.Time
+	token string
+}
+
+// do sends r and returns the body of a 2xx JSON response, or the error the
+// status maps to.
+func (c *Client) do(ctx context.Context, r request) (response, error) {
+	token, err := c.tokens.Token(ctx)
+	if err != nil {
+		return response{}, fmt.Errorf("graph: %s: get token: %w", r.op, err)
+	}
+	if token == "" {
+		return response{}, fmt.Errorf("%w: %s: token source returned an empty token", ErrUnauthorized, r.op)
+	}
+	rctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+
+	u := c.base + r.path
+	if r.query != "" {
+		u += "?" + r.query
+	}
+	var body io.Reader
+	if r.body != nil {
+		body = bytes.NewReader(r.body)
+	}
+	req, err := http.NewRequestWithContext(rctx, r.method, u, body)
+	if err != nil {
+		return response{}, fmt.Errorf("graph: %s: %w", r.op, err)
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Accept", "application/json")
+	if r.body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+
+	start := time.Now()
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		if ctx.Err() != nil {
+			// The caller gave up; not Graph's fault.
+			return response{}, fmt.Errorf("graph: %s: %w", r.op, ctx.Err())
+		}
+		return response{}, &TransientError{Err: fmt.Errorf("%s: %w", r.op, err)}
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
+	now := time.Now()
+	c.log.Debug("graph request", "method", r.method, "path", r.path, "status", resp.StatusCode,
+		"bytes", len(data), "duration", now.Sub(start))
+	if err != nil {
+		if ctx.Err() != nil {
+			return response{}, fmt.Errorf("graph: %s: read body: %w", r.op, ctx.Err())
+		}
+		return response{}, &TransientError{Status: 0, Err: fmt.Errorf("%s: read body: %w", r.op, err)}
+	}
+	if len(data) > maxBody {
+		return response{}, malformed(r.op, fmt.Sprintf("body larger than %d bytes", maxBody), data, token)
+	}
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		if ct := resp.Header.Get("Content-Type"); !isJSON(ct) {
+			return response{}, malformed(r.op, fmt.Sprintf("content type %q, want application/json", ct), data, token)
+		}
+		return response{body: data, time: now, token: token}, nil
+	}
+	return response{}, c.statusError(r, resp, data, token, now)
+}
+
+// statusError maps a non-2xx response to this package's errors.
+func (c *Client) statusError(r request, resp *http.Response, body []byte, token string, now time.Time) error {
+	ae := &APIError{Op: r.op, Status: resp.StatusCode}
+	decodeError(ae, body, token)
+	switch s := resp.StatusCode; {
+	case s == http.StatusUnauthorized:
+		return &sentinelError{sentinel: ErrUnauthorized, api: ae}
+	case s == http.StatusForbidden:
+		return &ForbiddenError{Permission: r.permission, Remedy: remedy(r.permission), Err: ae}
+	case s == http.StatusNotFound && r.user != "":
+		return &NotFoundError{User: r.user, Err: ae}
+	case s == http.StatusTooManyRequests || s == http.StatusServiceUnavailable:
+		return &ThrottledError{
+			RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), now),
+			Status:     s,
+			Err:        ae,
+		}
+	case s >= 500:
+		return &TransientError{Status: s, Err: ae}
+	}
+	return ae
+}
+
+// remedy is the sentence a *ForbiddenError gives the user.
+func remedy(permission string) string {
+	return "add the delegated Microsoft Graph permission " + permission +
+		" to the app registration (an administrator may have to grant consent), then sign in again so the token carries it"
+}
+
+// isObjectID reports whether s looks like an Entra object ID: a GUID in its
+// 8-4-4-4-12 hex form.
+func isObjectID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+				return false
+			}
+		}
+	}
+	return true
+}
