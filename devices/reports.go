@@ -12,10 +12,10 @@ func unnumbered(data []byte) Report {
 // (MuteMe, early Blync): a channel is on when it has at least half the
 // strength of the strongest one. All false for black.
 func rgb3(c color.NRGBA) (r, g, b bool) {
-	m := max(c.R, c.G, c.B)
+	m := int(max(c.R, c.G, c.B))
 	if m == 0 {
 		return false, false, false
 	}
-	half := (m + 1) / 2
-	return c.R >= half, c.G >= half, c.B >= half
+	half := (m + 1) / 2 // in int: 255+1 must not wrap
+	return int(c.R) >= half, int(c.G) >= half, int(c.B) >= half
 }
