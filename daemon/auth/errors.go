@@ -139,7 +139,7 @@ func (e *EntraError) consentRequired() bool {
 // consented to the scopes onair asks for. It matches ErrLoginRequired: after
 // consent is granted, `onair login` signs in again.
 type ConsentError struct {
-	Scopes []string // the scopes asked for, short names such as Presence.Read.All
+	Scopes []string // short names of the scopes lacking consent, e.g. Presence.Read.All
 	Err    error    // Entra's answer (an *EntraError) or MSAL's declined-scopes error
 }
 
@@ -174,7 +174,7 @@ func classify(ctx context.Context, op string, scopes []string, err error) error 
 	if call, ok := errors.AsType[msalerrors.CallErr](err); ok {
 		ee := entraErrorFrom(op, call)
 		if ee.consentRequired() {
-			return &ConsentError{Scopes: shortScopes(scopes), Err: ee}
+			return &ConsentError{Scopes: consentScopes(scopes), Err: ee}
 		}
 		return ee
 	}
@@ -253,6 +253,23 @@ func declinedScopes(msg string, fallback []string) []string {
 		return fallback
 	}
 	return out
+}
+
+// consentScopes names the scopes that most likely lack consent. Entra's
+// AADSTS65001 does not say which; the *.All ones are those that tenants
+// reserve for admin consent, so they are named when present.
+func consentScopes(scopes []string) []string {
+	short := shortScopes(scopes)
+	var all []string
+	for _, s := range short {
+		if strings.HasSuffix(s, ".All") {
+			all = append(all, s)
+		}
+	}
+	if len(all) > 0 {
+		return all
+	}
+	return short
 }
 
 // shortScopes drops the resource prefix: https://graph.microsoft.com/Presence.Read
