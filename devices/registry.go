@@ -36,7 +36,7 @@ const AnyInterface = -1
 // or interface where reference/hid-protocols.md says they must.
 var registry = []ID{
 	{0x047F, 0xD005, "", AnyInterface, "Status Indicator", &Plantronics, ""},
-	{0x04D8, 0xF372, "", AnyInterface, "Luxafor (unknown model)", &Luxafor, ""},
+	{0x04D8, 0xF372, "", AnyInterface, "unknown model", &Luxafor, ""},
 	{0x04D8, 0xF372, "LUXAFOR BT", AnyInterface, "Bluetooth", &Luxafor, ""},
 	{0x04D8, 0xF372, "LUXAFOR FLAG", AnyInterface, "Flag", &Luxafor, ""},
 	{0x04D8, 0xF372, "LUXAFOR MUTE", AnyInterface, "Mute", &Luxafor, ""},
@@ -170,6 +170,7 @@ func UdevRules() string {
 	var keys []key
 	models := map[key][]string{}
 	drivers := map[key]*Driver{}
+	specific := map[key]bool{} // some row names a product string
 	for _, e := range registry {
 		if e.Unsupported != "" {
 			continue
@@ -182,13 +183,26 @@ func UdevRules() string {
 		if !contains(models[k], e.Model) {
 			models[k] = append(models[k], e.Model)
 		}
+		if e.Product != "" {
+			specific[k] = true
+		}
 	}
 	sort.Slice(keys, func(i, j int) bool {
 		return keys[i].vid < keys[j].vid || keys[i].vid == keys[j].vid && keys[i].pid < keys[j].pid
 	})
 	for _, k := range keys {
 		d := drivers[k]
-		fmt.Fprintf(&b, "\n# %s %s\n", d.Vendor, strings.Join(models[k], ", "))
+		names := models[k]
+		if specific[k] {
+			// Leave out the catch-all row's model ("unknown model").
+			names = nil
+			for _, e := range registry {
+				if e.VID == k.vid && e.PID == k.pid && e.Product != "" && !contains(names, e.Model) {
+					names = append(names, e.Model)
+				}
+			}
+		}
+		fmt.Fprintf(&b, "\n# %s %s\n", d.Vendor, strings.Join(names, ", "))
 		switch d.Bus {
 		case Serial:
 			fmt.Fprintf(&b, "SUBSYSTEM==\"tty\", ATTRS{idVendor}==\"%04x\", ATTRS{idProduct}==\"%04x\", MODE=\"0660\", TAG+=\"uaccess\"\n", k.vid, k.pid)
