@@ -1,0 +1,224 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+
+	"golang.org/x/term"
+
+	"github.com/onair-dev/onair/daemon"
+)
+
+// Exit codes.
+const (
+	exitOK      = 0
+	exitFailure = 1
+	exitUsage   = 2
+)
+
+// env is what every command gets: the streams and the global flags.
+type env struct {
+	stdout, stderr io.Writer
+	configPath     string // --config, "" for the default
+	logLevel       string // --log-level
+	system         bool   // use the system-service locations
+}
+
+// command is one subcommand (a noun, or a verb of its own).
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, e *env, args []string) int
+	hidden  bool
+}
+
+func commands() []command {
+	return []command{
+		{name: "run", summary: "run the daemon in the foreground (--demo: no account needed)", run: cmdRun},
+		{name: "login", summary: "sign in to Microsoft Entra ID (device code; --browser)", run: cmdLogin},
+		{name: "logout", summary: "sign out and delete the cached tokens", run: cmdLogout},
+		{name: "status", summary: "show presence, signal, outputs and health of the running daemon", run: cmdStatus},
+		{name: "set", summary: "override the signal: onair set busy|dnd|red [--for 30m]", run: cmdSet},
+		{name: "clear", summary: "remove the override", run: cmdClear},
+		{name: "pause", summary: "turn the signal off [--for D] until resume", run: cmdPause},
+		{name: "resume", summary: "end a pause", run: cmdResume},
+		{name: "config", summary: "config check [FILE] | config example | config path", run: cmdConfig},
+		{name: "version", summary: "print version, commit, build date and USB support", run: cmdVersion},
+		{name: "help", summary: "show this help", run: cmdHelp},
+	}
+}
+
+// run is the whole CLI; main only adds signals and os.Exit.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	e := &env{stdout: stdout, stderr: stderr}
+	fs := flag.NewFlagSet("onair", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&e.configPath, "config", "", "config `file` (default: the per-user location, see `onair config path`)")
+	fs.StringVar(&e.logLevel, "log-level", "", "log level: debug, info, warn, error (default: from the config, else info)")
+	fs.BoolVar(&e.system, "system", false, "use the system-wide service's config and state locations")
+	fs.Usage = func() { usage(stderr) }
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	rest := fs.Args()
+	if len(rest) == 0 {
+		usage(stderr)
+		return exitUsage
+	}
+	name := rest[0]
+	if name == "-h" || name == "--help" {
+		name = "help"
+	}
+	for _, c := range commands() {
+		if c.name == name {
+			return c.run(ctx, e, rest[1:])
+		}
+	}
+	fmt.Fprintf(stderr, "onair: unknown command %q\n", name)
+	fmt.Fprintf(stderr, "Run 'onair help' for the list of commands.\n")
+	return exitUsage
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "onair shows your Microsoft Teams presence on busy-lights, MQTT and Home Assistant.")
+	fmt.Fprintln(w, "\nUsage: onair [--config FILE] [--log-level LEVEL] [--system] <command> [arguments]")
+	fmt.Fprintln(w, "\nCommands:")
+	cs := commands()
+	for _, c := range cs {
+		if !c.hidden {
+			fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
+		}
+	}
+	fmt.Fprintln(w, "\nRun 'onair <command> -h' for a command's flags. Docs: README.md.")
+}
+
+func cmdHelp(_ context.Context, e *env, args []string) int {
+	usage(e.stdout)
+	return exitOK
+}
+
+// newFlags returns a FlagSet for a subcommand whose usage goes to stderr.
+func newFlags(e *env, name, argsUsage string) *flag.FlagSet {
+	fs := flag.NewFlagSet("onair "+name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(e.stderr, "Usage: onair %s %s\n", name, argsUsage)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parseFlags parses args; ok is false when the command should return code.
+func parseFlags(fs *flag.FlagSet, args []string) (code int, ok bool) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK, false
+		}
+		return exitUsage, false
+	}
+	return 0, true
+}
+
+func (e *env) paths() daemon.Paths {
+	p := daemon.DefaultPaths(e.system)
+	if e.configPath != "" {
+		p.Config = e.configPath
+	}
+	return p
+}
+
+// loadConfig loads and validates the config. A missing file at the default
+// location is fine (defaults); a missing file named by --config is not.
+func (e *env) loadConfig() (*daemon.Config, error) {
+	p := e.paths()
+	cfg, err := daemon.Load(p.Config)
+	if errors.Is(err, daemon.ErrNoConfig) && e.configPath == "" {
+		return daemon.DefaultConfig(), nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, configErrors(cfg, err)
+	}
+	return cfg, nil
+}
+
+// configErrors formats Validate's problems as "file:line: path: message".
+func configErrors(cfg *daemon.Config, err error) error {
+	var lines []string
+	for _, e := range flatten(err) {
+		var fe *daemon.FieldError
+		if errors.As(e, &fe) && fe.Line > 0 {
+			lines = append(lines, fmt.Sprintf("%s:%d: %s", cfg.Path(), fe.Line, fe.Error()))
+		} else {
+			lines = append(lines, fmt.Sprintf("%s: %s", cfg.Path(), e))
+		}
+	}
+	return errors.New(strings.Join(lines, "\n"))
+}
+
+func flatten(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var out []error
+		for _, e := range j.Unwrap() {
+			out = append(out, flatten(e)...)
+		}
+		return out
+	}
+	return []error{err}
+}
+
+// logger builds the logger: text on a terminal, JSON otherwise (under a
+// service manager), unless the config says which.
+func (e *env) logger(cfgLevel, cfgFormat string) (*slog.Logger, error) {
+	lvl := e.logLevel
+	if lvl == "" {
+		lvl = cfgLevel
+	}
+	var level slog.Level
+	switch strings.ToLower(lvl) {
+	case "", "info":
+		level = slog.LevelInfo
+	case "debug":
+		level = slog.LevelDebug
+	case "warn", "warning":
+		level = slog.LevelWarn
+	case "error":
+		level = slog.LevelError
+	default:
+		return nil, fmt.Errorf("invalid log level %q: want debug, info, warn or error", lvl)
+	}
+	hopts := &slog.HandlerOptions{Level: level}
+	format := strings.ToLower(cfgFormat)
+	if format == "" || format == "auto" {
+		format = "json"
+		if isTerminal(e.stderr) {
+			format = "text"
+		}
+	}
+	if format == "text" {
+		return slog.New(slog.NewTextHandler(e.stderr, hopts)), nil
+	}
+	return slog.New(slog.NewJSONHandler(e.stderr, hopts)), nil
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// fail prints an error and returns exitFailure.
+func fail(e *env, err error) int {
+	fmt.Fprintf(e.stderr, "onair: %v\n", err)
+	return exitFailure
+}

@@ -1,0 +1,56 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/onair-dev/onair/daemon"
+)
+
+func cmdRun(ctx context.Context, e *env, args []string) int {
+	fs := newFlags(e, "run", "[--demo] [--quiet]")
+	demo := fs.Bool("demo", false, "play a scripted working day: no account, no network, no hardware needed")
+	quiet := fs.Bool("quiet", false, "do not print the terminal light (one line per change) on stdout")
+	noLights := fs.Bool("no-lights", false, "do not drive USB lights")
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(e.stderr, "onair run: unexpected argument %q\n", fs.Arg(0))
+		return exitUsage
+	}
+	cfg, err := e.loadConfig()
+	if err != nil {
+		return fail(e, err)
+	}
+	log, err := e.logger(cfg.Log.Level, cfg.Log.Format)
+	if err != nil {
+		return fail(e, err)
+	}
+	opts := daemon.Options{
+		Config:   cfg,
+		Paths:    e.paths(),
+		Demo:     *demo,
+		Logger:   log,
+		NoLights: *noLights,
+		Version:  version,
+	}
+	if !*quiet {
+		opts.Terminal = e.stdout
+		opts.TerminalColor = isTerminal(e.stdout)
+	}
+	d, err := daemon.New(opts)
+	if err != nil {
+		return fail(e, err)
+	}
+	mode := "graph"
+	if *demo {
+		mode = "demo"
+	}
+	log.Info("onair starting", "version", version, "mode", mode, "config", cfg.Path(), "interval", d.Interval())
+	if err := d.Run(ctx); err != nil {
+		return fail(e, err)
+	}
+	log.Info("onair stopped")
+	return exitOK
+}

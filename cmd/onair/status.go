@@ -1,0 +1,112 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/onair-dev/onair/daemon"
+)
+
+func cmdStatus(ctx context.Context, e *env, args []string) int {
+	fs := newFlags(e, "status", "[--json]")
+	asJSON := fs.Bool("json", false, "print the status as JSON (stable keys)")
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
+	}
+	st, err := daemon.NewClient(e.paths().Socket).Status(ctx)
+	if err != nil {
+		return fail(e, err)
+	}
+	if *asJSON {
+		writeJSON(e.stdout, st)
+		return exitOK
+	}
+	printStatus(e.stdout, st, time.Now())
+	return exitOK
+}
+
+func writeJSON(w io.Writer, v any) {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.Encode(v)
+}
+
+func ago(t, now time.Time) string {
+	if t.IsZero() {
+		return "never"
+	}
+	return now.Sub(t).Round(time.Second).String() + " ago"
+}
+
+// printStatus prints a human-readable status.
+func printStatus(w io.Writer, st daemon.Status, now time.Time) {
+	fmt.Fprintf(w, "onair %s (%s mode), polling every %s\n", st.Version, st.Mode, st.Interval)
+	if st.Account != "" {
+		fmt.Fprintf(w, "account:   %s\n", st.Account)
+	}
+	fmt.Fprintf(w, "health:    %s\n", st.Health.State)
+	if st.Health.Error != "" {
+		fmt.Fprintf(w, "error:     %s (%s)\n", st.Health.Error, ago(st.Health.LastError, now))
+	}
+	if st.Health.Remedy != "" {
+		fmt.Fprintf(w, "to fix:    %s\n", st.Health.Remedy)
+	}
+	fmt.Fprintf(w, "last poll: %s, last success %s\n", ago(st.Health.LastPoll, now), ago(st.Health.LastSuccess, now))
+	hours := "inside working hours"
+	if !st.Working {
+		hours = "outside working hours"
+	}
+	fmt.Fprintf(w, "schedule:  %s (%s)\n", st.Schedule, hours)
+	switch {
+	case st.Paused && st.PausedUntil.IsZero():
+		fmt.Fprintln(w, "paused:    until `onair resume`")
+	case st.Paused:
+		fmt.Fprintf(w, "paused:    until %s\n", st.PausedUntil.Local().Format("15:04:05"))
+	}
+	if o := st.Override; o != nil {
+		what := string(o.Availability) + string(o.Activity)
+		if o.Color != nil {
+			what = o.Color.String()
+			if o.Effect != "" {
+				what += " " + string(o.Effect)
+			}
+		}
+		until := "until `onair clear`"
+		if !o.Until.IsZero() {
+			until = "until " + o.Until.Local().Format("15:04:05")
+		}
+		fmt.Fprintf(w, "override:  %s for %s, %s (set by %s)\n", what, o.User, until, o.Source)
+	}
+	fmt.Fprintln(w)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "USER\tPRESENCE\tSTATE\tSIGNAL\tLABEL\tRULE\tSINCE")
+	for _, u := range st.Users {
+		presence := u.Availability + "/" + u.Activity
+		if u.Availability == "" {
+			presence = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s %d%% %s\t%s\t%s\t%s\n", u.Name, presence, u.State, u.Color, u.Brightness, u.Effect, u.Label, u.Rule, ago(u.Since, now))
+	}
+	tw.Flush()
+	if len(st.Outputs) > 0 {
+		fmt.Fprintln(w)
+		tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "OUTPUT\tKIND\tSTATE\tSIGNAL\tDETAIL")
+		for _, o := range st.Outputs {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", o.Name, o.Kind, o.State, orDash(o.Signal), strings.ReplaceAll(o.Detail, "\n", " "))
+		}
+		tw.Flush()
+	}
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}

@@ -1,0 +1,415 @@
+package daemon
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"reflect"
+	"sort"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// ErrNoConfig is returned by Load when the config file does not exist, as
+// distinct from a file that exists but is invalid. The daemon then runs with
+// DefaultConfig.
+var ErrNoConfig = errors.New("no config file")
+
+// ConfigVersion is the only config file version this build understands.
+const ConfigVersion = 1
+
+// Config is onair's configuration file. Fields hold what the file says
+// (durations and colours as text); Validate checks them and reports every
+// problem with its field path. Zero values mean "use the default".
+type Config struct {
+	// Version must be 1.
+	Version int `yaml:"version"`
+	// Graph is where presence comes from.
+	Graph GraphConfig `yaml:"graph"`
+	// Mapping turns presence into a signal.
+	Mapping MappingConfig `yaml:"mapping"`
+	// Schedule limits the signal to working hours.
+	Schedule ScheduleConfig `yaml:"schedule"`
+	// Lights selects and tunes USB lights. Empty: every detected light
+	// follows the signed-in user.
+	Lights []LightConfig `yaml:"lights"`
+	// MQTT publishes presence to a broker. Off unless Broker is set.
+	MQTT MQTTConfig `yaml:"mqtt"`
+	// Signs are door signs and WLED strips reached over MQTT.
+	Signs []SignConfig `yaml:"signs"`
+	// Log sets the log level and format.
+	Log LogConfig `yaml:"log"`
+
+	// lines maps a field path ("mapping.rules[2].color") to its line in
+	// the file, so that errors can point at it.
+	lines map[string]int
+	// path is the file the config came from, "" for the built-in default.
+	path string
+}
+
+// GraphConfig says how to sign in and poll Microsoft Graph.
+type GraphConfig struct {
+	// ClientID is the Application (client) ID of an Entra app registration
+	// with public client flows enabled. Required to sign in.
+	ClientID string `yaml:"client_id"`
+	// Tenant is the directory: "organizations" (default), "common", a tenant
+	// ID or a domain.
+	Tenant string `yaml:"tenant"`
+	// Authority overrides the sign-in authority URL, for national clouds.
+	// Default: https://login.microsoftonline.com/<tenant>.
+	Authority string `yaml:"authority"`
+	// BaseURL is the Graph endpoint. Default https://graph.microsoft.com/v1.0.
+	BaseURL string `yaml:"base_url"`
+	// Interval is how often presence is polled. Default 10s, minimum 2s.
+	Interval string `yaml:"interval"`
+	// Users are colleagues to watch besides the signed-in user ("me"),
+	// by UPN or object ID. Needs Presence.Read.All.
+	Users []UserConfig `yaml:"users"`
+}
+
+// UserConfig is one watched user: a bare UPN or object ID, or a mapping
+// with id and name.
+type UserConfig struct {
+	// ID is the UPN or object ID, or "me".
+	ID string `yaml:"id"`
+	// Name is a display name for topics and signs. Default: ID.
+	Name string `yaml:"name"`
+}
+
+// UnmarshalYAML accepts "jane@contoso.com" as well as {id: …, name: …}.
+func (u *UserConfig) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode {
+		u.ID = n.Value
+		return nil
+	}
+	type plain UserConfig
+	return n.Decode((*plain)(u))
+}
+
+// MappingConfig holds the rules.
+type MappingConfig struct {
+	// Rules are tried in order before the built-in defaults; the first
+	// that matches wins.
+	Rules []RuleConfig `yaml:"rules"`
+	// Defaults appends the built-in rules after Rules. Default true; set
+	// false to use only your own rules.
+	Defaults *bool `yaml:"defaults"`
+}
+
+// RuleConfig is one mapping rule as written in the file.
+type RuleConfig struct {
+	// Name shows in `onair status` and logs. Default: rule<N>.
+	Name string `yaml:"name"`
+	// User or Users restrict the rule to watched users.
+	User  stringList `yaml:"user"`
+	Users stringList `yaml:"users"`
+	// State matches daemon states: login-required, stale, off-hours, error.
+	State stringList `yaml:"state"`
+	// Availability and Activity match Graph values, any case.
+	Availability stringList `yaml:"availability"`
+	Activity     stringList `yaml:"activity"`
+	// Color is a name, #RGB, #RRGGBB or rgb(r,g,b). Default off (black).
+	Color string `yaml:"color"`
+	// Brightness is 0–100 percent. Default 100.
+	Brightness *int `yaml:"brightness"`
+	// Effect is solid (default), blink, pulse, off or keep.
+	Effect string `yaml:"effect"`
+	// Label is the door-sign text. Default: the presence in words.
+	Label string `yaml:"label"`
+}
+
+// ScheduleConfig limits the signal to working hours. Empty: always on.
+type ScheduleConfig struct {
+	// Days are the working days: names (mon, tuesday), or ranges (mon-fri).
+	// Default mon-fri when From/To are set.
+	Days stringList `yaml:"days"`
+	// From and To are the working hours, "08:30" and "17:30". To may be
+	// earlier than From for a shift past midnight.
+	From string `yaml:"from"`
+	To   string `yaml:"to"`
+	// TimeZone is an IANA name ("Europe/Berlin"). Default: local time.
+	TimeZone string `yaml:"time_zone"`
+}
+
+// LightConfig selects USB lights and tunes them. Every non-empty match field
+// must match; an entry with none matches every light.
+type LightConfig struct {
+	// Name identifies the entry in status output.
+	Name string `yaml:"name"`
+	// Vendor, Model, Serial and Path match a detected light (case-insensitive
+	// substrings for vendor and model, exact for serial and path).
+	Vendor string `yaml:"vendor"`
+	Model  string `yaml:"model"`
+	Serial string `yaml:"serial"`
+	Path   string `yaml:"path"`
+	// User is whose presence the light shows. Default "me".
+	User string `yaml:"user"`
+	// Brightness scales every signal, 0–100 percent. Default 100.
+	Brightness *int `yaml:"brightness"`
+	// Rules replace the global mapping for this light (the built-in
+	// defaults still follow unless mapping.defaults is false).
+	Rules []RuleConfig `yaml:"rules"`
+	// ExitAction is what the light does when onair stops: off (default) or
+	// keep.
+	ExitAction string `yaml:"exit_action"`
+	// Disabled ignores matching lights.
+	Disabled bool `yaml:"disabled"`
+}
+
+// MQTTConfig connects to an MQTT broker. Off unless Broker is set.
+type MQTTConfig struct {
+	// Broker is tcp://, ssl://, ws:// or wss:// host[:port].
+	Broker string `yaml:"broker"`
+	// ClientID defaults to onair-<host name>, stable across restarts.
+	ClientID string `yaml:"client_id"`
+	Username string `yaml:"username"`
+	// Password, or PasswordFile (a file holding it), or PasswordEnv (the
+	// name of an environment variable holding it). At most one.
+	Password     string `yaml:"password"`
+	PasswordFile string `yaml:"password_file"`
+	PasswordEnv  string `yaml:"password_env"`
+	// CAFile, CertFile, KeyFile configure TLS for ssl:// and wss://.
+	CAFile   string `yaml:"ca_file"`
+	CertFile string `yaml:"cert_file"`
+	KeyFile  string `yaml:"key_file"`
+	// InsecureSkipVerify turns off certificate checks (logged as a warning).
+	InsecureSkipVerify bool `yaml:"insecure_skip_verify"`
+	// TopicPrefix defaults to "onair".
+	TopicPrefix string `yaml:"topic_prefix"`
+	// NodeID defaults to the host name, sanitised.
+	NodeID string `yaml:"node_id"`
+	// DiscoveryPrefix defaults to "homeassistant".
+	DiscoveryPrefix string `yaml:"discovery_prefix"`
+	// Discovery is device (default), components (older Home Assistant) or off.
+	Discovery string `yaml:"discovery"`
+}
+
+// SignConfig is a door sign or WLED strip that follows one user.
+type SignConfig struct {
+	// Name identifies the sign.
+	Name string `yaml:"name"`
+	// User is whose presence the sign shows. Default "me".
+	User string `yaml:"user"`
+	// Topic is where the sign listens.
+	Topic string `yaml:"topic"`
+	// Format is json (default), text (label only) or wled.
+	Format string `yaml:"format"`
+}
+
+// LogConfig sets logging.
+type LogConfig struct {
+	// Level is debug, info (default), warn or error.
+	Level string `yaml:"level"`
+	// Format is text, json or auto (default: text on a terminal, JSON
+	// otherwise).
+	Format string `yaml:"format"`
+}
+
+// stringList is a YAML scalar or a sequence of scalars.
+type stringList []string
+
+// UnmarshalYAML implements yaml.Unmarshaler.
+func (l *stringList) UnmarshalYAML(n *yaml.Node) error {
+	switch n.Kind {
+	case yaml.ScalarNode:
+		if n.Value != "" {
+			*l = stringList{n.Value}
+		}
+		return nil
+	case yaml.SequenceNode:
+		var out []string
+		for _, c := range n.Content {
+			if c.Kind != yaml.ScalarNode {
+				return fmt.Errorf("line %d: want a list of words, got a nested %s", c.Line, kindName(c.Kind))
+			}
+			out = append(out, c.Value)
+		}
+		*l = out
+		return nil
+	}
+	return fmt.Errorf("line %d: want a word or a list of words, got a %s", n.Line, kindName(n.Kind))
+}
+
+func kindName(k yaml.Kind) string {
+	switch k {
+	case yaml.MappingNode:
+		return "mapping"
+	case yaml.SequenceNode:
+		return "list"
+	case yaml.AliasNode:
+		return "alias"
+	}
+	return "value"
+}
+
+// DefaultConfig is the configuration used when there is no config file.
+func DefaultConfig() *Config { return &Config{Version: ConfigVersion} }
+
+// Load reads and decodes the config file at path. A missing file returns an
+// error wrapping ErrNoConfig. Unknown keys and malformed YAML are errors that
+// name the file and line. Load does not validate values: call Validate.
+func Load(path string) (*Config, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%s: %w", path, ErrNoConfig)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	c, err := Parse(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s:%w", path, err)
+	}
+	c.path = path
+	return c, nil
+}
+
+// Parse decodes a config file's contents. Errors begin with a line number
+// ("12: unknown key ..."); Load prefixes them with the file name.
+func Parse(b []byte) (*Config, error) {
+	var root yaml.Node
+	if err := yaml.Unmarshal(b, &root); err != nil {
+		return nil, fmt.Errorf("%s", lineFirst(err.Error()))
+	}
+	c := DefaultConfig()
+	c.Version = 0
+	c.lines = map[string]int{}
+	if root.Kind == 0 || len(root.Content) == 0 {
+		return nil, fmt.Errorf("1: the file is empty; start it with \"version: 1\" (see onair config example)")
+	}
+	doc := root.Content[0]
+	if doc.Kind != yaml.MappingNode {
+		return nil, fmt.Errorf("%d: want a mapping of keys (version, graph, mapping, …), got a %s", doc.Line, kindName(doc.Kind))
+	}
+	var errs []error
+	walkKeys(doc, reflect.TypeOf(Config{}), "", c.lines, &errs)
+	if len(errs) > 0 {
+		return nil, joinLines(errs)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(c); err != nil {
+		return nil, fmt.Errorf("%s", lineFirst(err.Error()))
+	}
+	return c, nil
+}
+
+// lineError is a problem at a line of the file.
+type lineError struct {
+	line int
+	msg  string
+}
+
+func (e *lineError) Error() string { return fmt.Sprintf("%d: %s", e.line, e.msg) }
+
+func joinLines(errs []error) error {
+	msgs := make([]string, len(errs))
+	for i, e := range errs {
+		msgs[i] = e.Error()
+	}
+	return errors.New(strings.Join(msgs, "\n"))
+}
+
+// lineFirst rewrites yaml.v3's "yaml: line 3: did not find…" as
+// "3: did not find…" so that errors read "file:3: …".
+func lineFirst(msg string) string {
+	msg = strings.TrimPrefix(msg, "yaml: ")
+	msg = strings.TrimPrefix(msg, "unmarshal errors:\n  ")
+	if strings.HasPrefix(msg, "line ") {
+		rest := msg[len("line "):]
+		if i := strings.IndexByte(rest, ':'); i > 0 {
+			if _, err := strconv.Atoi(rest[:i]); err == nil {
+				return rest[:i] + ":" + rest[i+1:]
+			}
+		}
+	}
+	return " " + msg
+}
+
+// walkKeys checks every mapping key in n against the yaml tags of t,
+// recording the line of each field path and an error for each unknown key.
+func walkKeys(n *yaml.Node, t reflect.Type, path string, lines map[string]int, errs *[]error) {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch {
+	case n.Kind == yaml.AliasNode && n.Alias != nil:
+		walkKeys(n.Alias, t, path, lines, errs)
+	case n.Kind == yaml.SequenceNode && t.Kind() == reflect.Slice:
+		for i, c := range n.Content {
+			p := fmt.Sprintf("%s[%d]", path, i)
+			lines[p] = c.Line
+			walkKeys(c, t.Elem(), p, lines, errs)
+		}
+	case n.Kind == yaml.MappingNode && t.Kind() == reflect.Struct:
+		fields := yamlFields(t)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			if k.Value == "<<" {
+				walkKeys(v, t, path, lines, errs)
+				continue
+			}
+			p := k.Value
+			if path != "" {
+				p = path + "." + k.Value
+			}
+			f, ok := fields[k.Value]
+			if !ok {
+				where := path
+				if where == "" {
+					where = "the top level"
+				}
+				*errs = append(*errs, &lineError{k.Line, fmt.Sprintf("unknown key %q in %s (known: %s)", k.Value, where, strings.Join(sortedKeys(fields), ", "))})
+				continue
+			}
+			lines[p] = k.Line
+			walkKeys(v, f.Type, p, lines, errs)
+		}
+	}
+}
+
+func yamlFields(t reflect.Type) map[string]reflect.StructField {
+	m := map[string]reflect.StructField{}
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		tag := strings.Split(f.Tag.Get("yaml"), ",")[0]
+		if tag == "" || tag == "-" || !f.IsExported() {
+			continue
+		}
+		m[tag] = f
+	}
+	return m
+}
+
+func sortedKeys(m map[string]reflect.StructField) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// Path returns the file the config was loaded from, "" for the default.
+func (c *Config) Path() string { return c.path }
+
+// Line returns the line of field path in the config file, 0 if unknown.
+// For a path that is not in the file (a missing required field), it returns
+// the line of the nearest parent that is.
+func (c *Config) Line(path string) int {
+	for path != "" {
+		if l, ok := c.lines[path]; ok {
+			return l
+		}
+		i := strings.LastIndexAny(path, ".[")
+		if i < 0 {
+			break
+		}
+		path = path[:i]
+	}
+	return 0
+}

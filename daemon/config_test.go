@@ -1,0 +1,239 @@
+package daemon
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/onair-dev/onair/mapping"
+)
+
+func TestLoadReportsEveryProblemWithLineAndPath(t *testing.T) {
+	// An unknown key stops decoding; it is reported with its line first.
+	_, err := Load("testdata/bad.yaml")
+	if err == nil || !strings.Contains(err.Error(), `testdata/bad.yaml:4: unknown key "colour" in graph`) {
+		t.Fatalf("Load error = %v, want the unknown key with file:line", err)
+	}
+
+	// Without it, Validate names the other two problems at once.
+	b, _ := os.ReadFile("testdata/bad.yaml")
+	fixed := strings.Replace(string(b), "  colour: red\n", "", 1)
+	c, err := Parse([]byte(fixed))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = c.Validate()
+	var fes []*FieldError
+	for _, e := range err.(interface{ Unwrap() []error }).Unwrap() {
+		var fe *FieldError
+		if !errors.As(e, &fe) {
+			t.Fatalf("problem %v is not a *FieldError", e)
+		}
+		fes = append(fes, fe)
+	}
+	want := []struct {
+		path string
+		line int
+		msg  string
+	}{
+		{"graph.interval", 3, `invalid duration "10 seconds"`},
+		{"mapping.rules[2].color", 14, `invalid colour "#ggg"`},
+	}
+	if len(fes) != len(want) {
+		t.Fatalf("got %d problems, want %d: %v", len(fes), len(want), err)
+	}
+	for i, w := range want {
+		if fes[i].Path != w.path || fes[i].Line != w.line || !strings.Contains(fes[i].Error(), w.msg) {
+			t.Errorf("problem %d = %s (line %d), want %s at line %d containing %q", i, fes[i], fes[i].Line, w.path, w.line, w.msg)
+		}
+	}
+}
+
+func TestLoadMissingIsErrNoConfig(t *testing.T) {
+	_, err := Load(filepath.Join(t.TempDir(), "nope.yaml"))
+	if !errors.Is(err, ErrNoConfig) {
+		t.Fatalf("Load(missing) = %v, want ErrNoConfig", err)
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	tests := []struct{ name, in, want string }{
+		{"empty", "", "the file is empty"},
+		{"not a mapping", "- a\n- b\n", "want a mapping of keys"},
+		{"bad yaml", "version: 1\ngraph: [\n", "2:"},
+		{"unknown top-level", "version: 1\nlights:\n  - vendor: kuando\n    colr: red\n", `4: unknown key "colr" in lights[0]`},
+		{"wrong type", "version: one\n", "1: cannot unmarshal"},
+		{"nested list in rule", "version: 1\nmapping:\n  rules:\n    - availability: [[Busy]]\n      color: red\n", "want a list of words"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse([]byte(tt.in))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("Parse error = %v, want it to contain %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestValidate(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		want []string // substrings of problems, in order; none: valid
+	}{
+		{"minimal", "version: 1\n", nil},
+		{"wrong version", "version: 2\n", []string{"version: unsupported version 2"}},
+		{"interval too short", "version: 1\ngraph:\n  interval: 1s\n", []string{"graph.interval: 1s is too short"}},
+		{"bad authority", "version: 1\ngraph:\n  authority: http://login.example\n", []string{"graph.authority: invalid authority"}},
+		{"users", "version: 1\ngraph:\n  users: [a@b.c, {id: a@b.c}, '', 'x y']\n", []string{"graph.users[1]: user \"a@b.c\" is listed twice", "graph.users[2]: empty user", "graph.users[3]: invalid user"}},
+		{"rule problems", "version: 1\nmapping:\n  rules:\n    - availability: Sleepy\n      activity: Dreaming\n      state: tired\n      brightness: 101\n      effect: strobe\n      color: red\n",
+			[]string{"rules[0].state: invalid state", "rules[0].availability: unknown availability \"Sleepy\"", "rules[0].activity: unknown activity", "rules[0].brightness: invalid brightness 101", "rules[0].effect: invalid effect"}},
+		{"rule without colour", "version: 1\nmapping:\n  rules:\n    - availability: Busy\n", []string{"rules[0].color: missing"}},
+		{"schedule", "version: 1\nschedule:\n  days: [mon-fri, funday]\n  from: '25:00'\n  to: '17:00'\n  time_zone: Mars/Olympus\n",
+			[]string{"schedule.from: invalid time", "schedule.days: invalid day \"funday\"", "schedule.time_zone: unknown time zone"}},
+		{"light", "version: 1\nlights:\n  - exit_action: explode\n    user: nobody@x.y\n    brightness: -1\n", []string{"lights[0].brightness", "lights[0].exit_action", "lights[0].user: user \"nobody@x.y\" is not watched"}},
+		{"mqtt", "version: 1\nmqtt:\n  broker: ftp://x\n  password: a\n  password_env: B\n  discovery: maybe\n", []string{"mqtt.broker: invalid scheme", "mqtt.password: give only one", "mqtt.discovery"}},
+		{"sign without broker", "version: 1\nsigns:\n  - format: neon\n", []string{"signs[0].topic: missing", "signs[0].format: invalid format", "signs[0]: signs are published over MQTT"}},
+		{"log", "version: 1\nlog:\n  level: loud\n  format: xml\n", []string{"log.level", "log.format"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Parse([]byte(tt.in))
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = c.Validate()
+			if len(tt.want) == 0 {
+				if err != nil {
+					t.Fatalf("Validate: %v", err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("Validate = nil, want %q", tt.want)
+			}
+			errs := err.(interface{ Unwrap() []error }).Unwrap()
+			if len(errs) != len(tt.want) {
+				t.Fatalf("got %d problems, want %d:\n%v", len(errs), len(tt.want), err)
+			}
+			for i, w := range tt.want {
+				if !strings.Contains(errs[i].Error(), w) {
+					t.Errorf("problem %d = %q, want it to contain %q", i, errs[i], w)
+				}
+			}
+		})
+	}
+}
+
+func TestSecretsFromFileAndEnv(t *testing.T) {
+	f := filepath.Join(t.TempDir(), "pw")
+	os.WriteFile(f, []byte("s3cret\n"), 0o600)
+	c, err := Parse([]byte("version: 1\nmqtt:\n  broker: tcp://localhost\n  password_file: " + f + "\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := c.compile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.mqtt.password != "s3cret" {
+		t.Errorf("password from file = %q", s.mqtt.password)
+	}
+	t.Setenv("ONAIR_TEST_PW", "fromenv")
+	c, _ = Parse([]byte("version: 1\nmqtt:\n  broker: tcp://localhost\n  password_env: ONAIR_TEST_PW\n"))
+	if s, err = c.compile(); err != nil || s.mqtt.password != "fromenv" {
+		t.Errorf("password from env = %v, %v", s, err)
+	}
+}
+
+func TestCustomRulesComeBeforeDefaults(t *testing.T) {
+	c, _ := Parse([]byte("version: 1\nmapping:\n  rules:\n    - availability: busy\n      color: '#123456'\n      user: [me]\n"))
+	s, err := c.compile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig, _ := s.rules.Match(mapping.Input{Presence: mapping.Presence{User: "me", Availability: "Busy", Activity: "InAMeeting"}})
+	if sig.Color != (mapping.Color{0x12, 0x34, 0x56}) || sig.Rule != "rule1" {
+		t.Errorf("custom rule not first: %+v", sig)
+	}
+	sig, _ = s.rules.Match(mapping.Input{Presence: mapping.Presence{User: "me", Availability: "Available"}})
+	if sig.Rule != "available" {
+		t.Errorf("defaults not appended: %+v", sig)
+	}
+	c, _ = Parse([]byte("version: 1\nmapping:\n  defaults: false\n  rules:\n    - availability: busy\n      color: red\n"))
+	s, _ = c.compile()
+	if len(s.rules) != 1 {
+		t.Errorf("defaults: false kept %d rules, want 1", len(s.rules))
+	}
+}
+
+func TestSchedule(t *testing.T) {
+	c, _ := Parse([]byte("version: 1\nschedule:\n  days: mon-fri\n  from: '08:00'\n  to: '17:30'\n  time_zone: Europe/Berlin\n"))
+	s, err := c.compile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	berlin, _ := time.LoadLocation("Europe/Berlin")
+	tests := []struct {
+		at   time.Time
+		want bool
+	}{
+		{time.Date(2026, 11, 27, 8, 0, 0, 0, berlin), true},    // Friday, opening minute
+		{time.Date(2026, 11, 27, 7, 59, 0, 0, berlin), false},  // before
+		{time.Date(2026, 11, 27, 17, 30, 0, 0, berlin), false}, // closing minute is outside
+		{time.Date(2026, 11, 28, 12, 0, 0, 0, berlin), false},  // Saturday
+		{time.Date(2026, 11, 27, 7, 30, 0, 0, time.UTC), true}, // 08:30 in Berlin
+	}
+	for _, tt := range tests {
+		if got := s.schedule.working(tt.at); got != tt.want {
+			t.Errorf("working(%s) = %v, want %v", tt.at, got, tt.want)
+		}
+	}
+	// A night shift past midnight belongs to the day it starts.
+	c, _ = Parse([]byte("version: 1\nschedule:\n  days: fri\n  from: '22:00'\n  to: '06:00'\n  time_zone: UTC\n"))
+	s, _ = c.compile()
+	if !s.schedule.working(time.Date(2026, 11, 28, 3, 0, 0, 0, time.UTC)) {
+		t.Error("Saturday 03:00 is inside Friday's night shift")
+	}
+	if s.schedule.working(time.Date(2026, 11, 27, 3, 0, 0, 0, time.UTC)) {
+		t.Error("Friday 03:00 belongs to Thursday's shift, which is off")
+	}
+}
+
+// TestConfigsDirectory loads every onair config shipped in configs/, so
+// examples cannot rot.
+func TestConfigsDirectory(t *testing.T) {
+	files, _ := filepath.Glob("../configs/*.yaml")
+	if len(files) == 0 {
+		t.Fatal("no configs found in ../configs")
+	}
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			c, err := Load(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := c.Validate(); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+func FuzzParseConfig(f *testing.F) {
+	for _, s := range []string{"version: 1\n", "version: 1\ngraph:\n  users: [a]\n", "mapping:\n  rules:\n    - color: red\n", "{", "- [", "version: 1\nschedule: {from: '8:00', to: '9:00'}\n", "a: &x {b: *x}\n"} {
+		f.Add([]byte(s))
+	}
+	b, _ := os.ReadFile("../configs/onair.example.yaml")
+	f.Add(b)
+	f.Fuzz(func(t *testing.T, in []byte) {
+		c, err := Parse(in)
+		if err != nil {
+			return
+		}
+		c.Validate() // must not panic
+	})
+}

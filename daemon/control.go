@@ -1,0 +1,411 @@
+package daemon
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/onair-dev/onair/mapping"
+)
+
+// ErrNotRunning is returned by the control client when no daemon answers.
+var ErrNotRunning = errors.New("onair is not running")
+
+// Status is what `onair status --json` prints: a stable, documented shape.
+type Status struct {
+	Version  string `json:"version"`
+	Mode     string `json:"mode"` // "graph" or "demo"
+	Account  string `json:"account,omitempty"`
+	Interval string `json:"interval"`
+	Health   struct {
+		State       string    `json:"state"` // ok, login_required, stale, error
+		Error       string    `json:"error,omitempty"`
+		Remedy      string    `json:"remedy,omitempty"`
+		LastPoll    time.Time `json:"last_poll,omitzero"`
+		LastSuccess time.Time `json:"last_success,omitzero"`
+		LastError   time.Time `json:"last_error,omitzero"`
+	} `json:"health"`
+	Users       []UserStatus   `json:"users"`
+	Override    *Override      `json:"override,omitempty"`
+	Paused      bool           `json:"paused"`
+	PausedUntil time.Time      `json:"paused_until,omitzero"`
+	Schedule    string         `json:"schedule"`
+	Working     bool           `json:"working_hours"`
+	Outputs     []OutputStatus `json:"outputs"`
+}
+
+// UserStatus is one watched user in Status.
+type UserStatus struct {
+	User          string    `json:"user"`
+	Name          string    `json:"name"`
+	Availability  string    `json:"availability"`
+	Activity      string    `json:"activity"`
+	StatusMessage string    `json:"status_message,omitempty"`
+	OutOfOffice   bool      `json:"out_of_office,omitempty"`
+	State         string    `json:"state"`
+	Since         time.Time `json:"since,omitzero"`
+	Color         string    `json:"color"`
+	Brightness    int       `json:"brightness"`
+	Effect        string    `json:"effect"`
+	Label         string    `json:"label"`
+	Rule          string    `json:"rule"`
+}
+
+// HealthName is the health state as status, MQTT and Home Assistant show it.
+func HealthName(s mapping.State) string {
+	if s == mapping.Normal {
+		return "ok"
+	}
+	return strings.ReplaceAll(string(s), "-", "_")
+}
+
+// Status describes the daemon for `onair status`.
+func (d *Daemon) Status(ctx context.Context) Status {
+	snap := d.Snapshot()
+	var st Status
+	st.Version = d.opts.Version
+	st.Mode = "graph"
+	if d.opts.Demo {
+		st.Mode = "demo"
+	}
+	st.Interval = d.set.interval.String()
+	if d.account != nil {
+		acct, err := d.account(ctx)
+		if err != nil {
+			st.Account = "(" + err.Error() + ")"
+		} else {
+			st.Account = acct
+		}
+	}
+	st.Health.State = HealthName(snap.Health.State)
+	st.Health.Error, st.Health.Remedy = snap.Health.Err, snap.Health.Remedy
+	st.Health.LastPoll, st.Health.LastSuccess, st.Health.LastError = snap.Health.LastPoll, snap.Health.LastSuccess, snap.Health.LastError
+	for _, u := range snap.Users {
+		st.Users = append(st.Users, UserStatus{
+			User: u.Key, Name: u.Name, Availability: string(u.Presence.Availability), Activity: string(u.Presence.Activity),
+			StatusMessage: u.Presence.StatusMessage, OutOfOffice: u.Presence.OutOfOffice,
+			State: HealthName(u.State), Since: u.Since, Color: u.Signal.Color.String(), Brightness: u.Signal.Brightness,
+			Effect: string(u.Signal.Effect), Label: u.Signal.Label, Rule: u.Signal.Rule,
+		})
+	}
+	st.Override, st.Paused, st.PausedUntil = snap.Override, snap.Paused, snap.PausedUntil
+	st.Schedule = d.set.schedule.String()
+	st.Working = d.set.schedule.working(time.Now())
+	st.Outputs = d.Outputs()
+	return st
+}
+
+// OverrideRequest is the body of POST /v1/override, and what `onair set`
+// sends.
+type OverrideRequest struct {
+	// Status is an availability, an activity or a colour: "busy",
+	// "InAMeeting", "dnd", "#ff0000".
+	Status string `json:"status"`
+	Effect string `json:"effect,omitempty"`
+	Label  string `json:"label,omitempty"`
+	User   string `json:"user,omitempty"`
+	// For is a duration ("30m"); empty means until cleared.
+	For    string `json:"for,omitempty"`
+	Source string `json:"source,omitempty"`
+}
+
+// aliases are friendly words for `onair set`.
+var aliases = map[string]string{
+	"dnd": "DoNotDisturb", "free": "Available", "brb": "BeRightBack",
+	"meeting": "InAMeeting", "call": "InACall", "presenting": "Presenting",
+	"focus": "Focusing", "offline": "Offline", "ooo": "OutOfOffice",
+}
+
+// ParseOverride turns a request into an Override and its duration. It
+// accepts availabilities and activities in any case, with - or _ between
+// words ("do-not-disturb"), a few aliases (dnd, brb, meeting) and colours.
+func ParseOverride(r OverrideRequest) (Override, time.Duration, error) {
+	o := Override{User: r.User, Label: r.Label, Source: r.Source}
+	word := strings.TrimSpace(r.Status)
+	if word == "" {
+		return o, 0, errors.New("nothing to set: give an availability (busy, available, away, dnd…), an activity (InAMeeting…) or a colour (red, #ff0000)")
+	}
+	squashed := strings.NewReplacer("-", "", "_", "", " ", "").Replace(strings.ToLower(word))
+	if a, ok := aliases[squashed]; ok {
+		squashed = strings.ToLower(a)
+	}
+	if a, ok := mapping.ParseAvailability(squashed); ok {
+		o.Availability = a
+	} else if a, ok := mapping.ParseActivity(squashed); ok {
+		o.Activity = a
+	} else if c, err := mapping.ParseColor(word); err == nil {
+		o.Color = &c
+	} else {
+		return o, 0, fmt.Errorf("%q is not an availability, an activity or a colour (try busy, available, away, dnd, InAMeeting, red or #ff0000)", word)
+	}
+	if r.Effect != "" {
+		e, err := mapping.ParseEffect(r.Effect)
+		if err != nil {
+			return o, 0, err
+		}
+		if o.Color == nil {
+			return o, 0, errors.New("an effect goes with a colour (onair set red --effect blink)")
+		}
+		o.Effect = e
+	}
+	dur, err := ParseFor(r.For)
+	return o, dur, err
+}
+
+// ParseFor parses an optional duration such as "30m" or "1h30m"; "" is 0.
+func ParseFor(s string) (time.Duration, error) {
+	if strings.TrimSpace(s) == "" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(strings.TrimSpace(s))
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("invalid duration %q: use a positive number with a unit, such as 30m or 1h30m", s)
+	}
+	return d, nil
+}
+
+type controlServer struct {
+	d   *Daemon
+	ln  net.Listener
+	srv *http.Server
+	// secret, when set, must come as a bearer token (Windows loopback).
+	secret  string
+	cleanup func()
+}
+
+func (d *Daemon) listenControl() (*controlServer, error) {
+	ln, secret, cleanup, err := listenControl(d.opts.Paths.Socket)
+	if err != nil {
+		return nil, fmt.Errorf("control API: %w", err)
+	}
+	cs := &controlServer{d: d, ln: ln, secret: secret, cleanup: cleanup}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /v1/status", cs.status)
+	mux.HandleFunc("POST /v1/override", cs.setOverride)
+	mux.HandleFunc("DELETE /v1/override", cs.clearOverride)
+	mux.HandleFunc("POST /v1/pause", cs.pause)
+	mux.HandleFunc("POST /v1/resume", cs.resume)
+	mux.HandleFunc("POST /v1/poll", cs.poll)
+	cs.srv = &http.Server{Handler: cs.auth(mux), ReadHeaderTimeout: 5 * time.Second}
+	return cs, nil
+}
+
+func (cs *controlServer) serve(ctx context.Context) {
+	go func() {
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+		defer cancel()
+		cs.srv.Shutdown(sctx)
+	}()
+	if err := cs.srv.Serve(cs.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		cs.d.log.Error("control API stopped", "err", err)
+	}
+	cs.cleanup()
+}
+
+func (cs *controlServer) auth(h http.Handler) http.Handler {
+	if cs.secret == "" {
+		return h
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer "+cs.secret {
+			writeError(w, http.StatusUnauthorized, errors.New("missing or wrong control secret"))
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// maxControlBody bounds request bodies of the control API.
+const maxControlBody = 16 << 10
+
+func decodeBody(w http.ResponseWriter, r *http.Request, v any) bool {
+	dec := json.NewDecoder(io.LimitReader(r.Body, maxControlBody))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil && !errors.Is(err, io.EOF) {
+		writeError(w, http.StatusBadRequest, fmt.Errorf("invalid request: %w", err))
+		return false
+	}
+	return true
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	json.NewEncoder(w).Encode(v)
+}
+
+func writeError(w http.ResponseWriter, code int, err error) {
+	writeJSON(w, code, map[string]string{"error": err.Error()})
+}
+
+func (cs *controlServer) status(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, cs.d.Status(r.Context()))
+}
+
+func (cs *controlServer) setOverride(w http.ResponseWriter, r *http.Request) {
+	var req OverrideRequest
+	if !decodeBody(w, r, &req) {
+		return
+	}
+	if req.Source == "" {
+		req.Source = "cli"
+	}
+	o, dur, err := ParseOverride(req)
+	if err == nil {
+		err = cs.d.SetOverride(o, dur)
+	}
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, cs.d.Status(r.Context()))
+}
+
+func (cs *controlServer) clearOverride(w http.ResponseWriter, r *http.Request) {
+	cs.d.ClearOverride()
+	writeJSON(w, http.StatusOK, cs.d.Status(r.Context()))
+}
+
+type pauseRequest struct {
+	For string `json:"for,omitempty"`
+}
+
+func (cs *controlServer) pause(w http.ResponseWriter, r *http.Request) {
+	var req pauseRequest
+	if !decodeBody(w, r, &req) {
+		return
+	}
+	dur, err := ParseFor(req.For)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err)
+		return
+	}
+	cs.d.Pause(dur)
+	writeJSON(w, http.StatusOK, cs.d.Status(r.Context()))
+}
+
+func (cs *controlServer) resume(w http.ResponseWriter, r *http.Request) {
+	cs.d.Resume()
+	writeJSON(w, http.StatusOK, cs.d.Status(r.Context()))
+}
+
+func (cs *controlServer) poll(w http.ResponseWriter, r *http.Request) {
+	cs.d.PollNow()
+	writeJSON(w, http.StatusOK, map[string]bool{"ok": true})
+}
+
+// Client talks to a running daemon's control API.
+type Client struct {
+	socket string
+}
+
+// NewClient returns a client for the daemon whose control socket (or, on
+// Windows, control file) is at path.
+func NewClient(path string) *Client { return &Client{socket: path} }
+
+func (c *Client) do(ctx context.Context, method, path string, body, out any) error {
+	hc, base, secret, err := dialControl(c.socket)
+	if err != nil {
+		return err
+	}
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return err
+		}
+		rd = strings.NewReader(string(b))
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, method, base+path, rd)
+	if err != nil {
+		return err
+	}
+	if secret != "" {
+		req.Header.Set("Authorization", "Bearer "+secret)
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		if isNotRunning(err) {
+			return fmt.Errorf("%w (no daemon at %s): start it with `onair run` or `onair service start`", ErrNotRunning, c.socket)
+		}
+		return fmt.Errorf("control API: %w", err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
+	if err != nil {
+		return fmt.Errorf("control API: %w", err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		var e struct {
+			Error string `json:"error"`
+		}
+		if json.Unmarshal(b, &e) == nil && e.Error != "" {
+			return errors.New(e.Error)
+		}
+		return fmt.Errorf("control API: %s", resp.Status)
+	}
+	if out != nil {
+		return json.Unmarshal(b, out)
+	}
+	return nil
+}
+
+func isNotRunning(err error) bool {
+	var op *net.OpError
+	return errors.Is(err, os.ErrNotExist) || errors.Is(err, ErrNotRunning) || (errors.As(err, &op) && op.Op == "dial")
+}
+
+// Status fetches the daemon's status.
+func (c *Client) Status(ctx context.Context) (Status, error) {
+	var st Status
+	err := c.do(ctx, http.MethodGet, "/v1/status", nil, &st)
+	return st, err
+}
+
+// SetOverride sets a manual override.
+func (c *Client) SetOverride(ctx context.Context, r OverrideRequest) (Status, error) {
+	var st Status
+	err := c.do(ctx, http.MethodPost, "/v1/override", r, &st)
+	return st, err
+}
+
+// ClearOverride removes the manual override.
+func (c *Client) ClearOverride(ctx context.Context) (Status, error) {
+	var st Status
+	err := c.do(ctx, http.MethodDelete, "/v1/override", nil, &st)
+	return st, err
+}
+
+// Pause turns the signal off for dur ("" until resumed).
+func (c *Client) Pause(ctx context.Context, dur string) (Status, error) {
+	var st Status
+	err := c.do(ctx, http.MethodPost, "/v1/pause", pauseRequest{For: dur}, &st)
+	return st, err
+}
+
+// Resume ends a pause.
+func (c *Client) Resume(ctx context.Context) (Status, error) {
+	var st Status
+	err := c.do(ctx, http.MethodPost, "/v1/resume", nil, &st)
+	return st, err
+}
+
+// PollNow asks the daemon to poll at once.
+func (c *Client) PollNow(ctx context.Context) error {
+	return c.do(ctx, http.MethodPost, "/v1/poll", nil, nil)
+}
+
+func ensureDir(path string) error {
+	return os.MkdirAll(filepath.Dir(path), 0o700)
+}

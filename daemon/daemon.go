@@ -1,0 +1,560 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/onair-dev/onair/mapping"
+)
+
+// Options configures a Daemon. Config is required; everything else has a
+// usable zero value.
+type Options struct {
+	// Config is the loaded config; DefaultConfig when there is no file.
+	Config *Config
+	// Paths locate the token cache and control socket.
+	Paths Paths
+	// Demo plays a scripted working day instead of polling Graph: no
+	// account, no network.
+	Demo bool
+	// Logger receives the daemon's logs. Default: discard.
+	Logger *slog.Logger
+	// Terminal, when non-nil, gets the terminal light: one line per change.
+	Terminal io.Writer
+	// TerminalColor draws a coloured swatch (the writer is a terminal).
+	TerminalColor bool
+	// HTTPClient is used for sign-in and Graph. Default: a client with
+	// sensible timeouts.
+	HTTPClient *http.Client
+	// NoControl skips the local control API (tests, one-shot runs).
+	NoControl bool
+	// NoLights skips USB lights.
+	NoLights bool
+	// Version is reported in status and MQTT discovery.
+	Version string
+
+	// source replaces the presence source (tests).
+	source presenceSource
+	// outputs are extra outputs (tests).
+	outputs []output
+}
+
+// presenceSource yields the current presence of every watched user.
+type presenceSource interface {
+	Poll(ctx context.Context) ([]mapping.Presence, error)
+}
+
+// Daemon polls presence and drives the outputs. Create it with New and
+// start it with Run.
+type Daemon struct {
+	opts   Options
+	set    *settings
+	log    *slog.Logger
+	source presenceSource
+	outs   []*outputSlot
+	// account describes the sign-in for status; nil in demo mode.
+	account func(context.Context) (string, error)
+
+	pollNow chan struct{}
+	changed chan struct{}
+
+	mu        sync.Mutex
+	users     []*userState
+	health    Health
+	override  *Override
+	paused    bool
+	pauseTill time.Time
+	started   time.Time
+	seq       uint64
+	last      *Snapshot
+	resend    bool
+}
+
+type userState struct {
+	key, name string
+	presence  mapping.Presence
+	have      bool
+	updated   time.Time // when presence was last refreshed
+	since     time.Time // when availability/activity last changed
+}
+
+// New validates opts and builds the daemon. It starts nothing: no
+// goroutines, network or device I/O until Run.
+func New(opts Options) (*Daemon, error) {
+	if opts.Config == nil {
+		return nil, errors.New("daemon: no config")
+	}
+	set, err := opts.Config.compile()
+	if err != nil {
+		return nil, err
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.HTTPClient == nil {
+		opts.HTTPClient = &http.Client{Timeout: 30 * time.Second}
+	}
+	d := &Daemon{
+		opts:    opts,
+		set:     set,
+		log:     opts.Logger,
+		pollNow: make(chan struct{}, 1),
+		changed: make(chan struct{}, 1),
+	}
+	for _, u := range set.users {
+		d.users = append(d.users, &userState{key: u.key, name: u.name})
+	}
+	if opts.Demo {
+		// The demo shows only the signed-in user's scripted day, and polls
+		// often enough to see each step.
+		d.users = d.users[:1]
+		d.users[0].name = "demo"
+		d.set.interval = time.Second
+	}
+	switch {
+	case opts.source != nil:
+		d.source = opts.source
+	case opts.Demo:
+		d.source = newDemoSource()
+	default:
+		src, account, err := newGraphSource(d.set, opts, d.log.With("component", "graph"))
+		if err != nil {
+			return nil, err
+		}
+		d.source, d.account = src, account
+	}
+	if opts.Terminal != nil {
+		d.addOutput(newTerminal(opts.Terminal, opts.TerminalColor, d.userKeys(), d.set.rules))
+	}
+	for _, o := range opts.outputs {
+		d.addOutput(o)
+	}
+	if err := d.addConfiguredOutputs(); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+func (d *Daemon) userKeys() []string {
+	keys := make([]string, len(d.users))
+	for i, u := range d.users {
+		keys[i] = u.key
+	}
+	return keys
+}
+
+// Interval returns the poll interval.
+func (d *Daemon) Interval() time.Duration { return d.set.interval }
+
+// staleAfter is how long presence may go unrefreshed before the stale state:
+// max(3 intervals, 60 s).
+func (d *Daemon) staleAfter() time.Duration { return max(3*d.set.interval, 60*time.Second) }
+
+// Run polls and drives the outputs until ctx is done, then runs every
+// output's exit action and returns once every goroutine it started has
+// exited. It returns nil on a normal shutdown.
+func (d *Daemon) Run(ctx context.Context) error {
+	d.mu.Lock()
+	d.started = time.Now()
+	d.mu.Unlock()
+
+	var ctl *controlServer
+	if !d.opts.NoControl && d.opts.Paths.Socket != "" {
+		var err error
+		ctl, err = d.listenControl()
+		if err != nil {
+			return err
+		}
+	}
+
+	outCtx, stopOutputs := context.WithCancel(context.WithoutCancel(ctx))
+	var wg sync.WaitGroup
+	for _, o := range d.outs {
+		wg.Go(func() {
+			if err := o.out.Run(outCtx, o.mb); err != nil && !errors.Is(err, context.Canceled) {
+				d.log.Error("output stopped", "output", o.out.Name(), "err", err)
+			}
+		})
+	}
+	if ctl != nil {
+		wg.Go(func() { ctl.serve(ctx) })
+	}
+
+	d.loop(ctx)
+
+	// Shutdown: outputs run their exit action (lights off, MQTT offline)
+	// on a context that is not yet cancelled, bounded by exitTimeout.
+	stopOutputs()
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(exitTimeout):
+		d.log.Warn("outputs did not stop in time", "timeout", exitTimeout)
+		<-done
+	}
+	return nil
+}
+
+// exitTimeout bounds every output's exit action.
+const exitTimeout = 2 * time.Second
+
+// loop polls presence and re-evaluates the signal until ctx is done.
+func (d *Daemon) loop(ctx context.Context) {
+	poll := time.NewTimer(0) // first poll at once
+	defer poll.Stop()
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	lastTick := time.Now()
+	failures := 0
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-d.pollNow:
+			poll.Reset(0)
+		case <-d.changed:
+			d.publish(time.Now())
+		case now := <-tick.C:
+			// A wall clock that ran ahead of the monotonic clock means the
+			// machine slept: poll now and re-send everything.
+			if jump := now.Round(0).Sub(lastTick.Round(0)) - now.Sub(lastTick); jump > 5*time.Second {
+				d.log.Info("resumed from sleep", "gap", jump.Round(time.Second))
+				d.mu.Lock()
+				d.resend = true
+				d.mu.Unlock()
+				poll.Reset(0)
+			}
+			lastTick = now
+			d.publish(now)
+		case <-poll.C:
+			next := d.pollOnce(ctx, &failures)
+			if ctx.Err() != nil {
+				return
+			}
+			d.publish(time.Now())
+			poll.Reset(next)
+		}
+	}
+}
+
+// pollOnce polls the source and returns how long to wait for the next poll.
+func (d *Daemon) pollOnce(ctx context.Context, failures *int) time.Duration {
+	ps, err := d.source.Poll(ctx)
+	now := time.Now()
+	if ctx.Err() != nil {
+		return 0
+	}
+	if err == nil {
+		*failures = 0
+		d.apply(now, ps)
+		return jitter(d.set.interval)
+	}
+	*failures++
+	c := classify(err)
+	d.fail(now, err, c)
+	switch {
+	case c.retryAfter > 0:
+		// Graph said when: honour it exactly, no jitter.
+		return c.retryAfter
+	case c.state == mapping.LoginRequired:
+		// Cheap when nobody is signed in (the cache is a local file); a
+		// successful `onair login` also pokes the daemon through the
+		// control API, so this is only the fallback.
+		return min(backoff(d.set.interval, *failures), time.Minute)
+	}
+	return backoff(d.set.interval, *failures)
+}
+
+// maxBackoff caps the exponential backoff after errors.
+const maxBackoff = 5 * time.Minute
+
+// backoff returns the wait after n consecutive failures: interval doubling
+// per failure, with ±10 % jitter, capped at maxBackoff.
+func backoff(interval time.Duration, n int) time.Duration {
+	d := interval
+	for i := 1; i < n && d < maxBackoff; i++ {
+		d *= 2
+	}
+	return jitter(min(d, maxBackoff))
+}
+
+// jitter spreads polls of many daemons by ±10 %.
+func jitter(d time.Duration) time.Duration {
+	j := time.Duration(rand.Int64N(int64(d)/5+1)) - d/10
+	return d + j
+}
+
+// apply records a successful poll.
+func (d *Daemon) apply(now time.Time, ps []mapping.Presence) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.health.State != mapping.Normal {
+		d.log.Info("presence available again", "previous", string(d.health.State))
+	}
+	d.health = Health{State: mapping.Normal, LastPoll: now, LastSuccess: now, LastError: d.health.LastError}
+	for _, p := range ps {
+		u := d.userLocked(p.User)
+		if u == nil {
+			continue
+		}
+		if u.have && !p.Newer(u.presence) {
+			d.log.Debug("dropped out-of-order presence", "user", u.key, "sequence", p.Sequence, "applied", u.presence.Sequence)
+			continue
+		}
+		if !p.Availability.Known() || !p.Activity.Known() {
+			if !u.have || p.Availability != u.presence.Availability || p.Activity != u.presence.Activity {
+				d.log.Warn("unknown presence value from Graph, treated as PresenceUnknown", "user", u.key, "availability", string(p.Availability), "activity", string(p.Activity))
+			}
+		}
+		if !u.have || !p.Availability.Is(u.presence.Availability) || !p.Activity.Is(u.presence.Activity) {
+			u.since = now
+			d.log.Info("presence changed", "user", u.key, "availability", string(p.Availability), "activity", string(p.Activity))
+		}
+		if p.Time.IsZero() {
+			p.Time = now
+		}
+		u.presence, u.have, u.updated = p, true, now
+	}
+}
+
+// fail records a failed poll.
+func (d *Daemon) fail(now time.Time, err error, c failure) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	prev := d.health
+	d.health.LastPoll, d.health.LastError = now, now
+	d.health.Err = err.Error()
+	d.health.Remedy = c.remedy
+	switch {
+	case c.state == mapping.LoginRequired || c.state == mapping.Error:
+		d.health.State = c.state
+	case d.everSucceededLocked():
+		// Transient: keep the last good presence; publish() turns it
+		// stale once it is old enough.
+		d.health.State = mapping.Normal
+	default:
+		d.health.State = mapping.Error
+	}
+	if prev.State != d.health.State || prev.Err != d.health.Err {
+		d.log.Warn("presence poll failed", "err", err, "state", stateName(d.health.State), "remedy", c.remedy)
+	}
+}
+
+func (d *Daemon) everSucceededLocked() bool { return !d.health.LastSuccess.IsZero() }
+
+func (d *Daemon) userLocked(key string) *userState {
+	for _, u := range d.users {
+		if u.key == key {
+			return u
+		}
+	}
+	return nil
+}
+
+// stateName is how a daemon state shows in status and logs.
+func stateName(s mapping.State) string {
+	if s == mapping.Normal {
+		return "ok"
+	}
+	return string(s)
+}
+
+// snapshotLocked builds the current snapshot.
+func (d *Daemon) snapshotLocked(now time.Time) *Snapshot {
+	if o := d.override; o != nil && !o.Until.IsZero() && !now.Before(o.Until) {
+		d.log.Info("override expired", "user", o.User)
+		d.override = nil
+	}
+	if d.paused && !d.pauseTill.IsZero() && !now.Before(d.pauseTill) {
+		d.log.Info("pause ended")
+		d.paused, d.pauseTill = false, time.Time{}
+	}
+	s := &Snapshot{Time: now, Health: d.health, Paused: d.paused, PausedUntil: d.pauseTill}
+	if d.override != nil {
+		o := *d.override
+		s.Override = &o
+	}
+	stale := d.staleAfter()
+	working := d.set.schedule.working(now)
+	for _, u := range d.users {
+		v := UserView{Key: u.key, Name: u.name, Presence: u.presence, Since: u.since}
+		switch {
+		case !working:
+			v.State = mapping.OffHours
+		case d.health.State == mapping.LoginRequired:
+			v.State = mapping.LoginRequired
+		case d.health.State == mapping.Error && (!u.have || now.Sub(u.updated) > stale):
+			v.State = mapping.Error
+		case u.have && now.Sub(u.updated) > stale:
+			v.State = mapping.Stale
+		case !u.have && !d.health.LastError.IsZero():
+			v.State = mapping.Error
+		}
+		s.Users = append(s.Users, v)
+	}
+	if s.Health.State == mapping.Normal && len(s.Users) > 0 && s.Users[0].State == mapping.Stale {
+		s.Health.State = mapping.Stale
+		s.Health.Remedy = "presence has not been refreshed for " + stale.String() + "; check the network and `onair status`"
+	}
+	for i := range s.Users {
+		s.Users[i].Signal = s.SignalFor(s.Users[i].Key, d.set.rules)
+	}
+	return s
+}
+
+// publish computes the snapshot and hands it to every output if anything
+// an output shows has changed (or a resend was asked for).
+func (d *Daemon) publish(now time.Time) {
+	d.mu.Lock()
+	s := d.snapshotLocked(now)
+	resend := d.resend
+	d.resend = false
+	if !resend && d.last != nil && sameSnapshot(d.last, s) {
+		d.mu.Unlock()
+		return
+	}
+	if d.last == nil || d.last.Health.State != s.Health.State {
+		d.log.Info("health", "state", stateName(s.Health.State))
+	}
+	d.seq++
+	s.Seq = d.seq
+	s.Resend = resend
+	d.last = s
+	d.mu.Unlock()
+	for _, o := range d.outs {
+		o.mb.put(s)
+	}
+}
+
+// sameSnapshot reports whether a and b would show the same on every output.
+func sameSnapshot(a, b *Snapshot) bool {
+	if a.Paused != b.Paused || !a.PausedUntil.Equal(b.PausedUntil) || a.Health.State != b.Health.State ||
+		a.Health.Err != b.Health.Err || len(a.Users) != len(b.Users) {
+		return false
+	}
+	if (a.Override == nil) != (b.Override == nil) || (a.Override != nil && !sameOverride(*a.Override, *b.Override)) {
+		return false
+	}
+	for i := range a.Users {
+		x, y := a.Users[i], b.Users[i]
+		if x.State != y.State || x.Signal != y.Signal || x.Presence.Availability != y.Presence.Availability ||
+			x.Presence.Activity != y.Presence.Activity || x.Presence.StatusMessage != y.Presence.StatusMessage ||
+			x.Presence.OutOfOffice != y.Presence.OutOfOffice {
+			return false
+		}
+	}
+	return true
+}
+
+func sameOverride(a, b Override) bool {
+	return a.User == b.User && a.Availability == b.Availability && a.Activity == b.Activity &&
+		a.Effect == b.Effect && a.Label == b.Label && a.Until.Equal(b.Until) &&
+		(a.Color == nil) == (b.Color == nil) && (a.Color == nil || *a.Color == *b.Color)
+}
+
+// poke asks the loop to re-evaluate soon (after a control command).
+func (d *Daemon) poke() {
+	select {
+	case d.changed <- struct{}{}:
+	default:
+	}
+}
+
+// SetOverride sets a manual override. Duration 0 means until cleared.
+func (d *Daemon) SetOverride(o Override, dur time.Duration) error {
+	if o.User == "" {
+		o.User = Me
+	}
+	if o.Color == nil && o.Availability == "" && o.Activity == "" {
+		return errors.New("override needs an availability, an activity or a colour")
+	}
+	if dur < 0 {
+		return fmt.Errorf("invalid duration %s: must be positive", dur)
+	}
+	d.mu.Lock()
+	if d.userLocked(o.User) == nil {
+		d.mu.Unlock()
+		return fmt.Errorf("user %q is not watched (watched: %v)", o.User, d.userKeys())
+	}
+	if dur > 0 {
+		o.Until = time.Now().Add(dur)
+	}
+	d.override = &o
+	d.mu.Unlock()
+	d.log.Info("override set", "user", o.User, "availability", string(o.Availability), "activity", string(o.Activity), "color", colorAttr(o.Color), "until", o.Until, "source", o.Source)
+	d.poke()
+	return nil
+}
+
+func colorAttr(c *mapping.Color) string {
+	if c == nil {
+		return ""
+	}
+	return c.String()
+}
+
+// ClearOverride removes the manual override. It reports whether there was one.
+func (d *Daemon) ClearOverride() bool {
+	d.mu.Lock()
+	had := d.override != nil
+	d.override = nil
+	d.mu.Unlock()
+	if had {
+		d.log.Info("override cleared")
+	}
+	d.poke()
+	return had
+}
+
+// Pause turns every output's signal off for dur (0: until Resume).
+func (d *Daemon) Pause(dur time.Duration) {
+	d.mu.Lock()
+	d.paused = true
+	d.pauseTill = time.Time{}
+	if dur > 0 {
+		d.pauseTill = time.Now().Add(dur)
+	}
+	d.mu.Unlock()
+	d.log.Info("paused", "for", dur)
+	d.poke()
+}
+
+// Resume ends a pause.
+func (d *Daemon) Resume() {
+	d.mu.Lock()
+	d.paused, d.pauseTill = false, time.Time{}
+	d.mu.Unlock()
+	d.log.Info("resumed")
+	d.poke()
+}
+
+// PollNow asks for a poll at once (after `onair login`, or from the API).
+func (d *Daemon) PollNow() {
+	select {
+	case d.pollNow <- struct{}{}:
+	default:
+	}
+}
+
+// Snapshot returns the latest published snapshot, or a fresh one before
+// the first publish.
+func (d *Daemon) Snapshot() *Snapshot {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.last != nil {
+		return d.last
+	}
+	return d.snapshotLocked(time.Now())
+}
+
+// watchedKeys returns the user keys, "me" first.
+func (d *Daemon) watchedKeys() []string { return slices.Clone(d.userKeys()) }

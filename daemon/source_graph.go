@@ -1,0 +1,154 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/onair-dev/onair/daemon/auth"
+	"github.com/onair-dev/onair/daemon/graph"
+	"github.com/onair-dev/onair/mapping"
+)
+
+// graphSource polls Graph for the signed-in user and the watched users.
+type graphSource struct {
+	g      *graph.Client
+	others []string // configured keys of watched users besides "me"
+	ids    map[string]string
+	log    *slog.Logger
+}
+
+// noLoginSource stands in when no client ID is configured: the daemon runs
+// and shows the login-required signal, and status says what to do.
+type noLoginSource struct{ err error }
+
+func (s noLoginSource) Poll(context.Context) ([]mapping.Presence, error) { return nil, s.err }
+
+// NewAuth returns the sign-in client for cfg, as `onair login` and the
+// daemon use it.
+func NewAuth(cfg *Config, paths Paths, hc *http.Client, log *slog.Logger) (*auth.Client, error) {
+	set, err := cfg.compile()
+	if err != nil {
+		return nil, err
+	}
+	return newAuth(set, paths, hc, log)
+}
+
+func newAuth(set *settings, paths Paths, hc *http.Client, log *slog.Logger) (*auth.Client, error) {
+	scopes, err := auth.GraphScopes(set.graphURL, len(set.users) > 1)
+	if err != nil {
+		return nil, err
+	}
+	return auth.New(auth.Options{
+		ClientID:   set.clientID,
+		Tenant:     set.tenant,
+		Authority:  set.authority,
+		Scopes:     scopes,
+		CachePath:  paths.TokenCache,
+		HTTPClient: hc,
+		Logger:     log,
+	})
+}
+
+func newGraphSource(set *settings, opts Options, log *slog.Logger) (presenceSource, func(context.Context) (string, error), error) {
+	a, err := newAuth(set, opts.Paths, opts.HTTPClient, opts.Logger.With("component", "auth"))
+	if errors.Is(err, auth.ErrNoClientID) {
+		return noLoginSource{err}, func(context.Context) (string, error) { return "", errors.New("no client ID configured") }, nil
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	g, err := graph.New(graph.Options{BaseURL: set.graphURL, Tokens: a, HTTPClient: opts.HTTPClient, Logger: log})
+	if err != nil {
+		return nil, nil, err
+	}
+	s := &graphSource{g: g, ids: map[string]string{}, log: log}
+	for _, u := range set.users[1:] {
+		s.others = append(s.others, u.key)
+	}
+	account := func(ctx context.Context) (string, error) {
+		acct, ok, err := a.Account(ctx)
+		switch {
+		case err != nil:
+			return "", err
+		case !ok:
+			return "", errors.New("not signed in: run `onair login`")
+		}
+		return acct.Username, nil
+	}
+	return s, account, nil
+}
+
+// Poll implements presenceSource. Watched users' UPNs are resolved to
+// object IDs once; then one batch request covers up to 650 of them.
+func (s *graphSource) Poll(ctx context.Context) ([]mapping.Presence, error) {
+	me, err := s.g.Me(ctx)
+	if err != nil {
+		return nil, err
+	}
+	me.User = Me
+	out := []mapping.Presence{me}
+	if len(s.others) == 0 {
+		return out, nil
+	}
+	ids := make([]string, 0, len(s.others))
+	byID := make(map[string]string, len(s.others))
+	for _, key := range s.others {
+		id, ok := s.ids[key]
+		if !ok {
+			id, err = s.g.ResolveUser(ctx, key)
+			if err != nil {
+				return nil, fmt.Errorf("watched user %s: %w", key, err)
+			}
+			s.ids[key] = id
+		}
+		ids = append(ids, id)
+		byID[id] = key
+	}
+	ps, err := s.g.Users(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range ps {
+		if key, ok := byID[p.User]; ok {
+			p.User = key
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
+// failure is how the poll loop treats an error.
+type failure struct {
+	// state is LoginRequired or Error for conditions the user must fix;
+	// Normal for transient ones (the last presence is kept until stale).
+	state mapping.State
+	// retryAfter is Graph's Retry-After, honoured exactly; 0 for backoff.
+	retryAfter time.Duration
+	remedy     string
+}
+
+func classify(err error) failure {
+	var throttled *graph.ThrottledError
+	var forbidden *graph.ForbiddenError
+	switch {
+	case errors.Is(err, auth.ErrNoClientID):
+		return failure{state: mapping.LoginRequired, remedy: "set graph.client_id in the config (see the README's sign-in guide), then run `onair login`"}
+	case errors.Is(err, auth.ErrLoginRequired):
+		return failure{state: mapping.LoginRequired, remedy: "run `onair login`"}
+	case errors.Is(err, graph.ErrUnauthorized):
+		return failure{state: mapping.LoginRequired, remedy: "Graph rejected the sign-in; run `onair login`"}
+	case errors.Is(err, auth.ErrCacheUnreadable):
+		return failure{state: mapping.Error, remedy: "run `onair logout`, then `onair login`"}
+	case errors.As(err, &forbidden):
+		return failure{state: mapping.Error, remedy: forbidden.Remedy}
+	case errors.Is(err, graph.ErrUserNotFound):
+		return failure{state: mapping.Error, remedy: "check graph.users in the config: the user does not exist or has no Teams presence"}
+	case errors.As(err, &throttled):
+		return failure{retryAfter: throttled.RetryAfter}
+	}
+	return failure{}
+}

@@ -1,0 +1,369 @@
+package daemon
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/onair-dev/onair/mapping"
+)
+
+// Defaults.
+const (
+	DefaultInterval = 10 * time.Second
+	MinInterval     = 2 * time.Second
+	DefaultTenant   = "organizations"
+	DefaultGraphURL = "https://graph.microsoft.com/v1.0"
+	// Me is the key of the signed-in user.
+	Me = "me"
+)
+
+// FieldError is one problem in a config file, at a field path such as
+// "mapping.rules[2].color".
+type FieldError struct {
+	Path string
+	// Line is the line in the file, 0 when unknown.
+	Line int
+	Err  error
+}
+
+func (e *FieldError) Error() string { return e.Path + ": " + e.Err.Error() }
+func (e *FieldError) Unwrap() error { return e.Err }
+
+// settings is a validated Config in the types the daemon runs on.
+type settings struct {
+	clientID, tenant, authority, graphURL string
+	interval                              time.Duration
+	users                                 []watchedUser
+	rules                                 mapping.Rules
+	schedule                              *schedule
+	lights                                []lightSettings
+	mqtt                                  *mqttSettings
+	signs                                 []signSettings
+	logLevel                              slog.Level
+	logFormat                             string
+}
+
+type watchedUser struct {
+	key  string // "me", or the UPN/object ID as configured
+	name string // display name for topics and signs
+}
+
+type lightSettings struct {
+	name                        string
+	vendor, model, serial, path string
+	user                        string
+	brightness                  int
+	rules                       mapping.Rules // nil: the global rules
+	exitOff                     bool
+	disabled                    bool
+}
+
+type mqttSettings struct {
+	MQTTConfig
+	password string
+}
+
+type signSettings struct {
+	name, user, topic, format string
+}
+
+// Validate checks every field and returns all problems at once, joined,
+// each a *FieldError naming its field path.
+func (c *Config) Validate() error {
+	_, err := c.compile()
+	return err
+}
+
+type problems struct {
+	c    *Config
+	errs []error
+}
+
+func (p *problems) add(path string, format string, args ...any) {
+	p.errs = append(p.errs, &FieldError{Path: path, Line: p.c.Line(path), Err: fmt.Errorf(format, args...)})
+}
+
+func (c *Config) compile() (*settings, error) {
+	p := &problems{c: c}
+	s := &settings{
+		clientID:  strings.TrimSpace(c.Graph.ClientID),
+		tenant:    orDefault(c.Graph.Tenant, DefaultTenant),
+		authority: strings.TrimRight(c.Graph.Authority, "/"),
+		graphURL:  strings.TrimRight(orDefault(c.Graph.BaseURL, DefaultGraphURL), "/"),
+		interval:  DefaultInterval,
+	}
+	if c.Version != ConfigVersion {
+		p.add("version", "unsupported version %d: this onair reads version: %d", c.Version, ConfigVersion)
+	}
+	if s.authority != "" {
+		if u, err := url.Parse(s.authority); err != nil || u.Scheme != "https" || u.Host == "" {
+			p.add("graph.authority", "invalid authority %q: want an https URL such as https://login.microsoftonline.us/<tenant>", c.Graph.Authority)
+		}
+	}
+	if u, err := url.Parse(s.graphURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		p.add("graph.base_url", "invalid URL %q: want https://graph.microsoft.com/v1.0 or a national cloud's Graph URL", c.Graph.BaseURL)
+	}
+	if c.Graph.Interval != "" {
+		d, err := time.ParseDuration(c.Graph.Interval)
+		switch {
+		case err != nil:
+			p.add("graph.interval", "invalid duration %q: use a number with a unit, such as 10s or 1m", c.Graph.Interval)
+		case d < MinInterval:
+			p.add("graph.interval", "%s is too short: the minimum is %s (Graph throttles faster polling)", d, MinInterval)
+		default:
+			s.interval = d
+		}
+	}
+	s.users = []watchedUser{{key: Me, name: Me}}
+	seen := map[string]bool{Me: true}
+	for i, u := range c.Graph.Users {
+		path := fmt.Sprintf("graph.users[%d]", i)
+		id := strings.TrimSpace(u.ID)
+		switch {
+		case id == "":
+			p.add(path, "empty user: give a UPN (jane@contoso.com) or an object ID")
+			continue
+		case strings.ContainsAny(id, " /?#"):
+			p.add(path, "invalid user %q: give a UPN (jane@contoso.com) or an object ID", id)
+			continue
+		case seen[strings.ToLower(id)]:
+			p.add(path, "user %q is listed twice", id)
+			continue
+		}
+		seen[strings.ToLower(id)] = true
+		s.users = append(s.users, watchedUser{key: id, name: orDefault(u.Name, id)})
+	}
+
+	useDefaults := c.Mapping.Defaults == nil || *c.Mapping.Defaults
+	s.rules = compileRules(p, "mapping.rules", c.Mapping.Rules, useDefaults)
+	s.schedule = compileSchedule(p, c.Schedule)
+
+	for i, l := range c.Lights {
+		path := fmt.Sprintf("lights[%d]", i)
+		ls := lightSettings{
+			name: orDefault(l.Name, fmt.Sprintf("light%d", i+1)), vendor: l.Vendor, model: l.Model,
+			serial: l.Serial, path: l.Path, user: orDefault(l.User, Me), brightness: 100,
+			exitOff: true, disabled: l.Disabled,
+		}
+		if l.Brightness != nil {
+			ls.brightness = checkPercent(p, path+".brightness", *l.Brightness)
+		}
+		switch strings.ToLower(l.ExitAction) {
+		case "", "off":
+		case "keep":
+			ls.exitOff = false
+		default:
+			p.add(path+".exit_action", "invalid exit action %q: want off or keep", l.ExitAction)
+		}
+		if len(l.Rules) > 0 {
+			ls.rules = compileRules(p, path+".rules", l.Rules, useDefaults)
+		}
+		checkUser(p, path+".user", ls.user, seen)
+		s.lights = append(s.lights, ls)
+	}
+
+	if c.MQTT.Broker != "" {
+		s.mqtt = compileMQTT(p, c.MQTT)
+	} else if c.MQTT != (MQTTConfig{}) {
+		p.add("mqtt.broker", "missing: set the broker (tcp://host:1883) or remove the mqtt section")
+	}
+	for i, sg := range c.Signs {
+		path := fmt.Sprintf("signs[%d]", i)
+		ss := signSettings{name: orDefault(sg.Name, fmt.Sprintf("sign%d", i+1)), user: orDefault(sg.User, Me), topic: sg.Topic, format: strings.ToLower(orDefault(sg.Format, "json"))}
+		if ss.topic == "" {
+			p.add(path+".topic", "missing: the MQTT topic the sign listens on")
+		} else if strings.ContainsAny(ss.topic, "+#") {
+			p.add(path+".topic", "invalid topic %q: wildcards + and # are not allowed when publishing", ss.topic)
+		}
+		switch ss.format {
+		case "json", "text", "wled":
+		default:
+			p.add(path+".format", "invalid format %q: want json, text or wled", sg.Format)
+		}
+		if c.MQTT.Broker == "" {
+			p.add(path, "signs are published over MQTT: set mqtt.broker")
+		}
+		checkUser(p, path+".user", ss.user, seen)
+		s.signs = append(s.signs, ss)
+	}
+
+	switch strings.ToLower(c.Log.Level) {
+	case "", "info":
+		s.logLevel = slog.LevelInfo
+	case "debug":
+		s.logLevel = slog.LevelDebug
+	case "warn", "warning":
+		s.logLevel = slog.LevelWarn
+	case "error":
+		s.logLevel = slog.LevelError
+	default:
+		p.add("log.level", "invalid level %q: want debug, info, warn or error", c.Log.Level)
+	}
+	switch s.logFormat = strings.ToLower(orDefault(c.Log.Format, "auto")); s.logFormat {
+	case "auto", "text", "json":
+	default:
+		p.add("log.format", "invalid format %q: want auto, text or json", c.Log.Format)
+	}
+	if len(p.errs) > 0 {
+		return nil, errors.Join(p.errs...)
+	}
+	return s, nil
+}
+
+func checkUser(p *problems, path, user string, known map[string]bool) {
+	if !known[strings.ToLower(user)] {
+		p.add(path, "user %q is not watched: add it to graph.users", user)
+	}
+}
+
+func checkPercent(p *problems, path string, v int) int {
+	if v < 0 || v > 100 {
+		p.add(path, "invalid brightness %d: want 0 to 100 (percent)", v)
+		return 100
+	}
+	return v
+}
+
+func compileRules(p *problems, path string, in []RuleConfig, defaults bool) mapping.Rules {
+	var out mapping.Rules
+	for i, rc := range in {
+		rp := fmt.Sprintf("%s[%d]", path, i)
+		r := mapping.Rule{Name: orDefault(rc.Name, fmt.Sprintf("rule%d", i+1))}
+		r.Users = append(append(r.Users, rc.User...), rc.Users...)
+		for _, st := range rc.State {
+			v, err := mapping.ParseState(st)
+			if err != nil {
+				p.add(rp+".state", "%v", err)
+				continue
+			}
+			r.States = append(r.States, v)
+		}
+		for _, a := range rc.Availability {
+			v, ok := mapping.ParseAvailability(a)
+			if !ok {
+				p.add(rp+".availability", "unknown availability %q (known: %s)", a, joinAvail())
+				continue
+			}
+			r.Availability = append(r.Availability, v)
+		}
+		for _, a := range rc.Activity {
+			v, ok := mapping.ParseActivity(a)
+			if !ok {
+				p.add(rp+".activity", "unknown activity %q (known: %s)", a, joinAct())
+				continue
+			}
+			r.Activity = append(r.Activity, v)
+		}
+		sig := mapping.Signal{Brightness: 100, Label: rc.Label}
+		if rc.Color != "" {
+			c, err := mapping.ParseColor(rc.Color)
+			if err != nil {
+				p.add(rp+".color", "%v", err)
+			}
+			sig.Color = c
+		}
+		if rc.Brightness != nil {
+			sig.Brightness = checkPercent(p, rp+".brightness", *rc.Brightness)
+		}
+		e, err := mapping.ParseEffect(rc.Effect)
+		if err != nil {
+			p.add(rp+".effect", "%v", err)
+		}
+		sig.Effect = e
+		if rc.Color == "" && e != mapping.Off && e != mapping.Keep {
+			p.add(rp+".color", "missing: give a colour, or effect: off")
+		}
+		r.Signal = sig
+		out = append(out, r)
+	}
+	if defaults {
+		out = append(out, mapping.DefaultRules()...)
+	}
+	return out
+}
+
+func joinAvail() string {
+	s := make([]string, len(mapping.Availabilities))
+	for i, v := range mapping.Availabilities {
+		s[i] = string(v)
+	}
+	return strings.Join(s, ", ")
+}
+
+func joinAct() string {
+	s := make([]string, len(mapping.Activities))
+	for i, v := range mapping.Activities {
+		s[i] = string(v)
+	}
+	return strings.Join(s, ", ")
+}
+
+func compileMQTT(p *problems, m MQTTConfig) *mqttSettings {
+	ms := &mqttSettings{MQTTConfig: m}
+	u, err := url.Parse(m.Broker)
+	if err != nil || u.Host == "" {
+		p.add("mqtt.broker", "invalid broker %q: want scheme://host[:port], e.g. tcp://homeassistant.local:1883", m.Broker)
+	} else {
+		switch u.Scheme {
+		case "tcp", "mqtt", "ssl", "tls", "mqtts", "ws", "wss":
+		default:
+			p.add("mqtt.broker", "invalid scheme %q: want tcp, ssl, ws or wss", u.Scheme)
+		}
+	}
+	n := 0
+	for _, v := range []string{m.Password, m.PasswordFile, m.PasswordEnv} {
+		if v != "" {
+			n++
+		}
+	}
+	switch {
+	case n > 1:
+		p.add("mqtt.password", "give only one of password, password_file and password_env")
+	case m.PasswordFile != "":
+		b, err := os.ReadFile(m.PasswordFile)
+		if err != nil {
+			p.add("mqtt.password_file", "cannot read the password file: %v", err)
+		}
+		ms.password = strings.TrimRight(string(b), "\r\n")
+	case m.PasswordEnv != "":
+		v, ok := os.LookupEnv(m.PasswordEnv)
+		if !ok {
+			p.add("mqtt.password_env", "environment variable %s is not set", m.PasswordEnv)
+		}
+		ms.password = v
+	default:
+		ms.password = m.Password
+	}
+	for _, f := range []struct{ path, file string }{{"mqtt.ca_file", m.CAFile}, {"mqtt.cert_file", m.CertFile}, {"mqtt.key_file", m.KeyFile}} {
+		if f.file == "" {
+			continue
+		}
+		if _, err := os.Stat(f.file); err != nil {
+			p.add(f.path, "cannot read %s: %v", f.file, err)
+		}
+	}
+	if (m.CertFile == "") != (m.KeyFile == "") {
+		p.add("mqtt.cert_file", "cert_file and key_file go together: set both or neither")
+	}
+	switch strings.ToLower(m.Discovery) {
+	case "", "device", "components", "off":
+	default:
+		p.add("mqtt.discovery", "invalid discovery %q: want device, components or off", m.Discovery)
+	}
+	if strings.ContainsAny(m.TopicPrefix, "+#") {
+		p.add("mqtt.topic_prefix", "invalid prefix %q: wildcards + and # are not allowed", m.TopicPrefix)
+	}
+	return ms
+}
+
+func orDefault(s, def string) string {
+	if strings.TrimSpace(s) == "" {
+		return def
+	}
+	return strings.TrimSpace(s)
+}
