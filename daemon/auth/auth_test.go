@@ -80,6 +80,7 @@ var wantAccount = auth.Account{
 }
 
 func TestLoginDeviceCodePendingThenApproved(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, entratest.Options{PendingPolls: 2})
 	c := f.client(t)
 
@@ -120,6 +121,7 @@ func TestLoginDeviceCodePendingThenApproved(t *testing.T) {
 }
 
 func TestLoginDeviceCodeSlowDownThenManualApproval(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, entratest.Options{ManualApproval: true})
 	f.srv.SlowDown(1)
 	c := f.client(t)
@@ -155,6 +157,7 @@ func TestLoginDeviceCodeSlowDownThenManualApproval(t *testing.T) {
 }
 
 func TestLoginDeviceCodeDeclined(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, entratest.Options{ManualApproval: true})
 	c := f.client(t)
 	_, err := c.LoginDeviceCode(t.Context(), func(auth.DeviceCode) { f.srv.Decline() })
@@ -171,6 +174,7 @@ func TestLoginDeviceCodeDeclined(t *testing.T) {
 }
 
 func TestLoginDeviceCodeExpired(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, entratest.Options{ManualApproval: true, DeviceCodeLifetime: time.Second})
 	c := f.client(t)
 	_, err := c.LoginDeviceCode(t.Context(), nil)
@@ -181,6 +185,7 @@ func TestLoginDeviceCodeExpired(t *testing.T) {
 }
 
 func TestLoginDeviceCodeCancelled(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, entratest.Options{ManualApproval: true})
 	c := f.client(t)
 	ctx, cancel := context.WithCancel(t.Context())
@@ -191,6 +196,7 @@ func TestLoginDeviceCodeCancelled(t *testing.T) {
 }
 
 func TestLoginBrowser(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, entratest.Options{})
 	c := f.client(t)
 
@@ -228,6 +234,7 @@ func TestLoginBrowser(t *testing.T) {
 }
 
 func TestLoginBrowserDeclined(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, entratest.Options{})
 	f.srv.Decline()
 	c := f.client(t)
@@ -241,6 +248,7 @@ func TestLoginBrowserDeclined(t *testing.T) {
 }
 
 func TestLoginBrowserOpenFails(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, entratest.Options{})
 	c := f.client(t)
 	noBrowser := errors.New("no browser on this host")
@@ -251,6 +259,7 @@ func TestLoginBrowserOpenFails(t *testing.T) {
 }
 
 func TestSilentRefreshAfterExpiry(t *testing.T) {
+	t.Parallel()
 	// Below 5 minutes of lifetime MSAL does not cache the access token, so
 	// every Token call redeems the refresh token: expiry without waiting.
 	f := newFixture(t, entratest.Options{AccessTokenLifetime: time.Minute})
@@ -273,6 +282,7 @@ func TestSilentRefreshAfterExpiry(t *testing.T) {
 }
 
 func TestTokenSurvivesRestart(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, entratest.Options{})
 	login(t, f.client(t))
 	issued := f.srv.LastAccessToken()
@@ -292,6 +302,7 @@ func TestTokenSurvivesRestart(t *testing.T) {
 }
 
 func TestDaemonSeesLoginFromOtherProcess(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, entratest.Options{})
 	daemon := f.client(t)
 	if _, err := daemon.Token(t.Context()); !errors.Is(err, auth.ErrLoginRequired) {
@@ -304,6 +315,7 @@ func TestDaemonSeesLoginFromOtherProcess(t *testing.T) {
 }
 
 func TestNoAccountIsLoginRequired(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, entratest.Options{})
 	c := f.client(t)
 	_, err := c.Token(t.Context())
@@ -319,6 +331,7 @@ func TestNoAccountIsLoginRequired(t *testing.T) {
 }
 
 func TestRefreshDeniedThenNewLoginRecovers(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, entratest.Options{AccessTokenLifetime: time.Minute})
 	c := f.client(t)
 	login(t, c)
@@ -347,6 +360,7 @@ func TestRefreshDeniedThenNewLoginRecovers(t *testing.T) {
 }
 
 func TestConsentRequired(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, entratest.Options{AccessTokenLifetime: time.Minute})
 	scopes, err := auth.GraphScopes("https://graph.microsoft.com/v1.0", true)
 	if err != nil {
@@ -378,6 +392,7 @@ func TestConsentRequired(t *testing.T) {
 }
 
 func TestTransientFailuresAreNotLoginRequired(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, entratest.Options{AccessTokenLifetime: time.Minute})
 	var offline atomic.Bool
 	hc := f.srv.Client()
@@ -419,6 +434,7 @@ type roundTripFunc func(*http.Request) (*http.Response, error)
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
 func TestLogout(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, entratest.Options{})
 	c := f.client(t)
 	login(t, c)
@@ -446,6 +462,7 @@ func TestLogout(t *testing.T) {
 }
 
 func TestAccountFromOtherAuthorityIsIgnored(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, entratest.Options{})
 	login(t, f.client(t))
 	other := f.client(t, func(o *auth.Options) { o.Authority = f.srv.URL() + "/contoso.example" })
@@ -458,6 +475,7 @@ func TestAccountFromOtherAuthorityIsIgnored(t *testing.T) {
 }
 
 func TestConcurrentTokenRefreshesOnce(t *testing.T) {
+	t.Parallel()
 	// The login's token is too short-lived to cache; the refreshed one lasts.
 	f := newFixture(t, entratest.Options{AccessTokenLifetime: time.Minute})
 	c := f.client(t)
@@ -487,6 +505,7 @@ func TestConcurrentTokenRefreshesOnce(t *testing.T) {
 }
 
 func TestScopes(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, entratest.Options{})
 	c := f.client(t, func(o *auth.Options) {
 		o.Scopes = []string{"openid", " offline_access", "Profile", "https://graph.microsoft.com/Presence.Read", "https://graph.microsoft.com/presence.read"}
@@ -529,6 +548,7 @@ func TestScopes(t *testing.T) {
 }
 
 func TestNew(t *testing.T) {
+	t.Parallel()
 	_, err := auth.New(auth.Options{ClientID: "  "})
 	if !errors.Is(err, auth.ErrNoClientID) {
 		t.Fatalf("New without client ID = %v, want ErrNoClientID", err)
@@ -564,6 +584,7 @@ func TestNew(t *testing.T) {
 }
 
 func TestMemoryOnlyCache(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, entratest.Options{})
 	c := f.client(t, func(o *auth.Options) { o.CachePath = "" })
 	login(t, c)

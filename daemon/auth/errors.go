@@ -75,13 +75,16 @@ type EntraError struct {
 }
 
 func (e *EntraError) Error() string {
-	var b strings.Builder
-	b.WriteString("auth: ")
-	b.WriteString(e.Op)
-	b.WriteString(": ")
+	prefix := "auth: " + e.Op + ": "
 	if e.loginRequired() {
-		b.WriteString("login required: ")
+		prefix += "login required: "
 	}
+	return prefix + e.reason()
+}
+
+// reason is Entra's answer in one line: "invalid_grant (suberror): AADSTS…".
+func (e *EntraError) reason() string {
+	var b strings.Builder
 	if e.Code != "" {
 		b.WriteString(e.Code)
 	} else {
@@ -144,9 +147,19 @@ type ConsentError struct {
 }
 
 func (e *ConsentError) Error() string {
-	return fmt.Sprintf("auth: login required: admin consent required for %s "+
-		"(a tenant admin grants it in the Entra admin center → Enterprise applications → Permissions; "+
-		"then run `onair login`): %v", strings.Join(e.Scopes, ", "), e.Err)
+	op, reason := "get token", ""
+	if ee, ok := e.Err.(*EntraError); ok {
+		op, reason = ee.Op, ee.reason()
+	} else if e.Err != nil {
+		reason = e.Err.Error()
+	}
+	who := "consent"
+	if slices.ContainsFunc(e.Scopes, func(s string) bool { return strings.HasSuffix(s, ".All") }) {
+		who = "admin consent" // *.All scopes need a tenant admin in most tenants
+	}
+	return fmt.Sprintf("auth: %s: login required: %s required for %s (grant it in the Entra admin center → "+
+		"Enterprise applications → onair's app → Permissions, then run `onair login`): %s",
+		op, who, strings.Join(e.Scopes, ", "), reason)
 }
 
 func (e *ConsentError) Unwrap() error { return e.Err }
