@@ -74,11 +74,14 @@ type wireInner struct {
 // malformed returns an ErrMalformed error naming the operation and what was
 // wrong, with the start of the body.
 func malformed(op, detail string, body []byte, token string) error {
-	return fmt.Errorf("%w: %s: %s; body starts %q", ErrMalformed, op, detail, snippet(body, token))
+	return fmt.Errorf("%w: %s: %s; body: %s", ErrMalformed, op, detail, snippet(body, token))
 }
 
 // jsonDetail shortens encoding/json errors for messages.
 func jsonDetail(err error) string {
+	if err.Error() == "unexpected end of JSON input" {
+		return "truncated JSON"
+	}
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
 		return fmt.Sprintf("invalid JSON at byte %d: %v", se.Offset, se)
@@ -90,9 +93,6 @@ func jsonDetail(err error) string {
 			field = "document"
 		}
 		return fmt.Sprintf("%s is a JSON %s", field, te.Value)
-	}
-	if err.Error() == "unexpected end of JSON input" {
-		return "truncated JSON"
 	}
 	return err.Error()
 }

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Sentinels for the conditions callers branch on. Typed errors below match
@@ -222,25 +224,40 @@ func parseRetryAfter(v string, now time.Time) time.Duration {
 }
 
 // snippetLen is how much of a bad body goes into an error.
-const snippetLen = 120
+const snippetLen = 160
 
-// snippet returns the start of body for an error message, valid UTF-8,
-// with the token (if it was somehow echoed) redacted.
+// snippet returns the start of body for an error message: valid UTF-8,
+// whitespace runs collapsed to one space (pretty-printed JSON says more per
+// byte that way), other unprintable runes as U+FFFD, at most snippetLen bytes, with the token redacted in case
+// the server echoed it.
 func snippet(body []byte, token string) string {
-	// Redact before cutting, so that a token straddling the cut cannot leak
-	// its first half.
-	s := body[:min(len(body), snippetLen+len(token))]
-	out := []byte(redact(string(s), token))
-	cut := len(body) > len(s) || len(out) > snippetLen
-	if len(out) > snippetLen {
-		// A rune cut in half becomes U+FFFD below.
-		out = out[:snippetLen]
+	// Redact the whole body before cutting, so that no part of a token can
+	// survive the cut.
+	s := redact(string(body), token)
+	var b strings.Builder
+	space := false
+	for _, r := range s {
+		if unicode.IsSpace(r) {
+			space = true
+			continue
+		}
+		if space && b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		space = false
+		if b.Len()+utf8.RuneLen(r) > snippetLen {
+			b.WriteString("…")
+			break
+		}
+		if !unicode.IsPrint(r) {
+			r = utf8.RuneError // also what an invalid byte decodes to
+		}
+		b.WriteRune(r)
 	}
-	r := strings.ToValidUTF8(string(out), "\uFFFD")
-	if cut {
-		r += "…"
+	if b.Len() == 0 {
+		return "(empty)"
 	}
-	return r
+	return b.String()
 }
 
 // redact replaces the bearer token in s. Server-provided text (error
