@@ -1,0 +1,464 @@
+package daemon
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/onair-dev/onair/daemon/auth"
+	"github.com/onair-dev/onair/daemon/graph"
+	"github.com/onair-dev/onair/mapping"
+)
+
+// scriptSource is a presence source whose answers the test sets; it records
+// when it was polled.
+type scriptSource struct {
+	mu    sync.Mutex
+	ps    []mapping.Presence
+	err   error
+	errs  []error // consumed first, one per poll
+	polls []time.Time
+}
+
+func (s *scriptSource) Poll(ctx context.Context) ([]mapping.Presence, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.polls = append(s.polls, time.Now())
+	if len(s.errs) > 0 {
+		err := s.errs[0]
+		s.errs = s.errs[1:]
+		if err != nil {
+			return nil, err
+		}
+	}
+	if s.err != nil {
+		return nil, s.err
+	}
+	out := make([]mapping.Presence, len(s.ps))
+	copy(out, s.ps)
+	return out, nil
+}
+
+func (s *scriptSource) set(avail mapping.Availability, act mapping.Activity) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ps = []mapping.Presence{{User: Me, Availability: avail, Activity: act}}
+	s.err = nil
+}
+
+func (s *scriptSource) fail(err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.err = err
+}
+
+func (s *scriptSource) pollTimes() []time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]time.Time(nil), s.polls...)
+}
+
+// recorder is an output that keeps every snapshot it is handed, and notes
+// when its exit action ran.
+type recorder struct {
+	mu     sync.Mutex
+	snaps  []*Snapshot
+	exited time.Time
+}
+
+func (r *recorder) Name() string { return "recorder" }
+
+func (r *recorder) Run(ctx context.Context, mb *mailbox) error {
+	for {
+		select {
+		case <-ctx.Done():
+			r.mu.Lock()
+			r.exited = time.Now()
+			r.mu.Unlock()
+			return nil
+		case s := <-mb.C():
+			r.mu.Lock()
+			r.snaps = append(r.snaps, s)
+			r.mu.Unlock()
+		}
+	}
+}
+
+func (r *recorder) last() *Snapshot {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.snaps) == 0 {
+		return nil
+	}
+	return r.snaps[len(r.snaps)-1]
+}
+
+func (r *recorder) signal() mapping.Signal {
+	s := r.last()
+	if s == nil {
+		return mapping.Signal{}
+	}
+	return s.Users[0].Signal
+}
+
+// start runs a daemon with src and a recorder inside the current synctest
+// bubble; the returned stop cancels it and waits for Run to return.
+func start(t *testing.T, cfg string, src presenceSource) (*Daemon, *recorder, func()) {
+	t.Helper()
+	c, err := Parse([]byte(cfg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := &recorder{}
+	d, err := New(Options{Config: c, NoControl: true, NoLights: true, source: src, outputs: []output{rec}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- d.Run(ctx) }()
+	return d, rec, func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	}
+}
+
+func TestFirstPollAtOnceAndChangeWithinInterval(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		src := &scriptSource{}
+		src.set(mapping.Available, mapping.ActivityAvailable)
+		t0 := time.Now()
+		_, rec, stop := start(t, "version: 1\n", src)
+		defer stop()
+		synctest.Wait()
+		if p := src.pollTimes(); len(p) != 1 || !p[0].Equal(t0) {
+			t.Fatalf("polls at start = %v, want one at once", p)
+		}
+		if got := rec.signal(); got.Color != mapping.Green || got.Rule != "available" {
+			t.Fatalf("first signal = %+v, want green from rule available", got)
+		}
+
+		src.set(mapping.Busy, mapping.ActivityInAMeeting)
+		time.Sleep(DefaultInterval + DefaultInterval/10) // one interval plus the largest jitter
+		synctest.Wait()
+		if got := rec.signal(); got.Color != mapping.Red || got.Rule != "in-a-meeting" {
+			t.Fatalf("signal after change = %+v, want red from in-a-meeting", got)
+		}
+		if n := len(src.pollTimes()); n != 2 {
+			t.Errorf("polls = %d, want 2", n)
+		}
+	})
+}
+
+func TestRetryAfterHonouredExactly(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		src := &scriptSource{errs: []error{&graph.ThrottledError{RetryAfter: 7 * time.Second, Status: 429, Err: &graph.APIError{Op: "get presence of me", Status: 429, Code: "TooManyRequests"}}}}
+		src.set(mapping.Available, mapping.ActivityAvailable)
+		t0 := time.Now()
+		_, _, stop := start(t, "version: 1\ngraph:\n  interval: 2s\n", src)
+		defer stop()
+		time.Sleep(7*time.Second - time.Millisecond)
+		synctest.Wait()
+		if n := len(src.pollTimes()); n != 1 {
+			t.Fatalf("%d polls before Retry-After ran out, want 1", n)
+		}
+		time.Sleep(time.Millisecond)
+		synctest.Wait()
+		p := src.pollTimes()
+		if len(p) != 2 || p[1].Sub(t0) != 7*time.Second {
+			t.Fatalf("second poll at %v, want exactly 7s after the 429", p[len(p)-1].Sub(t0))
+		}
+	})
+}
+
+func TestBackoffGrowsAndIsCapped(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		src := &scriptSource{}
+		src.fail(&graph.TransientError{Status: 502, Err: errors.New("bad gateway")})
+		_, _, stop := start(t, "version: 1\n", src)
+		defer stop()
+		time.Sleep(30 * time.Minute)
+		synctest.Wait()
+		p := src.pollTimes()
+		var gaps []time.Duration
+		for i := 1; i < len(p); i++ {
+			gaps = append(gaps, p[i].Sub(p[i-1]))
+		}
+		if len(gaps) < 6 {
+			t.Fatalf("only %d polls in 30 minutes", len(p))
+		}
+		for i, g := range gaps {
+			if g < 9*time.Second {
+				t.Errorf("gap %d = %v: shorter than the interval, a tight loop", i, g)
+			}
+			if g > maxBackoff+maxBackoff/10 {
+				t.Errorf("gap %d = %v exceeds the cap %v", i, g, maxBackoff)
+			}
+		}
+		if gaps[3] < 2*gaps[0] {
+			t.Errorf("backoff does not grow: %v", gaps)
+		}
+		if last := gaps[len(gaps)-1]; last < maxBackoff*9/10 {
+			t.Errorf("backoff did not reach the cap after 30 minutes: %v", gaps)
+		}
+	})
+}
+
+func TestStaleAfterPresenceStopsRefreshing(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		src := &scriptSource{}
+		src.set(mapping.Busy, mapping.ActivityInACall)
+		_, rec, stop := start(t, "version: 1\n", src)
+		defer stop()
+		synctest.Wait()
+		src.fail(&graph.TransientError{Err: errors.New("connection refused")})
+		// Transient failures keep the last presence until max(3×10s, 60s).
+		time.Sleep(59 * time.Second)
+		synctest.Wait()
+		if got := rec.signal(); got.Rule != "in-a-call" {
+			t.Fatalf("signal after 59s of failures = %q, want the last presence kept", got.Rule)
+		}
+		time.Sleep(3 * time.Second)
+		synctest.Wait()
+		s := rec.last()
+		if got := s.Users[0].Signal; got.Rule != "stale" || got.Effect != mapping.Pulse {
+			t.Fatalf("signal after 62s of failures = %+v, want stale pulse", got)
+		}
+		if s.Health.State != mapping.Stale {
+			t.Errorf("health = %q, want stale", s.Health.State)
+		}
+		// Recovery.
+		src.set(mapping.Available, mapping.ActivityAvailable)
+		time.Sleep(maxBackoff + time.Minute)
+		synctest.Wait()
+		if got := rec.signal(); got.Rule != "available" {
+			t.Errorf("signal after recovery = %q, want available", got.Rule)
+		}
+	})
+}
+
+func TestLoginRequiredIsAStateAndRecovers(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		src := &scriptSource{}
+		src.fail(auth.ErrLoginRequired)
+		d, rec, stop := start(t, "version: 1\n", src)
+		defer stop()
+		synctest.Wait()
+		s := rec.last()
+		if got := s.Users[0].Signal; got.Rule != "login-required" || got.Color != mapping.Blue || got.Effect != mapping.Blink {
+			t.Fatalf("signal = %+v, want blue blink login-required", got)
+		}
+		if s.Health.Remedy == "" || !strings.Contains(s.Health.Remedy, "onair login") {
+			t.Errorf("remedy = %q, want it to say `onair login`", s.Health.Remedy)
+		}
+		// The retry cadence while signed out stays bounded: at most once a
+		// minute after backing off.
+		time.Sleep(10 * time.Minute)
+		synctest.Wait()
+		p := src.pollTimes()
+		if gap := p[len(p)-1].Sub(p[len(p)-2]); gap > time.Minute+6*time.Second {
+			t.Errorf("retry gap while signed out = %v, want at most a minute", gap)
+		}
+		// `onair login` succeeds and pokes the daemon.
+		src.set(mapping.Available, mapping.ActivityAvailable)
+		d.PollNow()
+		synctest.Wait()
+		if got := rec.signal(); got.Rule != "available" {
+			t.Fatalf("after login, signal = %q, want available", got.Rule)
+		}
+	})
+}
+
+func TestOverrideAndPause(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		src := &scriptSource{}
+		src.set(mapping.Available, mapping.ActivityAvailable)
+		d, rec, stop := start(t, "version: 1\n", src)
+		defer stop()
+		synctest.Wait()
+
+		o, dur, err := ParseOverride(OverrideRequest{Status: "dnd", For: "30m"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := d.SetOverride(o, dur); err != nil {
+			t.Fatal(err)
+		}
+		synctest.Wait()
+		if got := rec.signal(); got.Color != mapping.Purple || got.Rule != "override(do-not-disturb)" {
+			t.Fatalf("override signal = %+v", got)
+		}
+		time.Sleep(30*time.Minute + time.Second)
+		synctest.Wait()
+		if got := rec.signal(); got.Rule != "available" {
+			t.Fatalf("after expiry signal = %q, want available", got.Rule)
+		}
+
+		red := mapping.Red
+		if err := d.SetOverride(Override{Color: &red, Effect: mapping.Blink, Label: "Recording"}, 0); err != nil {
+			t.Fatal(err)
+		}
+		synctest.Wait()
+		if got := rec.signal(); got.Color != mapping.Red || got.Effect != mapping.Blink || got.Label != "Recording" {
+			t.Fatalf("colour override = %+v", got)
+		}
+		d.Pause(time.Hour)
+		synctest.Wait()
+		if got := rec.signal(); got.Rule != "paused" || got.Effect != mapping.Off {
+			t.Fatalf("paused signal = %+v", got)
+		}
+		d.Resume()
+		synctest.Wait()
+		if got := rec.signal(); got.Rule != "override" {
+			t.Fatalf("after resume = %q, want the override back", got.Rule)
+		}
+		if !d.ClearOverride() {
+			t.Error("ClearOverride reported no override")
+		}
+		synctest.Wait()
+		if got := rec.signal(); got.Rule != "available" {
+			t.Fatalf("after clear = %q", got.Rule)
+		}
+		if err := d.SetOverride(Override{User: "nobody@example.com", Availability: mapping.Busy}, 0); err == nil {
+			t.Error("override for an unwatched user accepted")
+		}
+	})
+}
+
+func TestOffHours(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		// The bubble's clock starts at 2000-01-01 00:00 UTC, a Saturday.
+		src := &scriptSource{}
+		src.set(mapping.Busy, mapping.ActivityInAMeeting)
+		_, rec, stop := start(t, "version: 1\nschedule:\n  days: mon-fri\n  from: '08:00'\n  to: '18:00'\n  time_zone: UTC\n", src)
+		defer stop()
+		synctest.Wait()
+		if got := rec.signal(); got.Rule != "off-hours" || got.Effect != mapping.Off {
+			t.Fatalf("Saturday signal = %+v, want off-hours", got)
+		}
+		time.Sleep(48*time.Hour + 8*time.Hour + time.Second) // Monday 08:00:01
+		synctest.Wait()
+		if got := rec.signal(); got.Rule != "in-a-meeting" {
+			t.Fatalf("Monday 08:00 signal = %q, want in-a-meeting", got.Rule)
+		}
+	})
+}
+
+func TestShutdownRunsExitActionsPromptly(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		src := &scriptSource{}
+		src.set(mapping.Available, mapping.ActivityAvailable)
+		_, rec, stop := start(t, "version: 1\n", src)
+		synctest.Wait()
+		t0 := time.Now()
+		stop()
+		if rec.exited.IsZero() || rec.exited.Sub(t0) > exitTimeout {
+			t.Fatalf("exit action ran at %v after stop, want within %v", rec.exited.Sub(t0), exitTimeout)
+		}
+	})
+}
+
+func TestOutOfOrderSequenceDropped(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		src := &scriptSource{ps: []mapping.Presence{{User: Me, Availability: mapping.Busy, Activity: mapping.ActivityBusy, Sequence: "0000000002"}}}
+		_, rec, stop := start(t, "version: 1\n", src)
+		defer stop()
+		synctest.Wait()
+		src.mu.Lock()
+		src.ps = []mapping.Presence{{User: Me, Availability: mapping.Available, Activity: mapping.ActivityAvailable, Sequence: "0000000001"}}
+		src.mu.Unlock()
+		time.Sleep(12 * time.Second)
+		synctest.Wait()
+		if got := rec.signal(); got.Rule != "in-a-meeting" {
+			t.Fatalf("older sequence applied: signal %q", got.Rule)
+		}
+	})
+}
+
+func TestMailboxKeepsLatest(t *testing.T) {
+	mb := newMailbox()
+	for i := 1; i <= 5; i++ {
+		mb.put(&Snapshot{Seq: uint64(i), Resend: i == 2})
+	}
+	got := <-mb.C()
+	if got.Seq != 5 || !got.Resend {
+		t.Fatalf("mailbox gave seq %d resend %v, want 5 with the pending resend kept", got.Seq, got.Resend)
+	}
+	select {
+	case s := <-mb.C():
+		t.Fatalf("mailbox held a second value %d", s.Seq)
+	default:
+	}
+}
+
+func TestTerminalLines(t *testing.T) {
+	var buf bytes.Buffer
+	term := newTerminal(&buf, false, []string{Me}, mapping.DefaultRules())
+	s := &Snapshot{Time: time.Date(2026, 11, 27, 9, 30, 0, 0, time.UTC), Users: []UserView{{Key: Me, Name: "me",
+		Presence: mapping.Presence{Availability: mapping.Busy, Activity: mapping.ActivityInAMeeting}}}}
+	s.Users[0].Signal = s.SignalFor(Me, mapping.DefaultRules())
+	term.show(s)
+	term.show(s) // unchanged: no second line
+	out := buf.String()
+	if strings.Count(out, "\n") != 1 {
+		t.Fatalf("got %d lines, want 1:\n%s", strings.Count(out, "\n"), out)
+	}
+	for _, want := range []string{"09:30:00", "[#ff0000]", "Busy/InAMeeting", "solid", `"In a meeting"`, "rule=in-a-meeting"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("line %q lacks %q", out, want)
+		}
+	}
+	buf.Reset()
+	colored := newTerminal(&buf, true, []string{Me}, mapping.DefaultRules())
+	colored.show(s)
+	if !strings.Contains(buf.String(), "\x1b[48;2;255;0;0m") {
+		t.Errorf("colour terminal line lacks a red swatch: %q", buf.String())
+	}
+}
+
+func TestParseOverride(t *testing.T) {
+	tests := []struct {
+		in      OverrideRequest
+		avail   mapping.Availability
+		act     mapping.Activity
+		color   string
+		dur     time.Duration
+		wantErr string
+	}{
+		{in: OverrideRequest{Status: "busy", For: "30m"}, avail: mapping.Busy, dur: 30 * time.Minute},
+		{in: OverrideRequest{Status: "do-not-disturb"}, avail: mapping.DoNotDisturb},
+		{in: OverrideRequest{Status: "DND"}, avail: mapping.DoNotDisturb},
+		{in: OverrideRequest{Status: "in_a_meeting"}, act: mapping.ActivityInAMeeting},
+		{in: OverrideRequest{Status: "#00ff00", Effect: "pulse"}, color: "#00ff00"},
+		{in: OverrideRequest{Status: "rgb(1,2,3)"}, color: "#010203"},
+		{in: OverrideRequest{Status: "sleepy"}, wantErr: `"sleepy" is not an availability`},
+		{in: OverrideRequest{Status: ""}, wantErr: "nothing to set"},
+		{in: OverrideRequest{Status: "busy", For: "soon"}, wantErr: "invalid duration"},
+		{in: OverrideRequest{Status: "busy", For: "-5m"}, wantErr: "invalid duration"},
+		{in: OverrideRequest{Status: "busy", Effect: "blink"}, wantErr: "an effect goes with a colour"},
+		{in: OverrideRequest{Status: "red", Effect: "disco"}, wantErr: "invalid effect"},
+	}
+	for _, tt := range tests {
+		o, dur, err := ParseOverride(tt.in)
+		if tt.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("ParseOverride(%+v) error = %v, want %q", tt.in, err, tt.wantErr)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("ParseOverride(%+v): %v", tt.in, err)
+			continue
+		}
+		if o.Availability != tt.avail || o.Activity != tt.act || dur != tt.dur || (tt.color != "" && (o.Color == nil || o.Color.String() != tt.color)) {
+			t.Errorf("ParseOverride(%+v) = %+v, %v", tt.in, o, dur)
+		}
+	}
+}
