@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"sync"
 	"time"
@@ -79,7 +80,7 @@ func (c *fileCache) Replace(ctx context.Context, u cache.Unmarshaler, _ cache.Re
 		return &CacheError{Path: c.path, Err: fmt.Errorf("not a regular file (%s)", fi.Mode().Type())}
 	}
 	st := stampOf(fi)
-	if c.target == u && st.same(c.stamp) {
+	if sameTarget(c.target, u) && st.same(c.stamp) {
 		return nil
 	}
 	var data []byte
@@ -108,13 +109,14 @@ func (c *fileCache) Export(ctx context.Context, m cache.Marshaler, _ cache.Expor
 	}
 	data, err := m.Marshal()
 	if err != nil {
-		return fmt.Errorf("auth: encode token cache: %w", err)
+		return fmt.Errorf("encode token cache: %w", err)
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if err := writeFileAtomic(c.path, data); err != nil {
-		c.stamp = fileStamp{}
-		return fmt.Errorf("auth: write token cache: %w", err)
+		// The old file is intact and c.stamp still describes it, so Replace
+		// keeps MSAL's newer in-memory tokens instead of reloading stale ones.
+		return fmt.Errorf("write token cache %s: %w", c.path, err)
 	}
 	fi, err := os.Stat(c.path)
 	if err != nil {
@@ -128,13 +130,23 @@ func (c *fileCache) Export(ctx context.Context, m cache.Marshaler, _ cache.Expor
 	return nil
 }
 
+// sameTarget reports whether a and b are the same MSAL cache object. MSAL
+// passes pointers; other dynamic types never match rather than risk a panic
+// comparing uncomparable values.
+func sameTarget(a, b cache.Unmarshaler) bool {
+	if a == nil || b == nil || reflect.TypeOf(a) != reflect.TypeOf(b) || !reflect.TypeOf(a).Comparable() {
+		return false
+	}
+	return a == b
+}
+
 // remove deletes the cache file. A missing file is not an error.
 func (c *fileCache) remove() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.stamp, c.target = fileStamp{}, nil
 	if err := os.Remove(c.path); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("auth: remove token cache: %w", err)
+		return fmt.Errorf("auth: remove token cache %s: %w", c.path, err)
 	}
 	return nil
 }

@@ -180,9 +180,13 @@ func classify(ctx context.Context, op string, scopes []string, err error) error 
 	if ctx.Err() != nil {
 		return fmt.Errorf("auth: %s: %w", op, context.Cause(ctx))
 	}
+	if ue, ok := errors.AsType[*url.Error](err); ok {
+		// Network failure or MSAL's own 30 s per-request timeout (the
+		// caller's deadline was handled above). The URL holds no secret.
+		return fmt.Errorf("auth: %s: %w: %v", op, ErrUnavailable, ue)
+	}
 	if errors.Is(err, context.DeadlineExceeded) {
-		// MSAL's own 30 s per-request timeout, not the caller's deadline.
-		return fmt.Errorf("auth: %s: %w: %v", op, ErrUnavailable, err)
+		return fmt.Errorf("auth: %s: %w: %s", op, ErrUnavailable, oneLine(err))
 	}
 	if call, ok := errors.AsType[msalerrors.CallErr](err); ok {
 		ee := entraErrorFrom(op, call)
@@ -194,23 +198,25 @@ func classify(ctx context.Context, op string, scopes []string, err error) error 
 	if _, ok := errors.AsType[msalerrors.InvalidJsonErr](err); ok {
 		return fmt.Errorf("auth: %s: %w: malformed JSON answer from Entra ID", op, ErrUnavailable)
 	}
-	if _, ok := errors.AsType[*url.Error](err); ok {
-		return fmt.Errorf("auth: %s: %w: %v", op, ErrUnavailable, err)
-	}
 	if _, ok := errors.AsType[net.Error](err); ok {
-		return fmt.Errorf("auth: %s: %w: %v", op, ErrUnavailable, err)
+		return fmt.Errorf("auth: %s: %w: %s", op, ErrUnavailable, oneLine(err))
 	}
 	msg := err.Error()
 	switch {
 	case strings.Contains(msg, "declined scopes are present"):
 		// Entra granted fewer scopes than asked (base.NewAuthResult); the
 		// tenant has not consented to the rest.
-		return &ConsentError{Scopes: shortScopes(declinedScopes(msg, scopes)), Err: err}
+		return &ConsentError{Scopes: shortScopes(declinedScopes(msg, scopes)), Err: errors.New(oneLine(err))}
 	case msg == "no token found":
 		// MSAL found the account but no refresh token for this authority.
 		return fmt.Errorf("auth: %s: %w: no refresh token in the token cache; run `onair login`", op, ErrLoginRequired)
 	}
 	return fmt.Errorf("auth: %s: %w", op, err)
+}
+
+// oneLine flattens MSAL's multi-line error text for a log attribute.
+func oneLine(err error) string {
+	return strings.Join(strings.Fields(err.Error()), " ")
 }
 
 // entraErrorFrom decodes Entra's JSON error body from an MSAL CallErr. MSAL's

@@ -66,6 +66,12 @@ func TestTokensNeverLogged(t *testing.T) {
 			f.srv.FailTokenRequests(1, http.StatusServiceUnavailable)
 			_, err = c.Token(ctx)
 			report("unavailable", nil, err)
+			f.srv.MalformNextToken() // MSAL's decode error quotes the body
+			_, err = c.Token(ctx)
+			if !errors.Is(err, auth.ErrUnavailable) {
+				t.Errorf("Token after a malformed answer = %v, want ErrUnavailable", err)
+			}
+			report("malformed", nil, err)
 			f.srv.DenyRefresh()
 			_, err = c.Token(ctx)
 			report("denied", nil, err)

@@ -119,6 +119,7 @@ type Server struct {
 	consent     []string // scopes needing consent on refresh; nil: none
 	needConsent bool
 	failures    []failure
+	malform     bool
 }
 
 type deviceCode struct {
@@ -303,6 +304,15 @@ func (s *Server) FailTokenRequests(n, status int) {
 	for range n {
 		s.failures = append(s.failures, failure{status: status, code: "temporarily_unavailable"})
 	}
+}
+
+// MalformNextToken makes the next successful token answer carry its tokens
+// with an unparsable expires_in ("soon"). MSAL's decode error then quotes the
+// raw body, tokens included: a test that the caller never surfaces it.
+func (s *Server) MalformNextToken() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.malform = true
 }
 
 // OpenURL plays the user's browser for a browser sign-in: it loads the
@@ -615,6 +625,10 @@ func (s *Server) issueLocked(w http.ResponseWriter, scope string) {
 		rt := fmt.Sprintf("%s-%d", s.opts.RefreshToken, s.n)
 		s.refresh[rt] = true
 		resp["refresh_token"] = rt
+	}
+	if s.malform {
+		s.malform = false
+		resp["expires_in"] = "soon"
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusOK, resp)
