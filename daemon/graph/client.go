@@ -243,6 +243,11 @@ func (c *Client) usersBatch(ctx context.Context, op string, ids []string) ([]map
 	if err != nil {
 		return nil, err
 	}
+	return c.collect(op, ids, ws, resp)
+}
+
+// collect keys a decoded batch back to the requested ids, in their order.
+func (c *Client) collect(op string, ids []string, ws []wirePresence, resp response) ([]mapping.Presence, error) {
 	index := make(map[string]int, len(ids))
 	for i, id := range ids {
 		index[strings.ToLower(id)] = i
