@@ -1,0 +1,429 @@
+package e2e_test
+
+import (
+	"context"
+	"fmt"
+	"image/color"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/onair-dev/onair/devices"
+	"github.com/onair-dev/onair/devices/devicestest"
+	"github.com/onair-dev/onair/devices/usbip"
+	"github.com/onair-dev/onair/devices/usbip/e2e"
+)
+
+// light is one emulated light the suite drives: an emulator profile and the
+// interface the registry says the driver listens on.
+type light struct {
+	profile string
+	iface   int
+}
+
+// lights covers every HID driver of the registry once, plus the variants that
+// change the wire format (Luxafor Mute's button).
+var lights = []light{
+	{"kuando-omega", 0},
+	{"luxafor-flag", 0},
+	{"luxafor-mute", 0},
+	{"blynclight", 0},
+	{"plantronics-status-indicator", 0},
+	{"blyncusb10-0001", 1},
+	{"blyncusb20", 1},
+	{"blink1-mk3", 0},
+	{"blinkstick-square", 0},
+	{"epos-ui20bl", 0},
+	{"muteme-original", 0},
+}
+
+// summary collects per light which scenarios ran and how they ended, for
+// the table .ci/e2e.sh prints.
+type summary struct {
+	mu    sync.Mutex
+	rows  []string
+	cells map[string]map[string]string
+	cols  []string
+}
+
+func (s *summary) add(row, col, result string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cells == nil {
+		s.cells = map[string]map[string]string{}
+	}
+	if s.cells[row] == nil {
+		s.cells[row] = map[string]string{}
+		s.rows = append(s.rows, row)
+	}
+	if !slices.Contains(s.cols, col) {
+		s.cols = append(s.cols, col)
+	}
+	s.cells[row][col] = result
+}
+
+func (s *summary) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var b strings.Builder
+	fmt.Fprintf(&b, "%-30s", "light")
+	for _, c := range s.cols {
+		fmt.Fprintf(&b, " %-10s", c)
+	}
+	b.WriteString("\n")
+	for _, r := range s.rows {
+		fmt.Fprintf(&b, "%-30s", r)
+		for _, c := range s.cols {
+			v := s.cells[r][c]
+			if v == "" {
+				v = "-"
+			}
+			fmt.Fprintf(&b, " %-10s", v)
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+// scenario runs f as subtest name of a light and records the outcome.
+func (s *summary) scenario(t *testing.T, row, name string, f func(t *testing.T)) bool {
+	t.Helper()
+	result := "pass"
+	ok := t.Run(name, func(t *testing.T) {
+		defer func() {
+			switch {
+			case t.Skipped():
+				result = "n/a"
+			case t.Failed():
+				result = "FAIL"
+			}
+		}()
+		f(t)
+	})
+	s.add(row, name, result)
+	return ok
+}
+
+// TestE2E boots one guest and runs every scenario against the real
+// devices/hid transport and devices drivers, comparing the bytes the
+// emulator received with what the same drivers encode on the host.
+func TestE2E(t *testing.T) {
+	names := []string{}
+	for _, l := range lights {
+		names = append(names, l.profile)
+	}
+	start := time.Now()
+	b := startBench(t, names)
+	var sum summary
+	defer func() {
+		b.timing("whole suite", start)
+		out := sum.String() + "\ntimings: " + strings.Join(b.timings, ", ") + "\n"
+		t.Log("summary:\n" + out)
+		if f := os.Getenv("ONAIR_E2E_SUMMARY"); f != "" {
+			if err := os.WriteFile(f, []byte(out), 0o644); err != nil {
+				t.Error(err)
+			}
+		}
+	}()
+	for _, l := range lights {
+		t.Run(l.profile, func(t *testing.T) { runLight(t, b, &sum, l) })
+	}
+	t.Run("daemon", func(t *testing.T) { runDaemon(t, b, &sum) })
+}
+
+// ctx5 is the deadline for the emulator to see what the guest reported done.
+func ctx5(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// hostOps runs do against a recording transport on the host: the reports the
+// drivers encode for info, computed by the same code the guest runs.
+func hostOps(t *testing.T, info devices.Info, do func(*devices.Device) error) []devicestest.Op {
+	t.Helper()
+	rec := &devicestest.Record{}
+	d, err := devices.Open(info, rec, &devices.Options{GOOS: "linux"})
+	if err != nil {
+		t.Fatalf("host open: %v", err)
+	}
+	defer d.Close()
+	if err := do(d); err != nil {
+		t.Fatalf("host encode: %v", err)
+	}
+	return rec.Ops()
+}
+
+// wire turns transport operations into what must arrive at the device, by
+// hidapi's rule on Linux (libusb backend, reference/hid-protocols.md §2.1):
+// byte 0 is the report ID; a 00 is stripped, any other ID stays in the
+// data; output reports go to the interrupt OUT endpoint if the interface has
+// one, else SET_REPORT(Output); feature reports always SET_REPORT(Feature).
+func wire(in *usbip.Interface, ops []devicestest.Op) []usbip.Record {
+	numbered := false
+	for _, rs := range [][]usbip.Report{in.Input, in.Output, in.Feature} {
+		for _, r := range rs {
+			numbered = numbered || r.ID != 0
+		}
+	}
+	var out []usbip.Record
+	for _, op := range ops {
+		if op.Kind == devicestest.Read || len(op.Data) == 0 {
+			continue
+		}
+		id := op.Data[0]
+		data := op.Data
+		if id == 0 {
+			data = data[1:]
+		}
+		r := usbip.Record{Interface: in.Number, ReportID: id, Data: data}
+		switch {
+		case op.Kind == devicestest.Feature:
+			r.Kind, r.Type = usbip.SetReport, usbip.FeatureReport
+		case in.OutEndpoint != 0:
+			r.Kind, r.Type = usbip.InterruptOut, usbip.OutputReport
+			if !numbered {
+				r.ReportID = 0
+			}
+		default:
+			r.Kind, r.Type = usbip.SetReport, usbip.OutputReport
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+func sameRecords(got, want []usbip.Record) bool {
+	if len(got) != len(want) {
+		return false
+	}
+	for i := range got {
+		g, w := got[i], want[i]
+		if g.Kind != w.Kind || g.Interface != w.Interface || g.Type != w.Type || g.ReportID != w.ReportID || string(g.Data) != string(w.Data) {
+			return false
+		}
+	}
+	return true
+}
+
+func formatRecords(rs []usbip.Record) string {
+	var b strings.Builder
+	for _, r := range rs {
+		fmt.Fprintf(&b, "\n\t%s (%d bytes)", r, len(r.Data))
+	}
+	if len(rs) == 0 {
+		b.WriteString("\n\t(none)")
+	}
+	return b.String()
+}
+
+// session is one light attached to the guest.
+type session struct {
+	b      *bench
+	dev    *usbip.Device
+	p      usbip.Profile
+	in     *usbip.Interface
+	iface  int
+	info   devices.Info // as the guest enumerated it
+	handle int
+}
+
+func (s *session) req(op string) e2e.Request {
+	return e2e.Request{Op: op, VID: s.p.VendorID, PID: s.p.ProductID, Product: s.p.Product, Interface: &s.iface, Handle: s.handle}
+}
+
+// attach imports the device into the guest and waits for enumeration.
+func (s *session) attach(t *testing.T) {
+	t.Helper()
+	s.b.must(t, e2e.Request{Op: e2e.OpAttach, BusID: s.dev.BusID()})
+	r := s.req(e2e.OpWait)
+	r.Present, r.TimeoutMS = true, 10000
+	resp := s.b.must(t, r)
+	d := resp.Devices[0]
+	s.info = devices.Info{VID: d.VID, PID: d.PID, Product: d.Product, Manufacturer: d.Manufacturer,
+		Serial: d.Serial, Interface: d.Interface, Path: d.Path, Bus: devices.HID, Release: d.Release}
+}
+
+func (s *session) open(t *testing.T) {
+	t.Helper()
+	s.handle = s.b.must(t, s.req(e2e.OpOpen)).Handle
+}
+
+func (s *session) waitGone(t *testing.T) {
+	t.Helper()
+	r := s.req(e2e.OpWait)
+	r.Present, r.TimeoutMS = false, 10000
+	s.b.must(t, r)
+}
+
+// check runs req in the guest and do on the host encoder, and compares the
+// reports the emulator received with the encoded ones.
+func (s *session) check(t *testing.T, req e2e.Request, do func(*devices.Device) error) {
+	t.Helper()
+	want := wire(s.in, hostOps(t, s.info, do))
+	s.dev.ClearRecords()
+	s.b.must(t, req)
+	got, err := s.dev.WaitRecords(ctx5(t), len(want))
+	if err != nil || !sameRecords(got, want) {
+		t.Fatalf("%s: wire differs from the driver's encoding (%v)\ngot:%s\nwant:%s", req.Op, err, formatRecords(got), formatRecords(want))
+	}
+	if len(want) == 0 {
+		t.Logf("%s sends nothing on this light (checked)", req.Op)
+	}
+}
+
+func (s *session) setReq(c color.NRGBA, e devices.Effect, period time.Duration) e2e.Request {
+	r := s.req(e2e.OpSet)
+	r.Color = [3]uint8{c.R, c.G, c.B}
+	r.Effect = e.String()
+	r.PeriodMS = int(period / time.Millisecond)
+	return r
+}
+
+func (s *session) checkSet(t *testing.T, c color.NRGBA, e devices.Effect, period time.Duration) {
+	t.Helper()
+	st := devices.State{Color: c, Effect: e, Period: period}
+	s.check(t, s.setReq(c, e, period), func(d *devices.Device) error { return d.Set(st) })
+}
+
+var (
+	orange = color.NRGBA{R: 255, G: 64, A: 255}
+	green  = color.NRGBA{G: 255, A: 255}
+	red    = color.NRGBA{R: 255, A: 255}
+	blue   = color.NRGBA{B: 255, A: 255}
+	purple = color.NRGBA{R: 160, B: 255, A: 255}
+)
+
+func runLight(t *testing.T, b *bench, sum *summary, l light) {
+	dev := b.devices[l.profile]
+	p := dev.Profile()
+	s := &session{b: b, dev: dev, p: p, in: p.Interface(uint8(l.iface)), iface: l.iface}
+	row := fmt.Sprintf("%s (%s)", l.profile, p.ID())
+	sc := func(name string, f func(t *testing.T)) bool { return sum.scenario(t, row, name, f) }
+	defer func() {
+		// Leave the bus clean for the next light.
+		dev.Unplug()
+		r := s.req(e2e.OpWait)
+		r.Present, r.TimeoutMS = false, 10000
+		b.do(t, r)
+		dev.Plug()
+	}()
+
+	if !sc("enumerate", func(t *testing.T) {
+		s.attach(t)
+		i := s.info
+		if i.Manufacturer != p.Manufacturer || i.Product != p.Product || i.Serial != p.Serial || i.Release != p.Release || i.Interface != l.iface {
+			t.Errorf("guest enumerated %+v, want the profile's strings, release %#04x, interface %d", i, p.Release, l.iface)
+		}
+		if _, err := devices.Lookup(i); err != nil {
+			t.Errorf("devices.Lookup(%v): %v", i, err)
+		}
+	}) {
+		return
+	}
+	if !sc("open", func(t *testing.T) { s.open(t) }) {
+		return
+	}
+	sc("colour", func(t *testing.T) { s.checkSet(t, orange, devices.Solid, 0) })
+	sc("green", func(t *testing.T) { s.checkSet(t, green, devices.Solid, 0) })
+	sc("blink", func(t *testing.T) { s.checkSet(t, red, devices.Blink, time.Second) })
+	sc("pulse", func(t *testing.T) { s.checkSet(t, blue, devices.Pulse, 2*time.Second) })
+	sc("frame", func(t *testing.T) {
+		r := s.req(e2e.OpFrame)
+		r.Color = [3]uint8{purple.R, purple.G, purple.B}
+		s.check(t, r, func(d *devices.Device) error { return d.Frame(purple) })
+	})
+	sc("keepalive", func(t *testing.T) {
+		if hostDriver(t, s.info).KeepAlivePeriod() == 0 {
+			t.Skip("light needs no keep-alive")
+		}
+		s.check(t, s.req(e2e.OpKeepAlive), func(d *devices.Device) error { return d.KeepAlive() })
+	})
+	sc("off", func(t *testing.T) { s.checkSet(t, color.NRGBA{}, devices.Off, 0) })
+	sc("input", func(t *testing.T) {
+		if !hostDriver(t, s.info).HasInput(s.info) {
+			t.Skip("light has no input")
+		}
+		if p.SampleInput == nil {
+			t.Fatal("driver reads input but the profile has no sample input")
+		}
+		// What the host decoder makes of the same bytes.
+		rec := &devicestest.Record{Reads: [][]byte{p.SampleInput}}
+		hd, err := devices.Open(s.info, rec, &devices.Options{GOOS: "linux"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := hd.ReadInput(time.Second)
+		if err != nil || want.Button == devices.ButtonNone {
+			t.Fatalf("host decode of % x: %v, %v", p.SampleInput, want, err)
+		}
+		// Nothing queued: the read times out with no event, no hang.
+		r := s.req(e2e.OpRead)
+		r.TimeoutMS = 200
+		if resp := b.must(t, r); resp.Button != devices.ButtonNone.String() {
+			t.Errorf("read with nothing queued: %q", resp.Button)
+		}
+		dev.QueueInput(p.SampleInput)
+		r.TimeoutMS = 2000
+		if resp := b.must(t, r); resp.Button != want.Button.String() {
+			t.Errorf("guest read %q, host decodes %q", resp.Button, want.Button)
+		}
+	})
+	sc("stall", func(t *testing.T) {
+		dev.StallReports(1)
+		resp := b.do(t, s.setReq(red, devices.Solid, 0))
+		if resp.Error == "" || resp.Error == e2e.ErrHang {
+			t.Fatalf("write to a stalling device: error %q, want a prompt error", resp.Error)
+		}
+		t.Logf("stalled write failed after %d ms: %s", resp.ElapsedMS, resp.Error)
+		// The light recovers without a re-plug.
+		s.checkSet(t, red, devices.Solid, 0)
+	})
+	sc("close", func(t *testing.T) {
+		b.must(t, s.req(e2e.OpClose))
+		if !dev.Attached() {
+			t.Error("device detached by Close")
+		}
+	})
+	sc("vanish", func(t *testing.T) {
+		s.open(t)
+		dev.VanishOnWrite()
+		resp := b.do(t, s.setReq(green, devices.Solid, 0))
+		if resp.Error == "" || resp.Error == e2e.ErrHang {
+			t.Fatalf("write to a vanishing device: error %q, want a prompt error", resp.Error)
+		}
+		t.Logf("write failed after %d ms: %s", resp.ElapsedMS, resp.Error)
+		if err := dev.WaitDetached(ctx5(t)); err != nil {
+			t.Fatal(err)
+		}
+		s.waitGone(t)
+		b.do(t, s.req(e2e.OpClose)) // the stale handle; its error does not matter
+		// Re-plug: the guest imports it anew and the light works again.
+		dev.Plug()
+		s.attach(t)
+		s.open(t)
+		s.checkSet(t, green, devices.Solid, 0)
+		b.must(t, s.req(e2e.OpClose))
+	})
+}
+
+func hostDriver(t *testing.T, info devices.Info) *devices.Driver {
+	t.Helper()
+	d, err := devices.Lookup(info)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+func runDaemon(t *testing.T, b *bench, sum *summary) {
+	sum.scenario(t, "daemon (onair run --demo)", "demo", func(t *testing.T) {
+		if b.daemon == "" {
+			t.Skipf("daemon scenario needs a static build of ./cmd/onair: %v", b.daemonErr)
+		}
+		t.Skip("daemon scenario not written yet")
+	})
+}
