@@ -68,6 +68,7 @@ type Daemon struct {
 
 	mu        sync.Mutex
 	users     []*userState
+	byKey     map[string]*userState
 	health    Health
 	override  *Override
 	paused    bool
@@ -118,6 +119,10 @@ func New(opts Options) (*Daemon, error) {
 		d.users = d.users[:1]
 		d.users[0].name = "demo"
 		d.set.interval = time.Second
+	}
+	d.byKey = make(map[string]*userState, len(d.users))
+	for _, u := range d.users {
+		d.byKey[u.key] = u
 	}
 	switch {
 	case opts.source != nil:
@@ -351,14 +356,7 @@ func (d *Daemon) fail(now time.Time, err error, c failure) {
 
 func (d *Daemon) everSucceededLocked() bool { return !d.health.LastSuccess.IsZero() }
 
-func (d *Daemon) userLocked(key string) *userState {
-	for _, u := range d.users {
-		if u.key == key {
-			return u
-		}
-	}
-	return nil
-}
+func (d *Daemon) userLocked(key string) *userState { return d.byKey[key] }
 
 // stateName is how a daemon state shows in status and logs.
 func stateName(s mapping.State) string {
@@ -406,7 +404,7 @@ func (d *Daemon) snapshotLocked(now time.Time) *Snapshot {
 		s.Health.Remedy = "presence has not been refreshed for " + stale.String() + "; check the network and `onair status`"
 	}
 	for i := range s.Users {
-		s.Users[i].Signal = s.SignalFor(s.Users[i].Key, d.set.rules)
+		s.Users[i].Signal = s.signalOf(s.Users[i], d.set.rules)
 	}
 	return s
 }

@@ -462,3 +462,12 @@ func TestParseOverride(t *testing.T) {
 		}
 	}
 }
+
+func presenceOf(user, activity string) mapping.Presence {
+	a, _ := mapping.ParseActivity(activity)
+	avail := mapping.Available
+	if a == mapping.ActivityInAMeeting {
+		avail = mapping.Busy
+	}
+	return mapping.Presence{User: user, Availability: avail, Activity: a}
+}

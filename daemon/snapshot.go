@@ -95,10 +95,18 @@ var pausedSignal = mapping.Signal{Effect: mapping.Off, Rule: "paused", Label: "P
 // SignalFor decides the signal for user under rules: pause first, then a
 // manual override, then the rules on the user's presence and state.
 func (s *Snapshot) SignalFor(user string, rules mapping.Rules) mapping.Signal {
+	u, ok := s.User(user)
+	if !ok {
+		u.Key = user
+	}
+	return s.signalOf(u, rules)
+}
+
+func (s *Snapshot) signalOf(u UserView, rules mapping.Rules) mapping.Signal {
 	if s.Paused {
 		return pausedSignal
 	}
-	u, _ := s.User(user)
+	user := u.Key
 	in := mapping.Input{Presence: u.Presence, State: u.State}
 	if u.Presence.User == "" {
 		in.Presence.User = user

@@ -1,0 +1,79 @@
+# onair — run `make help` for the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+GO       ?= go
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT   ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+DATE     ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
+LDFLAGS  := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.date=$(DATE)
+BIN      := bin/onair
+
+.PHONY: help
+help: ## show this help
+	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+.PHONY: deps
+deps: ## install the C toolchain pieces a fresh Debian/Ubuntu machine needs (cgo for USB)
+	@command -v gcc >/dev/null || { echo "installing gcc (cgo, for USB lights)"; sudo apt-get update && sudo apt-get install -y gcc; }
+
+.PHONY: build
+build: ## build bin/onair (with USB support when cgo is available)
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/onair
+
+.PHONY: run
+run: build ## run the daemon in demo mode: no account, no hardware needed
+	$(BIN) run --demo --no-lights
+
+.PHONY: test
+test: ## run every test (race detector on; skips that need tools say so)
+	$(GO) test -race -count=1 ./...
+	CGO_ENABLED=0 $(GO) test -count=1 ./mapping/... ./devices/... ./daemon/...
+
+.PHONY: race
+race: ## go test -race ./...
+	$(GO) test -race ./...
+
+.PHONY: bench
+bench: ## benchmarks: mapping, Graph decode, poll→output latency, idle RSS/CPU of the demo
+	$(GO) test -run '^$$' -bench . -benchmem ./mapping/ ./daemon/... ./devices/...
+	./.ci/idle-bench.sh
+
+.PHONY: lint
+lint: ## go vet + gofmt check (+ staticcheck when installed)
+	$(GO) vet ./...
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	@if command -v staticcheck >/dev/null; then staticcheck ./...; else echo "staticcheck not installed; skipped"; fi
+
+.PHONY: fmt-check
+fmt-check: ## fail if gofmt would change a file
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+.PHONY: tidy-check
+tidy-check: ## fail if go.mod/go.sum are not tidy
+	$(GO) mod tidy
+	git diff --exit-code go.mod go.sum
+
+.PHONY: golden
+golden: ## regenerate golden files
+	UPDATE_GOLDEN=1 $(GO) test ./...
+
+.PHONY: fuzz
+fuzz: ## run each fuzz target for a short while
+	$(GO) test -run '^$$' -fuzz FuzzParseColor -fuzztime 20s ./mapping/
+	$(GO) test -run '^$$' -fuzz FuzzParseConfig -fuzztime 20s ./daemon/
+
+.PHONY: e2e
+e2e: ## end-to-end USB tests: emulated lights over USB/IP in a QEMU guest
+	./.ci/e2e.sh
+
+.PHONY: cross
+cross: ## build for linux/amd64, linux/arm64, windows/amd64 (cgo) and darwin (no cgo)
+	VERSION=$(VERSION) COMMIT=$(COMMIT) DATE=$(DATE) ./.ci/cross.sh
+
+.PHONY: dist
+dist: ## archives, checksums and .deb packages in dist/
+	VERSION=$(VERSION) COMMIT=$(COMMIT) DATE=$(DATE) ./.ci/dist.sh
+
+.PHONY: ci
+ci: lint test ## everything CI runs except e2e/cross/dist (see .ci/run)
