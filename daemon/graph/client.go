@@ -320,7 +320,11 @@ func (c *Client) LookupUser(ctx context.Context, upnOrID string) (UserInfo, erro
 		select {
 		case <-l.done:
 			// A failed lookup is forgotten, so the next call tries again;
-			// callers that shared it get its error rather than piling on.
+			// callers that shared it get its error rather than piling on,
+			// unless it failed only because its own caller gave up.
+			if callerGaveUp(l.err) && ctx.Err() == nil {
+				return c.LookupUser(ctx, upnOrID)
+			}
 			return l.info, l.err
 		case <-ctx.Done():
 			return UserInfo{}, fmt.Errorf("graph: %s: %w", op, ctx.Err())
@@ -334,6 +338,12 @@ func (c *Client) LookupUser(ctx context.Context, upnOrID string) (UserInfo, erro
 	}
 	close(l.done)
 	return l.info, l.err
+}
+
+// callerGaveUp reports whether err is a caller's context ending rather than
+// a failure of Graph or of the network (those are *TransientError).
+func callerGaveUp(err error) bool {
+	return (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) && !errors.Is(err, ErrTransient)
 }
 
 func (c *Client) lookupUser(ctx context.Context, op, upnOrID string) (UserInfo, error) {

@@ -608,3 +608,62 @@ func TestUnknownValuesLoggedOnce(t *testing.T) {
 		t.Errorf("log does not name the values:\n%s", out)
 	}
 }
+
+// TestLookupSharedWithCancelledCaller checks that a caller sharing a lookup
+// whose owner gave up still gets an answer.
+func TestLookupSharedWithCancelledCaller(t *testing.T) {
+	body, err := os.ReadFile(filepath.Join("testdata", "user.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	arrived := make(chan struct{}, 4)
+	var mu sync.Mutex
+	n := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		n++
+		first := n == 1
+		mu.Unlock()
+		arrived <- struct{}{}
+		if first {
+			<-r.Context().Done() // hang until the owner gives up
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(body)
+	}))
+	t.Cleanup(srv.Close)
+	c := newClient(t, srv.URL, graph.Options{})
+
+	ctxA, cancelA := context.WithCancel(t.Context())
+	errA := make(chan error, 1)
+	go func() {
+		_, err := c.LookupUser(ctxA, "AdeleV@contoso.com")
+		errA <- err
+	}()
+	<-arrived
+	resB := make(chan error, 1)
+	go func() {
+		info, err := c.LookupUser(t.Context(), "adelev@contoso.com")
+		if err == nil && info.ID != adele {
+			err = fmt.Errorf("id %q", info.ID)
+		}
+		resB <- err
+	}()
+	cancelA()
+	if err := <-errA; !errors.Is(err, context.Canceled) {
+		t.Errorf("owner: %v, want context.Canceled", err)
+	}
+	if err := <-resB; err != nil {
+		t.Errorf("sharing caller: %v, want the user", err)
+	}
+	// The answer is cached now.
+	if _, err := c.LookupUser(t.Context(), "ADELEV@contoso.com"); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if n != 2 {
+		t.Errorf("%d requests, want 2", n)
+	}
+}

@@ -309,3 +309,27 @@ func TestFakeAuthThroughClient(t *testing.T) {
 	is(graph.ErrUnauthorized)(t, err)
 	apiCode(401, "InvalidAuthenticationToken", "")(t, err)
 }
+
+// BenchmarkUsers1000 is one poll of 1,000 users against the fake over
+// loopback HTTP: two batch requests, the fake's encoding included. It bounds
+// from above what the client adds to a poll cycle.
+func BenchmarkUsers1000(b *testing.B) {
+	srv := graphtest.NewServer(graphtest.Options{})
+	b.Cleanup(srv.Close)
+	for i := 1; i <= 1000; i++ {
+		srv.AddUser(graphtest.ID(i), "", "")
+		srv.SetPresence(graphtest.ID(i), "Busy", "InAMeeting")
+	}
+	c, err := graph.New(graph.Options{BaseURL: srv.URL(), Tokens: staticTokens{token: "t"}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	want := ids(1000)
+	b.ReportAllocs()
+	for b.Loop() {
+		got, err := c.Users(b.Context(), want)
+		if err != nil || len(got) != 1000 {
+			b.Fatalf("Users = %d, %v", len(got), err)
+		}
+	}
+}
