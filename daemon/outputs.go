@@ -1,7 +1,12 @@
 package daemon
 
 // addConfiguredOutputs adds the outputs the config asks for: USB lights
-// and MQTT.
+// (unless Options.NoLights) and MQTT (when mqtt.broker is set).
 func (d *Daemon) addConfiguredOutputs() error {
-	return nil
+	if !d.opts.NoLights {
+		if err := d.addLights(); err != nil {
+			return err
+		}
+	}
+	return d.addMQTT()
 }
