@@ -69,13 +69,13 @@ func (s *summary) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var b strings.Builder
-	fmt.Fprintf(&b, "%-30s", "light")
+	fmt.Fprintf(&b, "%-42s", "light")
 	for _, c := range s.cols {
 		fmt.Fprintf(&b, " %-10s", c)
 	}
 	b.WriteString("\n")
 	for _, r := range s.rows {
-		fmt.Fprintf(&b, "%-30s", r)
+		fmt.Fprintf(&b, "%-42s", r)
 		for _, c := range s.cols {
 			v := s.cells[r][c]
 			if v == "" {
