@@ -27,13 +27,16 @@ func DefaultRules() Rules {
 		{Name: "in-a-call", Activity: []Activity{ActivityInACall, ActivityInAConferenceCall}, Signal: sig(Red, Solid)},
 		{Name: "in-a-meeting", Activity: []Activity{ActivityInAMeeting, ActivityBusy}, Signal: sig(Red, Solid)},
 		{Name: "do-not-disturb", Activity: []Activity{ActivityDoNotDisturb, ActivityUrgentInterruptionsOnly, ActivityFocusing}, Signal: sig(Purple, Solid)},
-		{Name: "away", Activity: []Activity{ActivityAway, ActivityBeRightBack, ActivityInactive}, Signal: sig(Yellow, Solid)},
+		{Name: "away", Activity: []Activity{ActivityAway, ActivityBeRightBack, ActivityInactive, ActivityAvailableInactive}, Signal: sig(Yellow, Solid)},
 		{Name: "offline", Activity: []Activity{ActivityOffline, ActivityOffWork, ActivityOutOfOffice}, Signal: sig(Color{}, Off)},
 
+		{Name: "presenting", Availability: []Availability{AvailabilityPresenting}, Signal: sig(Red, Pulse)},
+		{Name: "in-a-call", Availability: []Availability{AvailabilityInACall}, Signal: sig(Red, Solid)},
+		{Name: "in-a-meeting", Availability: []Availability{AvailabilityInAMeeting}, Signal: sig(Red, Solid)},
 		{Name: "busy", Availability: []Availability{Busy}, Signal: sig(Red, Solid)},
 		{Name: "do-not-disturb", Availability: []Availability{DoNotDisturb, Focusing}, Signal: sig(Purple, Solid)},
 		{Name: "away", Availability: []Availability{Away, BeRightBack, AvailableIdle, BusyIdle}, Signal: sig(Yellow, Solid)},
 		{Name: "available", Availability: []Availability{Available}, Signal: sig(Green, Solid)},
-		{Name: "offline", Availability: []Availability{Offline, PresenceUnknown}, Signal: sig(Color{}, Off)},
+		{Name: "offline", Availability: []Availability{Offline, AvailabilityOutOfOffice, PresenceUnknown}, Signal: sig(Color{}, Off)},
 	}
 }

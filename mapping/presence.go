@@ -30,11 +30,18 @@ const (
 	Focusing        Availability = "Focusing"
 	Offline         Availability = "Offline"
 	PresenceUnknown Availability = "PresenceUnknown"
+	// The current v1.0 resource page also lists these as availability
+	// values (camelCase there); older responses carry them as activities.
+	AvailabilityInACall     Availability = "InACall"
+	AvailabilityInAMeeting  Availability = "InAMeeting"
+	AvailabilityPresenting  Availability = "Presenting"
+	AvailabilityOutOfOffice Availability = "OutOfOffice"
 )
 
 // Activity values documented by Graph (v1.0 and beta).
 const (
 	ActivityAvailable               Activity = "Available"
+	ActivityAvailableInactive       Activity = "AvailableInactive"
 	ActivityAway                    Activity = "Away"
 	ActivityBeRightBack             Activity = "BeRightBack"
 	ActivityBusy                    Activity = "Busy"
@@ -56,11 +63,13 @@ const (
 var Availabilities = []Availability{
 	Available, AvailableIdle, Away, BeRightBack, Busy, BusyIdle,
 	DoNotDisturb, Focusing, Offline, PresenceUnknown,
+	AvailabilityInACall, AvailabilityInAMeeting, AvailabilityPresenting,
+	AvailabilityOutOfOffice,
 }
 
 // Activities lists every known activity in canonical spelling.
 var Activities = []Activity{
-	ActivityAvailable, ActivityAway, ActivityBeRightBack, ActivityBusy,
+	ActivityAvailable, ActivityAvailableInactive, ActivityAway, ActivityBeRightBack, ActivityBusy,
 	ActivityDoNotDisturb, ActivityFocusing, ActivityInACall,
 	ActivityInAConferenceCall, ActivityInactive, ActivityInAMeeting,
 	ActivityOffline, ActivityOffWork, ActivityOutOfOffice,
