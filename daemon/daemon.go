@@ -543,15 +543,14 @@ func (d *Daemon) PollNow() {
 	}
 }
 
-// Snapshot returns the latest published snapshot, or a fresh one before
-// the first publish.
+// Snapshot returns the current state, including changes (an override just
+// set) that the loop has not yet published.
 func (d *Daemon) Snapshot() *Snapshot {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.last != nil {
-		return d.last
-	}
-	return d.snapshotLocked(time.Now())
+	s := d.snapshotLocked(time.Now())
+	s.Seq = d.seq
+	return s
 }
 
 // watchedKeys returns the user keys, "me" first.
