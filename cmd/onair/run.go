@@ -47,7 +47,7 @@ func cmdRun(ctx context.Context, e *env, args []string) int {
 	if *demo {
 		mode = "demo"
 	}
-	log.Info("onair starting", "version", version, "mode", mode, "config", cfg.Path(), "interval", d.Interval())
+	log.Info("onair starting", "version", version, "mode", mode, "config", cfg.Path(), "interval", d.Interval().String())
 	if err := d.Run(ctx); err != nil {
 		return fail(e, err)
 	}
