@@ -87,6 +87,8 @@ func startBench(t *testing.T, names []string) *bench {
 		onair := filepath.Join(dir, "onair")
 		if err := e2e.BuildStatic(ctx, root, "./cmd/onair", onair); err != nil {
 			b.daemonErr = err
+		} else if !e2e.Links(ctx, root, "./cmd/onair", "github.com/onair-dev/onair/devices/hid") {
+			b.daemonErr = fmt.Errorf("./cmd/onair builds but does not link devices/hid: it has no USB light output yet")
 		} else {
 			extra = append(extra, e2e.File{Name: "bin/onair", Mode: 0o755, Src: onair})
 			b.daemon = "/bin/onair"

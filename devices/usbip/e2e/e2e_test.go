@@ -15,6 +15,7 @@ import (
 	"github.com/onair-dev/onair/devices/devicestest"
 	"github.com/onair-dev/onair/devices/usbip"
 	"github.com/onair-dev/onair/devices/usbip/e2e"
+	"github.com/onair-dev/onair/mapping"
 )
 
 // light is one emulated light the suite drives: an emulator profile and the
@@ -419,11 +420,177 @@ func hostDriver(t *testing.T, info devices.Info) *devices.Driver {
 	return d
 }
 
-func runDaemon(t *testing.T, b *bench, sum *summary) {
-	sum.scenario(t, "daemon (onair run --demo)", "demo", func(t *testing.T) {
-		if b.daemon == "" {
-			t.Skipf("daemon scenario needs a static build of ./cmd/onair: %v", b.daemonErr)
+// signalOps returns the encodings a light may receive from the daemon with
+// the default mapping: one Set per default-rule signal (keyed by rule name),
+// and the keep-alive. Lights used here do blink and pulse in hardware, so
+// every signal is exactly one Set and nothing is rendered in software.
+func signalOps(t *testing.T, s *session) (signals map[string][]usbip.Record, keepAlive []usbip.Record) {
+	t.Helper()
+	signals = map[string][]usbip.Record{}
+	for _, r := range mapping.DefaultRules() {
+		e, err := devices.ParseEffect(string(r.Signal.Effect))
+		if err != nil {
+			t.Fatalf("rule %s: %v", r.Name, err)
 		}
-		t.Skip("daemon scenario not written yet")
+		if !hostDriver(t, s.info).HardwareEffect(e) {
+			t.Fatalf("%s renders %s in software; pick a light that does it in hardware", s.p.Name, e)
+		}
+		st := devices.State{Color: r.Signal.Scaled(), Effect: e}
+		signals[r.Name] = wire(s.in, hostOps(t, s.info, func(d *devices.Device) error { return d.Set(st) }))
+	}
+	keepAlive = wire(s.in, hostOps(t, s.info, func(d *devices.Device) error { return d.KeepAlive() }))
+	return signals, keepAlive
+}
+
+// classify names what recs[0:] starts with: a rule's signal or the
+// keep-alive, and how many records that takes; "" when nothing matches.
+func classify(recs []usbip.Record, signals map[string][]usbip.Record, keepAlive []usbip.Record) (string, int) {
+	if len(keepAlive) > 0 && len(recs) >= len(keepAlive) && sameRecords(recs[:len(keepAlive)], keepAlive) {
+		return "keep-alive", len(keepAlive)
+	}
+	for name, want := range signals {
+		if len(recs) >= len(want) && len(want) > 0 && sameRecords(recs[:len(want)], want) {
+			return name, len(want)
+		}
+	}
+	return "", 0
+}
+
+// daemonLight is one light the daemon drives during the daemon scenarios.
+type daemonLight struct {
+	*session
+	signals   map[string][]usbip.Record
+	keepAlive []usbip.Record
+}
+
+// check verifies that everything the light received is a default-rule
+// signal or a keep-alive, and returns the names in order.
+func (l *daemonLight) check(t *testing.T, recs []usbip.Record) []string {
+	t.Helper()
+	var names []string
+	for i := 0; i < len(recs); {
+		name, n := classify(recs[i:], l.signals, l.keepAlive)
+		if name == "" {
+			t.Fatalf("%s received a report that is no default signal or keep-alive:%s", l.p.Name, formatRecords(recs[i:i+1]))
+		}
+		names = append(names, name)
+		i += n
+	}
+	return names
+}
+
+// waitSignal waits until the light has received a default-rule signal (not
+// just a keep-alive) since the last ClearRecords, and returns when it
+// arrived.
+func (l *daemonLight) waitSignal(t *testing.T, within time.Duration) time.Time {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), within)
+	defer cancel()
+	for n := 1; ; n++ {
+		recs, err := l.dev.WaitRecords(ctx, n)
+		if err != nil {
+			t.Fatalf("%s: no signal within %v: %v (got %v)", l.p.Name, within, err, l.check(t, recs))
+		}
+		names := l.check(t, recs)
+		for i, name := range names {
+			if name != "keep-alive" {
+				// Time of the record that completed this signal.
+				k := 0
+				for _, nm := range names[:i+1] {
+					if nm == "keep-alive" {
+						k += len(l.keepAlive)
+					} else {
+						k += len(l.signals[nm])
+					}
+				}
+				return recs[k-1].Time
+			}
+		}
+	}
+}
+
+func runDaemon(t *testing.T, b *bench, sum *summary) {
+	const row = "daemon (onair run --demo)"
+	// Two lights of different vendors, both with hardware blink and pulse.
+	var ls []*daemonLight
+	ok := sum.scenario(t, row, "attach", func(t *testing.T) {
+		if b.daemon == "" {
+			t.Skipf("daemon scenarios need a static build of ./cmd/onair that drives USB lights: %v", b.daemonErr)
+		}
+		for _, l := range []light{{"kuando-omega", 0}, {"muteme-original", 0}} {
+			dev := b.devices[l.profile]
+			p := dev.Profile()
+			s := &session{b: b, dev: dev, p: p, in: p.Interface(uint8(l.iface)), iface: l.iface}
+			s.attach(t)
+			dl := &daemonLight{session: s}
+			dl.signals, dl.keepAlive = signalOps(t, s)
+			ls = append(ls, dl)
+			dev.ClearRecords()
+		}
+	})
+	if !ok || len(ls) == 0 {
+		for _, n := range []string{"demo", "two-lights", "replug", "stop"} {
+			sum.add(row, n, "n/a")
+		}
+		return
+	}
+	started := false
+	defer func() {
+		if started {
+			b.do(t, e2e.Request{Op: e2e.OpStop, TimeoutMS: 10000})
+		}
+		for _, l := range ls {
+			l.dev.Unplug()
+			l.waitGone(t)
+			l.dev.Plug()
+		}
+	}()
+	sum.scenario(t, row, "demo", func(t *testing.T) {
+		b.must(t, e2e.Request{Op: e2e.OpStart, Args: []string{b.daemon, "run", "--demo", "--quiet"},
+			Env: []string{"HOME=/tmp/onair-home", "XDG_RUNTIME_DIR=/tmp/onair-run"}})
+		started = true
+		at := ls[0].waitSignal(t, 20*time.Second)
+		t.Logf("%s: first signal %v after start", ls[0].p.Name, at.Format(time.StampMilli))
+	})
+	sum.scenario(t, row, "two-lights", func(t *testing.T) {
+		for _, l := range ls[1:] {
+			l.waitSignal(t, 20*time.Second)
+		}
+	})
+	sum.scenario(t, row, "replug", func(t *testing.T) {
+		l := ls[0]
+		l.dev.Unplug()
+		l.waitGone(t)
+		l.dev.Plug()
+		l.dev.ClearRecords()
+		n := l.dev.Imports()
+		b.must(t, e2e.Request{Op: e2e.OpAttach, BusID: l.dev.BusID()})
+		if err := l.dev.WaitImported(ctx5(t), n+1); err != nil {
+			t.Fatal(err)
+		}
+		imported := time.Now()
+		at := l.waitSignal(t, 10*time.Second)
+		if d := at.Sub(imported); d > 3*time.Second {
+			t.Errorf("current signal re-written %v after re-plug, want within 3 s", d.Round(time.Millisecond))
+		} else {
+			t.Logf("current signal re-written %v after re-plug", d.Round(time.Millisecond))
+		}
+	})
+	sum.scenario(t, row, "stop", func(t *testing.T) {
+		for _, l := range ls {
+			l.dev.ClearRecords()
+		}
+		resp := b.must(t, e2e.Request{Op: e2e.OpStop, TimeoutMS: 10000})
+		started = false
+		if resp.Exit != "exit status 0" {
+			t.Errorf("daemon exited with %q after SIGTERM, want status 0", resp.Exit)
+		}
+		// Shutdown turns the lights off (DESIGN: shutdown actions).
+		for _, l := range ls {
+			names := l.check(t, l.dev.Records())
+			if len(names) == 0 || names[len(names)-1] != "offline" && names[len(names)-1] != "off-hours" {
+				t.Errorf("%s: last reports before exit %v, want the light off", l.p.Name, names)
+			}
+		}
 	})
 }

@@ -113,6 +113,24 @@ func BuildStatic(ctx context.Context, root, pkg, out string) error {
 	return nil
 }
 
+// Links reports whether the main package pkg depends on the package dep
+// (go list -deps).
+func Links(ctx context.Context, root, pkg, dep string) bool {
+	cmd := exec.CommandContext(ctx, "go", "list", "-deps", pkg)
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=1")
+	out, err := cmd.Output()
+	if err != nil {
+		return false
+	}
+	for _, l := range strings.Split(string(out), "\n") {
+		if strings.TrimSpace(l) == dep {
+			return true
+		}
+	}
+	return false
+}
+
 // File is one file of the initramfs.
 type File struct {
 	Name string // path inside the guest, without leading slash

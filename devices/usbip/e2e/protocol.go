@@ -43,8 +43,9 @@ const (
 	OpRead = "read"
 	// OpClose calls Device.Close.
 	OpClose = "close"
-	// OpStart starts Args as a background process (the daemon), its
-	// output going to the serial console.
+	// OpStart starts Args as a background process (the daemon) with Env
+	// added to the agent's environment, its output going to the serial
+	// console.
 	OpStart = "start"
 	// OpStop sends SIGTERM to the process started by OpStart and waits
 	// for it at most TimeoutMS; the reply carries its exit status.
@@ -69,6 +70,8 @@ type Request struct {
 	PeriodMS  int      `json:"period_ms,omitempty"`
 	TimeoutMS int      `json:"timeout_ms,omitempty"`
 	Args      []string `json:"args,omitempty"`
+	// Env holds extra KEY=value pairs for OpStart.
+	Env []string `json:"env,omitempty"`
 }
 
 // Response is the agent's answer to one Request. Error is empty on success.

@@ -101,7 +101,7 @@ func (a *agent) dispatch(req e2e.Request) e2e.Response {
 		}
 		return e2e.Response{}
 	case e2e.OpStart:
-		if err := a.start(req.Args); err != nil {
+		if err := a.start(req.Args, req.Env); err != nil {
 			return fail(err)
 		}
 		return e2e.Response{}

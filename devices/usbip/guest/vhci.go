@@ -105,8 +105,9 @@ type agent struct {
 
 func newAgent() *agent { return &agent{handles: map[int]*light{}} }
 
-// start runs args in the background with its output on the console.
-func (a *agent) start(args []string) error {
+// start runs args in the background with env added to the environment and
+// its output on the console.
+func (a *agent) start(args, env []string) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.proc != nil {
@@ -116,6 +117,7 @@ func (a *agent) start(args []string) error {
 		return errors.New("start: no command")
 	}
 	cmd := exec.Command(args[0], args[1:]...)
+	cmd.Env = append(os.Environ(), env...)
 	cmd.Stdout = os.Stderr
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
