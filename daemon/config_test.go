@@ -156,7 +156,7 @@ func TestCustomRulesComeBeforeDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	sig, _ := s.rules.Match(mapping.Input{Presence: mapping.Presence{User: "me", Availability: "Busy", Activity: "InAMeeting"}})
-	if sig.Color != (mapping.Color{0x12, 0x34, 0x56}) || sig.Rule != "rule1" {
+	if sig.Color != mapping.MustColor("#123456") || sig.Rule != "rule1" {
 		t.Errorf("custom rule not first: %+v", sig)
 	}
 	sig, _ = s.rules.Match(mapping.Input{Presence: mapping.Presence{User: "me", Availability: "Available"}})
