@@ -27,6 +27,7 @@ func cmdRun(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		return fail(e, err)
 	}
+	log = serviceLogger(log) // the Event Log or syslog under the SCM or launchd
 	opts := daemon.Options{
 		Config:   cfg,
 		Paths:    e.paths(),
@@ -48,7 +49,9 @@ func cmdRun(ctx context.Context, e *env, args []string) int {
 		mode = "demo"
 	}
 	log.Info("onair starting", "version", version, "mode", mode, "config", cfg.Path(), "interval", d.Interval().String())
-	if err := d.Run(ctx); err != nil {
+	// Under a service manager this runs through kardianos/service: a stop
+	// request cancels ctx and the outputs run their exit action.
+	if err := runDaemon(ctx, d.Run); err != nil {
 		return fail(e, err)
 	}
 	log.Info("onair stopped")

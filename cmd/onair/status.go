@@ -18,6 +18,12 @@ func cmdStatus(ctx context.Context, e *env, args []string) int {
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
+	// The service line comes first, so it shows when the daemon is down.
+	svcOut := e.stdout
+	if *asJSON {
+		svcOut = e.stderr
+	}
+	fmt.Fprintln(svcOut, serviceStatusLine(e))
 	st, err := daemon.NewClient(e.paths().Socket).Status(ctx)
 	if err != nil {
 		return fail(e, err)
