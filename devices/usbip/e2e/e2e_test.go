@@ -70,23 +70,43 @@ func (s *summary) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var b strings.Builder
-	fmt.Fprintf(&b, "%-42s", "light")
-	for _, c := range s.cols {
-		fmt.Fprintf(&b, " %-10s", c)
-	}
-	b.WriteString("\n")
-	for _, r := range s.rows {
-		fmt.Fprintf(&b, "%-42s", r)
-		for _, c := range s.cols {
-			v := s.cells[r][c]
-			if v == "" {
-				v = "-"
-			}
-			fmt.Fprintf(&b, " %-10s", v)
+	// One table per group of rows with the same scenarios (the lights,
+	// then the daemon), each with only its own columns.
+	for i := 0; i < len(s.rows); {
+		cols := s.colsLocked(s.rows[i])
+		j := i + 1
+		for j < len(s.rows) && slices.Equal(s.colsLocked(s.rows[j]), cols) {
+			j++
+		}
+		if i > 0 {
+			b.WriteString("\n")
+		}
+		fmt.Fprintf(&b, "%-42s", "light")
+		for _, c := range cols {
+			fmt.Fprintf(&b, " %-10s", c)
 		}
 		b.WriteString("\n")
+		for _, r := range s.rows[i:j] {
+			fmt.Fprintf(&b, "%-42s", r)
+			for _, c := range cols {
+				fmt.Fprintf(&b, " %-10s", s.cells[r][c])
+			}
+			b.WriteString("\n")
+		}
+		i = j
 	}
 	return b.String()
+}
+
+// colsLocked returns the scenarios recorded for row, in first-seen order.
+func (s *summary) colsLocked(row string) []string {
+	var cols []string
+	for _, c := range s.cols {
+		if _, ok := s.cells[row][c]; ok {
+			cols = append(cols, c)
+		}
+	}
+	return cols
 }
 
 // scenario runs f as subtest name of a light and records the outcome.
