@@ -106,6 +106,7 @@ var impliedAvailability = map[mapping.Activity]mapping.Availability{
 	mapping.ActivityInactive:                mapping.Away,
 	mapping.ActivityOffWork:                 mapping.Offline,
 	mapping.ActivityOutOfOffice:             mapping.Offline,
+	mapping.ActivityAvailableInactive:       mapping.Available,
 }
 
 // squash lower-cases s and drops "_", "-" and spaces, so that
@@ -137,8 +138,11 @@ func parseStatus(word string, c *Command) bool {
 	for _, a := range mapping.Activities {
 		if strings.ToLower(string(a)) == w {
 			c.Activity, found = a, true
-			if c.Availability == "" {
-				c.Availability = impliedAvailability[a]
+			// Graph's current docs also list some of these as
+			// availabilities (InAMeeting); an override uses the classic
+			// pairing, which every rule table understands.
+			if av, ok := impliedAvailability[a]; ok {
+				c.Availability = av
 			}
 		}
 	}

@@ -444,7 +444,12 @@ func (p *Publisher) clientOptions(lost chan<- error) *paho.ClientOptions {
 	o.SetKeepAlive(30 * time.Second)
 	o.SetPingTimeout(p.opts.Timeout)
 	o.SetConnectTimeout(p.opts.Timeout)
-	o.SetWriteTimeout(p.opts.Timeout)
+	// WriteTimeout bounds paho's hand-off of a publish to its writer
+	// goroutine, not delivery. When the connection drops mid-batch that
+	// hand-off blocks for the whole WriteTimeout and paho reports the loss
+	// only afterwards, so keep it short; acks are awaited separately, up to
+	// Timeout.
+	o.SetWriteTimeout(min(p.opts.Timeout, time.Second))
 	o.SetWill(p.t.status(), "offline", 1, true)
 	o.SetDefaultPublishHandler(func(paho.Client, paho.Message) {})
 	o.SetConnectionLostHandler(func(_ paho.Client, err error) {
@@ -516,10 +521,18 @@ func (p *Publisher) session(ctx context.Context) (connected bool, err error) {
 func (p *Publisher) serve(ctx context.Context, c paho.Client, lost <-chan error) error {
 	for {
 		if batch := p.takeDirty(); len(batch) > 0 {
-			if failed := p.publish(c, batch); len(failed) > 0 {
+			failed, err, isLost := p.publish(ctx, c, batch, lost)
+			if len(failed) > 0 {
 				p.requeue(failed)
-				// The connection is failing; give paho a moment to notice
-				// before trying again.
+			}
+			switch {
+			case isLost:
+				return err
+			case ctx.Err() != nil:
+				return nil
+			case len(failed) > 0:
+				// Acks timed out but paho has not noticed a loss yet; give it
+				// a moment before trying again.
 				t := time.NewTimer(p.retryMin)
 				select {
 				case <-ctx.Done():
@@ -543,23 +556,41 @@ func (p *Publisher) serve(ctx context.Context, c paho.Client, lost <-chan error)
 	}
 }
 
-// publish sends batch with QoS 1 and waits (bounded) for the acks; it
-// returns the messages that were not acknowledged.
-func (p *Publisher) publish(c paho.Client, batch []outMsg) []outMsg {
-	toks := make([]paho.Token, len(batch))
-	for i, m := range batch {
-		toks[i] = c.Publish(m.topic, 1, m.retain, m.payload)
+// publish sends batch with QoS 1 and waits, bounded by Timeout, for the
+// acks. It returns the messages that were not acknowledged, and the reason
+// when the connection was lost meanwhile (isLost). It stops handing messages
+// to paho at the first one paho refuses.
+func (p *Publisher) publish(ctx context.Context, c paho.Client, batch []outMsg, lost <-chan error) (failed []outMsg, err error, isLost bool) {
+	toks := make([]paho.Token, 0, len(batch))
+	for _, m := range batch {
+		select {
+		case err = <-lost:
+			isLost = true
+		default:
+		}
+		if isLost {
+			break
+		}
+		tok := c.Publish(m.topic, 1, m.retain, m.payload)
+		toks = append(toks, tok)
+		if refused(tok) {
+			break
+		}
 	}
+	failed = append(failed, batch[len(toks):]...)
 	deadline := time.NewTimer(p.opts.Timeout)
 	defer deadline.Stop()
-	var failed []outMsg
-	expired := false
+	stop := isLost
 	for i, tok := range toks {
-		if !expired {
+		if !stop {
 			select {
 			case <-tok.Done():
 			case <-deadline.C:
-				expired = true
+				stop = true
+			case <-ctx.Done():
+				stop = true
+			case err = <-lost:
+				stop, isLost = true, true
 			}
 		}
 		select {
@@ -571,7 +602,18 @@ func (p *Publisher) publish(c paho.Client, batch []outMsg) []outMsg {
 		}
 		failed = append(failed, batch[i])
 	}
-	return failed
+	return failed, err, isLost
+}
+
+// refused reports whether paho already failed tok (not connected, hand-off
+// timed out).
+func refused(tok paho.Token) bool {
+	select {
+	case <-tok.Done():
+		return tok.Error() != nil
+	default:
+		return false
+	}
 }
 
 // takeDirty removes and returns up to batchSize dirty messages in send order.
@@ -690,6 +732,9 @@ func (p *Publisher) onMessage(_ paho.Client, m paho.Message) {
 	topic := m.Topic()
 	switch {
 	case topic == p.t.command():
+		if len(m.Payload()) == 0 {
+			return // how a client deletes a retained command; not a command
+		}
 		if m.Retained() {
 			// A retained command would re-apply an old override on every
 			// restart; ignore it and say why.

@@ -105,7 +105,10 @@ func ActivityOptions() []string {
 // Busy reports whether p means "do not walk in": busy or do-not-disturb
 // availability, or a call, meeting or presentation.
 func Busy(p mapping.Presence) bool {
-	for _, a := range []mapping.Availability{mapping.Busy, mapping.BusyIdle, mapping.DoNotDisturb, mapping.Focusing} {
+	for _, a := range []mapping.Availability{
+		mapping.Busy, mapping.BusyIdle, mapping.DoNotDisturb, mapping.Focusing,
+		mapping.AvailabilityInACall, mapping.AvailabilityInAMeeting, mapping.AvailabilityPresenting,
+	} {
 		if p.Availability.Is(a) {
 			return true
 		}
