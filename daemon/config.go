@@ -1,7 +1,6 @@
 package daemon
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -49,6 +48,9 @@ type Config struct {
 	lines map[string]int
 	// path is the file the config came from, "" for the built-in default.
 	path string
+	// decodeErrs are unknown keys and wrongly typed values, reported by
+	// Validate.
+	decodeErrs []error
 }
 
 // GraphConfig says how to sign in and poll Microsoft Graph.
@@ -224,14 +226,16 @@ func (l *stringList) UnmarshalYAML(n *yaml.Node) error {
 		var out []string
 		for _, c := range n.Content {
 			if c.Kind != yaml.ScalarNode {
-				return fmt.Errorf("line %d: want a list of words, got a nested %s", c.Line, kindName(c.Kind))
+				// A TypeError lets decoding go on, so that every problem
+				// in the file is reported at once.
+				return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: want a list of words, got a nested %s", c.Line, kindName(c.Kind))}}
 			}
 			out = append(out, c.Value)
 		}
 		*l = out
 		return nil
 	}
-	return fmt.Errorf("line %d: want a word or a list of words, got a %s", n.Line, kindName(n.Kind))
+	return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: want a word or a list of words, got a %s", n.Line, kindName(n.Kind))}}
 }
 
 func kindName(k yaml.Kind) string {
@@ -250,8 +254,10 @@ func kindName(k yaml.Kind) string {
 func DefaultConfig() *Config { return &Config{Version: ConfigVersion} }
 
 // Load reads and decodes the config file at path. A missing file returns an
-// error wrapping ErrNoConfig. Unknown keys and malformed YAML are errors that
-// name the file and line. Load does not validate values: call Validate.
+// error wrapping ErrNoConfig; malformed YAML is an error naming the file and
+// line. Unknown keys and values of the wrong type do not stop decoding: they
+// are kept and reported by Validate, with every other problem, so that one
+// `onair config check` names them all.
 func Load(path string) (*Config, error) {
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -268,8 +274,9 @@ func Load(path string) (*Config, error) {
 	return c, nil
 }
 
-// Parse decodes a config file's contents. Errors begin with a line number
-// ("12: unknown key ..."); Load prefixes them with the file name.
+// Parse decodes a config file's contents. Errors (malformed YAML) begin with
+// a line number ("12: did not find expected key"); Load prefixes them with
+// the file name.
 func Parse(b []byte) (*Config, error) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(b, &root); err != nil {
@@ -285,33 +292,39 @@ func Parse(b []byte) (*Config, error) {
 	if doc.Kind != yaml.MappingNode {
 		return nil, fmt.Errorf("%d: want a mapping of keys (version, graph, mapping, …), got a %s", doc.Line, kindName(doc.Kind))
 	}
-	var errs []error
-	walkKeys(doc, reflect.TypeOf(Config{}), "", c.lines, &errs)
-	if len(errs) > 0 {
-		return nil, joinLines(errs)
-	}
-	dec := yaml.NewDecoder(bytes.NewReader(b))
-	dec.KnownFields(true)
-	if err := dec.Decode(c); err != nil {
-		return nil, fmt.Errorf("%s", lineFirst(err.Error()))
+	walkKeys(doc, reflect.TypeOf(Config{}), "", c.lines, &c.decodeErrs)
+	if err := doc.Decode(c); err != nil {
+		var te *yaml.TypeError
+		if !errors.As(err, &te) {
+			return nil, fmt.Errorf("%s", lineFirst(err.Error()))
+		}
+		for _, msg := range te.Errors {
+			c.decodeErrs = append(c.decodeErrs, c.typeError(lineFirst(msg)))
+		}
 	}
 	return c, nil
 }
 
-// lineError is a problem at a line of the file.
-type lineError struct {
-	line int
-	msg  string
-}
-
-func (e *lineError) Error() string { return fmt.Sprintf("%d: %s", e.line, e.msg) }
-
-func joinLines(errs []error) error {
-	msgs := make([]string, len(errs))
-	for i, e := range errs {
-		msgs[i] = e.Error()
+// typeError turns yaml's "3: cannot unmarshal !!str `one` into int" into a
+// FieldError at the field on that line.
+func (c *Config) typeError(msg string) error {
+	lineText, rest, _ := strings.Cut(msg, ":")
+	line, err := strconv.Atoi(lineText)
+	if err != nil {
+		return &FieldError{Path: "(file)", Err: errors.New(strings.TrimSpace(msg))}
 	}
-	return errors.New(strings.Join(msgs, "\n"))
+	path := ""
+	for p, l := range c.lines {
+		if l == line && len(p) > len(path) {
+			path = p
+		}
+	}
+	if path == "" {
+		path = "(file)"
+	}
+	rest = strings.TrimSpace(rest)
+	rest = strings.Replace(rest, "cannot unmarshal", "wrong type:", 1)
+	return &FieldError{Path: path, Line: line, Err: errors.New(rest)}
 }
 
 // lineFirst rewrites yaml.v3's "yaml: line 3: did not find…" as
@@ -359,11 +372,7 @@ func walkKeys(n *yaml.Node, t reflect.Type, path string, lines map[string]int, e
 			}
 			f, ok := fields[k.Value]
 			if !ok {
-				where := path
-				if where == "" {
-					where = "the top level"
-				}
-				*errs = append(*errs, &lineError{k.Line, fmt.Sprintf("unknown key %q in %s (known: %s)", k.Value, where, strings.Join(sortedKeys(fields), ", "))})
+				*errs = append(*errs, &FieldError{Path: p, Line: k.Line, Err: fmt.Errorf("unknown key %q (known here: %s)", k.Value, strings.Join(sortedKeys(fields), ", "))})
 				continue
 			}
 			lines[p] = k.Line

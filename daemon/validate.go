@@ -89,7 +89,7 @@ func (p *problems) add(path string, format string, args ...any) {
 }
 
 func (c *Config) compile() (*settings, error) {
-	p := &problems{c: c}
+	p := &problems{c: c, errs: append([]error(nil), c.decodeErrs...)}
 	s := &settings{
 		clientID:  strings.TrimSpace(c.Graph.ClientID),
 		tenant:    orDefault(c.Graph.Tenant, DefaultTenant),
@@ -97,7 +97,11 @@ func (c *Config) compile() (*settings, error) {
 		graphURL:  strings.TrimRight(orDefault(c.Graph.BaseURL, DefaultGraphURL), "/"),
 		interval:  DefaultInterval,
 	}
-	if c.Version != ConfigVersion {
+	switch {
+	case c.hasDecodeError("version"):
+	case c.lines != nil && c.Line("version") == 0:
+		p.add("version", "missing: start the file with \"version: %d\"", ConfigVersion)
+	case c.Version != ConfigVersion:
 		p.add("version", "unsupported version %d: this onair reads version: %d", c.Version, ConfigVersion)
 	}
 	if s.authority != "" {
@@ -213,6 +217,16 @@ func (c *Config) compile() (*settings, error) {
 		return nil, errors.Join(p.errs...)
 	}
 	return s, nil
+}
+
+func (c *Config) hasDecodeError(path string) bool {
+	for _, e := range c.decodeErrs {
+		var fe *FieldError
+		if errors.As(e, &fe) && fe.Path == path {
+			return true
+		}
+	}
+	return false
 }
 
 func checkUser(p *problems, path, user string, known map[string]bool) {
