@@ -232,6 +232,36 @@ func TestSignInPollAndRecoverAgainstFakeCloud(t *testing.T) {
 	}
 }
 
+func TestRevokedCachedTokenIsRefreshed(t *testing.T) {
+	// Hour-long tokens: MSAL serves its cached copy. When Graph rejects it
+	// (revoked), the daemon refreshes once instead of declaring the
+	// sign-in lost.
+	f := newFakeCloud(t, entratest.Options{})
+	cfg := f.config(t, "")
+	f.login(t, cfg)
+	_, n := f.run(t, cfg, nil)
+	n.waitFor(t, 5*time.Second, "available signal", signalIs("available"))
+	if c := f.entra.Counts().RefreshToken; c != 0 {
+		t.Fatalf("refresh grants before revocation = %d, want 0 (cached token)", c)
+	}
+	f.entra.ExpireAccessTokens()
+	f.graph.SetPresence(f.me, "DoNotDisturb", "Presenting")
+	s := n.waitFor(t, 6*time.Second, "presenting signal after revocation", signalIs("presenting"))
+	if s.Health.State != mapping.Normal {
+		t.Errorf("health = %q, want ok", s.Health.State)
+	}
+	if c := f.entra.Counts().RefreshToken; c != 1 {
+		t.Errorf("refresh grants = %d, want 1", c)
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	for _, snap := range n.snaps {
+		if snap.Users[0].State == mapping.LoginRequired {
+			t.Fatal("a revoked but refreshable token showed login-required")
+		}
+	}
+}
+
 func TestBatchOf651UsersIsTwoRequestsPerPoll(t *testing.T) {
 	f := newFakeCloud(t, entratest.Options{})
 	var users strings.Builder

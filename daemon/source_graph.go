@@ -16,6 +16,9 @@ import (
 // graphSource polls Graph for the signed-in user and the watched users.
 type graphSource struct {
 	g      *graph.Client
+	// refresh forces a new access token when Graph rejects one that the
+	// token cache still considers valid; nil when unsupported.
+	refresh func(context.Context) (string, error)
 	others []string // configured keys of watched users besides "me"
 	ids    map[string]string
 	log    *slog.Logger
@@ -65,7 +68,7 @@ func newGraphSource(set *settings, opts Options, log *slog.Logger) (presenceSour
 	if err != nil {
 		return nil, nil, err
 	}
-	s := &graphSource{g: g, ids: map[string]string{}, log: log}
+	s := &graphSource{g: g, ids: map[string]string{}, log: log, refresh: a.Refresh}
 	for _, u := range set.users[1:] {
 		s.others = append(s.others, u.key)
 	}
@@ -86,6 +89,15 @@ func newGraphSource(set *settings, opts Options, log *slog.Logger) (presenceSour
 // object IDs once; then one batch request covers up to 650 of them.
 func (s *graphSource) Poll(ctx context.Context) ([]mapping.Presence, error) {
 	me, err := s.g.Me(ctx)
+	if errors.Is(err, graph.ErrUnauthorized) && s.refresh != nil {
+		// The cached token was rejected (revoked, or expired early): get a
+		// new one once, then try again before calling it a lost sign-in.
+		s.log.Info("Graph rejected the access token; refreshing it", "err", err)
+		if _, rerr := s.refresh(ctx); rerr != nil {
+			return nil, rerr
+		}
+		me, err = s.g.Me(ctx)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -206,7 +206,19 @@ func (c *Client) Scopes() []string { return slices.Clone(c.scopes) }
 // or when Entra ID refuses the refresh, the error matches ErrLoginRequired
 // (a *ConsentError when consent is missing); network trouble, 429 and 5xx
 // match ErrUnavailable; an unreadable cache file is a *CacheError.
-func (c *Client) Token(ctx context.Context) (string, error) {
+func (c *Client) Token(ctx context.Context) (string, error) { return c.token(ctx, "") }
+
+// Refresh is Token without MSAL's cached access token: it always redeems the
+// refresh token. Call it when a resource rejects a token that MSAL still
+// considers valid (Graph answered 401: the token was revoked, or the clock
+// is off). It asks for a token issued from now on, as Entra's own
+// continuous-access-evaluation challenges do.
+func (c *Client) Refresh(ctx context.Context) (string, error) {
+	claims := fmt.Sprintf(`{"access_token":{"nbf":{"essential":true,"value":"%d"}}}`, time.Now().Unix())
+	return c.token(ctx, claims)
+}
+
+func (c *Client) token(ctx context.Context, claims string) (string, error) {
 	select {
 	case c.sem <- struct{}{}:
 	case <-ctx.Done():
@@ -224,7 +236,11 @@ func (c *Client) Token(ctx context.Context) (string, error) {
 		c.transition(ctx, err, Account{})
 		return "", err
 	}
-	res, err := c.pca.AcquireTokenSilent(ctx, c.scopes, public.WithSilentAccount(acct))
+	opts := []public.AcquireSilentOption{public.WithSilentAccount(acct)}
+	if claims != "" {
+		opts = append(opts, public.WithClaims(claims))
+	}
+	res, err := c.pca.AcquireTokenSilent(ctx, c.scopes, opts...)
 	if err != nil {
 		err = classify(ctx, "refresh token", c.scopes, err)
 		c.transition(ctx, err, toAccount(acct))

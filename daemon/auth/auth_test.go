@@ -281,6 +281,40 @@ func TestSilentRefreshAfterExpiry(t *testing.T) {
 	}
 }
 
+func TestRefreshBypassesCachedToken(t *testing.T) {
+	t.Parallel()
+	// An hour-long token is cached by MSAL; when a resource rejects it
+	// anyway (revoked), Refresh must redeem the refresh token.
+	f := newFixture(t, entratest.Options{})
+	c := f.client(t)
+	login(t, c)
+	cached := mustToken(t, c)
+	if n := f.srv.Counts().RefreshToken; n != 0 {
+		t.Fatalf("Token with a fresh cached token made %d refresh grants", n)
+	}
+	f.srv.ExpireAccessTokens()
+	if f.srv.ValidAccessToken(mustToken(t, c)) {
+		t.Fatal("Token refreshed on its own; the test needs MSAL's cached token")
+	}
+	tok, err := c.Refresh(t.Context())
+	if err != nil {
+		t.Fatalf("Refresh: %v", err)
+	}
+	if tok == cached || !f.srv.ValidAccessToken(tok) {
+		t.Errorf("Refresh gave %q, want a new valid token", tok)
+	}
+	if n := f.srv.Counts().RefreshToken; n != 1 {
+		t.Errorf("refresh grants = %d, want 1", n)
+	}
+	if got := mustToken(t, c); got != tok {
+		t.Errorf("Token after Refresh = %q, want the refreshed %q from the cache", got, tok)
+	}
+	f.srv.DenyRefresh()
+	if _, err := c.Refresh(t.Context()); !errors.Is(err, auth.ErrLoginRequired) {
+		t.Errorf("Refresh with a revoked refresh token = %v, want ErrLoginRequired", err)
+	}
+}
+
 func TestTokenSurvivesRestart(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, entratest.Options{})
