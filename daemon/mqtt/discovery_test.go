@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/onair-dev/onair/mapping"
 )
@@ -382,4 +383,53 @@ func union(a, b map[string]bool) map[string]bool {
 		out[k] = true
 	}
 	return out
+}
+
+// TestHomeAssistantExamples checks that the examples in
+// configs/homeassistant are valid YAML and name only entities that
+// discovery creates (user "me", node "desk"), so they cannot drift from the
+// default_entity_id scheme.
+func TestHomeAssistantExamples(t *testing.T) {
+	p, err := New(Options{Broker: "tcp://broker", NodeID: "desk"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	known := map[string]bool{}
+	for _, raw := range p.DiscoveryPayloads([]string{"me"}) {
+		for _, m := range regexp.MustCompile(`"default_entity_id":"([^"]+)"`).FindAllSubmatch(raw, -1) {
+			known[string(m[1])] = true
+		}
+	}
+	files, err := filepath.Glob("../../configs/homeassistant/*.yaml")
+	if err != nil || len(files) < 2 {
+		t.Fatalf("examples: %v %v", files, err)
+	}
+	ref := regexp.MustCompile(`\b(?:sensor|binary_sensor|select|switch)\.onair_[a-z0-9_]+`)
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var doc map[string]any
+		if err := yaml.Unmarshal(b, &doc); err != nil {
+			t.Errorf("%s: %v", f, err)
+			continue
+		}
+		if _, card := doc["type"]; !card {
+			for _, k := range []string{"alias", "triggers", "actions"} {
+				if _, ok := doc[k]; !ok {
+					t.Errorf("%s: automation without %q", f, k)
+				}
+			}
+		}
+		refs := ref.FindAllString(string(b), -1)
+		if len(refs) == 0 {
+			t.Errorf("%s: names no onair entity", f)
+		}
+		for _, id := range refs {
+			if !known[id] {
+				t.Errorf("%s: %s is not an entity onair creates (have %v)", f, id, known)
+			}
+		}
+	}
 }
