@@ -228,3 +228,15 @@ func TestOpenErrorMessages(t *testing.T) {
 		t.Errorf("unknown device message: %s", msg)
 	}
 }
+
+func TestExplainTransferError(t *testing.T) {
+	raw := errors.New("hidapi: hid_error is not implemented yet")
+	got := explain(raw)
+	if !errors.Is(got, raw) || !strings.Contains(got.Error(), "rejected the report or was unplugged") {
+		t.Errorf("explain(%v) = %v", raw, got)
+	}
+	other := errors.New("device closed")
+	if explain(other) != other {
+		t.Error("explain changed an unrelated error")
+	}
+}

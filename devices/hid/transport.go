@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"runtime"
+	"strings"
 	"sync"
 	"time"
 
@@ -121,7 +122,7 @@ func (t *Transport) Write(p []byte) (int, error) {
 		return 0, errClosed
 	}
 	if _, err := t.dev.Write(b); err != nil {
-		return 0, fmt.Errorf("hid write: %w", err)
+		return 0, fmt.Errorf("hid write: %w", explain(err))
 	}
 	return len(p), nil
 }
@@ -139,9 +140,20 @@ func (t *Transport) SendFeatureReport(p []byte) (int, error) {
 		return 0, errClosed
 	}
 	if _, err := t.dev.SendFeatureReport(b); err != nil {
-		return 0, fmt.Errorf("hid feature report: %w", err)
+		return 0, fmt.Errorf("hid feature report: %w", explain(err))
 	}
 	return len(p), nil
+}
+
+// explain replaces the message hidapi's libusb backend gives for every
+// failed transfer, "hid_error is not implemented yet", with what it means in
+// practice: the device stalled the report or went away (seen on the USB/IP
+// bench for a STALL and for an unplug mid-write).
+func explain(err error) error {
+	if strings.Contains(err.Error(), "hid_error is not implemented") {
+		return fmt.Errorf("the light rejected the report or was unplugged (%w)", err)
+	}
+	return err
 }
 
 // ReadTimeout implements devices.Transport. A timeout ≤ 0 does not wait.
