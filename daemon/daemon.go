@@ -45,6 +45,8 @@ type Options struct {
 	source presenceSource
 	// outputs are extra outputs (tests).
 	outputs []output
+	// lights replaces the USB backend of the lights output (tests).
+	lights lightBackend
 }
 
 // presenceSource yields the current presence of every watched user.

@@ -1,0 +1,1018 @@
+package daemon
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"image/color"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/onair-dev/onair/devices"
+	"github.com/onair-dev/onair/devices/devicestest"
+	"github.com/onair-dev/onair/devices/hid"
+	"github.com/onair-dev/onair/mapping"
+)
+
+// Lights the tests plug in. Paths are libusb-style; the fake backend does
+// not care.
+var (
+	kuandoOmega = devices.Info{VID: 0x27BB, PID: 0x3BCD, Product: "BUSYLIGHT OMEGA", Serial: "K1", Interface: 0, Path: "1-1:1.0", Bus: devices.HID}
+	luxaforFlag = devices.Info{VID: 0x04D8, PID: 0xF372, Product: "LUXAFOR FLAG", Serial: "L1", Interface: 0, Path: "1-2:1.0", Bus: devices.HID}
+	luxaforMute = devices.Info{VID: 0x04D8, PID: 0xF372, Product: "LUXAFOR MUTE", Interface: 0, Path: "1-3:1.0", Bus: devices.HID}
+	blynclight  = devices.Info{VID: 0x2C0D, PID: 0x0001, Product: "Blynclight", Interface: 0, Path: "1-4:1.0", Bus: devices.HID}
+	eposUI20    = devices.Info{VID: 0x1395, PID: 0x0074, Product: "EPOS UI 20 BL", Interface: 3, Path: "1-5:1.3", Bus: devices.HID}
+	kuandoBoot  = devices.Info{VID: 0x27BB, PID: 0x3BC0, Product: "BUSYLIGHT BOOTLOADER", Interface: 0, Path: "1-6:1.0", Bus: devices.HID}
+	mouse       = devices.Info{VID: 0x046D, PID: 0xC077, Product: "USB Optical Mouse", Interface: 0, Path: "1-7:1.0", Bus: devices.HID}
+)
+
+// fakeUSB is a lightBackend whose bus the test controls. Every path has a
+// fakeLight that outlives opens, like the physical light.
+type fakeUSB struct {
+	mu      sync.Mutex
+	goos    string
+	infos   []devices.Info
+	openErr map[string]error // by path
+	lights  map[string]*fakeLight
+	enums   []time.Time
+	opens   int
+}
+
+var (
+	_ lightBackend      = (*fakeUSB)(nil)
+	_ goosReporter      = (*fakeUSB)(nil)
+	_ devices.Transport = (*fakeTransport)(nil)
+	_ devices.Transport = (*usbTrace)(nil)
+)
+
+func newFakeUSB(infos ...devices.Info) *fakeUSB {
+	return &fakeUSB{infos: infos, openErr: map[string]error{}, lights: map[string]*fakeLight{}}
+}
+
+func (f *fakeUSB) GOOS() string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.goos == "" {
+		return "linux"
+	}
+	return f.goos
+}
+
+func (f *fakeUSB) Enumerate() ([]devices.Info, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.enums = append(f.enums, time.Now())
+	return append([]devices.Info(nil), f.infos...), nil
+}
+
+func (f *fakeUSB) Open(info devices.Info) (devices.Transport, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.opens++
+	if err := f.openErr[info.Path]; err != nil {
+		return nil, err
+	}
+	l := f.lightLocked(info.Path)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.opens++
+	return &fakeTransport{l: l}, nil
+}
+
+func (f *fakeUSB) lightLocked(path string) *fakeLight {
+	l := f.lights[path]
+	if l == nil {
+		l = &fakeLight{}
+		f.lights[path] = l
+	}
+	return l
+}
+
+// light returns the fake light at path (created if never opened).
+func (f *fakeUSB) light(path string) *fakeLight {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.lightLocked(path)
+}
+
+func (f *fakeUSB) plug(info devices.Info) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.infos = append(f.infos, info)
+}
+
+func (f *fakeUSB) unplug(path string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for i, info := range f.infos {
+		if info.Path == path {
+			f.infos = append(f.infos[:i], f.infos[i+1:]...)
+			return
+		}
+	}
+}
+
+func (f *fakeUSB) setOpenErr(path string, err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.openErr[path] = err
+}
+
+func (f *fakeUSB) enumTimes() []time.Time {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]time.Time(nil), f.enums...)
+}
+
+func (f *fakeUSB) openCount() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.opens
+}
+
+// fakeLight is one physical light: every op written to it with its time,
+// how often it was opened and closed, a switch that makes writes fail and
+// queued input reports.
+type fakeLight struct {
+	mu            sync.Mutex
+	ops           []timedOp
+	fail          error
+	reads         [][]byte
+	opens, closes int
+}
+
+type timedOp struct {
+	at time.Time
+	op devicestest.Op
+}
+
+func (l *fakeLight) add(k devicestest.Kind, p []byte) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.fail != nil {
+		return l.fail
+	}
+	l.ops = append(l.ops, timedOp{time.Now(), devicestest.Op{Kind: k, Data: bytes.Clone(p)}})
+	return nil
+}
+
+func (l *fakeLight) setFail(err error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.fail = err
+}
+
+func (l *fakeLight) press(report []byte) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.reads = append(l.reads, report)
+}
+
+func (l *fakeLight) timed() []timedOp {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]timedOp(nil), l.ops...)
+}
+
+func (l *fakeLight) writes() []devicestest.Op {
+	var ops []devicestest.Op
+	for _, t := range l.timed() {
+		ops = append(ops, t.op)
+	}
+	return ops
+}
+
+func (l *fakeLight) openClose() (int, int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.opens, l.closes
+}
+
+// fakeTransport is one open handle of a fakeLight.
+type fakeTransport struct {
+	l      *fakeLight
+	mu     sync.Mutex
+	closed bool
+}
+
+var errFakeClosed = errors.New("fake transport closed")
+
+func (t *fakeTransport) isClosed() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.closed
+}
+
+func (t *fakeTransport) Write(p []byte) (int, error) {
+	if t.isClosed() {
+		return 0, errFakeClosed
+	}
+	if err := t.l.add(devicestest.Write, p); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+func (t *fakeTransport) SendFeatureReport(p []byte) (int, error) {
+	if t.isClosed() {
+		return 0, errFakeClosed
+	}
+	if err := t.l.add(devicestest.Feature, p); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+func (t *fakeTransport) ReadTimeout(p []byte, _ time.Duration) (int, error) {
+	if t.isClosed() {
+		return 0, errFakeClosed
+	}
+	t.l.mu.Lock()
+	defer t.l.mu.Unlock()
+	if len(t.l.reads) == 0 {
+		return 0, nil
+	}
+	n := copy(p, t.l.reads[0])
+	t.l.reads = t.l.reads[1:]
+	return n, nil
+}
+
+func (t *fakeTransport) Close() error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if !t.closed {
+		t.closed = true
+		t.l.mu.Lock()
+		t.l.closes++
+		t.l.mu.Unlock()
+	}
+	return nil
+}
+
+// want returns the reports the driver encoders produce for what f does to
+// a light like info: the expected bytes come from package devices, never
+// from hand-copied values.
+func want(t *testing.T, info devices.Info, f func(d *devices.Device) error) []devicestest.Op {
+	t.Helper()
+	rec := &devicestest.Record{}
+	d, err := devices.Open(info, rec, &devices.Options{GOOS: "linux"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f(d); err != nil {
+		t.Fatal(err)
+	}
+	return rec.Ops()
+}
+
+func set(s devices.State) func(d *devices.Device) error {
+	return func(d *devices.Device) error { return d.Set(s) }
+}
+
+func solid(c mapping.Color) devices.State { return devices.State{Color: c.NRGBA()} }
+
+var stateOff = devices.State{Effect: devices.Off}
+
+func sameOps(a, b []devicestest.Op) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i].Kind != b[i].Kind || !bytes.Equal(a[i].Data, b[i].Data) {
+			return false
+		}
+	}
+	return true
+}
+
+func opsString(ops []devicestest.Op) string {
+	var b strings.Builder
+	for _, op := range ops {
+		fmt.Fprintf(&b, "\n  %s", op)
+	}
+	return b.String()
+}
+
+// startLights runs a daemon with src, the fake USB bus and no other output
+// inside the current synctest bubble. It returns the daemon, its logs and a
+// stop function that cancels it and waits for Run.
+func startLights(t *testing.T, cfg string, src presenceSource, usb *fakeUSB, level slog.Level) (*Daemon, *syncBuffer, func()) {
+	t.Helper()
+	c, err := Parse([]byte(cfg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := &syncBuffer{}
+	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: level}))
+	d, err := New(Options{Config: c, NoControl: true, Logger: log, source: src, lights: usb})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- d.Run(ctx) }()
+	stopped := false
+	return d, logs, func() {
+		if stopped {
+			return
+		}
+		stopped = true
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	}
+}
+
+func busy() *scriptSource {
+	src := &scriptSource{}
+	src.set(mapping.Busy, mapping.ActivityInAMeeting)
+	return src
+}
+
+// lightStatus returns the status of the light named name.
+func lightStatus(d *Daemon, name string) (OutputStatus, bool) {
+	for _, s := range d.Outputs() {
+		if s.Name == name {
+			return s, true
+		}
+	}
+	return OutputStatus{}, false
+}
+
+func TestLightsHotPlug(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		usb := newFakeUSB()
+		src := busy()
+		d, logs, stop := startLights(t, "version: 1\n", src, usb, slog.LevelInfo)
+		defer stop()
+		synctest.Wait()
+		red := want(t, luxaforFlag, set(solid(mapping.Red)))
+
+		// Appears half-way through an enumeration period.
+		time.Sleep(500 * time.Millisecond)
+		usb.plug(luxaforFlag)
+		plugged := time.Now()
+		time.Sleep(enumerateInterval)
+		synctest.Wait()
+		l := usb.light(luxaforFlag.Path)
+		got := l.timed()
+		if len(got) != 1 || !sameOps([]devicestest.Op{got[0].op}, red) {
+			t.Fatalf("after plug-in: %d ops%s\nwant%s", len(got), opsString(l.writes()), opsString(red))
+		}
+		if lat := got[0].at.Sub(plugged); lat > enumerateInterval {
+			t.Errorf("plug-in to write %v, want within one enumeration period %v", lat, enumerateInterval)
+		}
+		if at := lastBefore(usb.enumTimes(), got[0].at); !got[0].at.Equal(at) {
+			t.Errorf("write at %v, %v after the enumeration that found the light; want at once", got[0].at, got[0].at.Sub(at))
+		}
+		t.Logf("plug-in → write %v (enumeration → write %v)", got[0].at.Sub(plugged), got[0].at.Sub(lastBefore(usb.enumTimes(), got[0].at)))
+		if st, ok := lightStatus(d, "Luxafor Flag"); !ok || st.State != "connected" || st.Signal != "#ff0000 100% solid" || !strings.Contains(st.Detail, "1-2:1.0") {
+			t.Errorf("status = %+v, want connected, red, with the path", d.Outputs())
+		}
+
+		// Disappears: the light is closed and leaves the status.
+		usb.unplug(luxaforFlag.Path)
+		time.Sleep(enumerateInterval)
+		synctest.Wait()
+		if o, c := l.openClose(); o != 1 || c != 1 {
+			t.Errorf("after unplug: opened %d, closed %d; want 1, 1", o, c)
+		}
+		if _, ok := lightStatus(d, "Luxafor Flag"); ok {
+			t.Errorf("unplugged light still in status: %+v", d.Outputs())
+		}
+		if n := len(l.timed()); n != 1 {
+			t.Errorf("unplugged light written to: %s", opsString(l.writes()))
+		}
+
+		// Reappears: the current signal is written again within one period.
+		time.Sleep(300 * time.Millisecond)
+		usb.plug(luxaforFlag)
+		replugged := time.Now()
+		time.Sleep(enumerateInterval)
+		synctest.Wait()
+		got = l.timed()
+		if len(got) != 2 || !sameOps([]devicestest.Op{got[1].op}, red) {
+			t.Fatalf("after re-plug: ops%s\nwant the signal again%s", opsString(l.writes()), opsString(red))
+		}
+		if lat := got[1].at.Sub(replugged); lat > enumerateInterval {
+			t.Errorf("re-plug to write %v, want ≤ %v", lat, enumerateInterval)
+		}
+		logText := logs.String()
+		for msg, n := range map[string]int{"light connected": 2, "light disconnected": 1} {
+			if c := strings.Count(logText, "msg=\""+msg+"\""); c != n {
+				t.Errorf("%q logged %d times, want %d:\n%s", msg, c, n, logText)
+			}
+		}
+		stop()
+		if o, c := l.openClose(); o != 2 || c != 2 {
+			t.Errorf("after stop: opened %d, closed %d", o, c)
+		}
+	})
+}
+
+func lastBefore(ts []time.Time, at time.Time) time.Time {
+	var last time.Time
+	for _, t := range ts {
+		if !t.After(at) {
+			last = t
+		}
+	}
+	return last
+}
+
+func TestLightsKeepAliveCadence(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		usb := newFakeUSB(kuandoOmega, luxaforFlag)
+		_, _, stop := startLights(t, "version: 1\n", busy(), usb, slog.LevelInfo)
+		defer stop()
+		t0 := time.Now()
+		time.Sleep(60 * time.Second)
+		synctest.Wait()
+
+		setRed := want(t, kuandoOmega, set(solid(mapping.Red)))
+		keepAlive := want(t, kuandoOmega, (*devices.Device).KeepAlive)
+		k := usb.light(kuandoOmega.Path).timed()
+		if len(k) == 0 || !sameOps([]devicestest.Op{k[0].op}, setRed) || !k[0].at.Equal(t0) {
+			t.Fatalf("kuando: first op %v, want the red set at start", k)
+		}
+		alives := 0
+		prev := t0
+		for i, op := range k[1:] {
+			if !sameOps([]devicestest.Op{op.op}, keepAlive) {
+				t.Errorf("kuando op %d = %s, want keep-alive %s", i+1, op.op, keepAlive[0])
+			}
+			if gap := op.at.Sub(prev); gap > 10*time.Second {
+				t.Errorf("kuando: %v without a report before op %d; want ≤ 10s", gap, i+1)
+			}
+			prev = op.at
+			alives++
+		}
+		if end := time.Now().Sub(prev); end > 10*time.Second {
+			t.Errorf("kuando: silent for the last %v", end)
+		}
+		if alives != 6 {
+			t.Errorf("kuando: %d keep-alives in 60 s, want 6 (every 10 s)", alives)
+		}
+
+		// Luxafor needs none: exactly one write for one presence.
+		if lux := usb.light(luxaforFlag.Path).writes(); !sameOps(lux, want(t, luxaforFlag, set(solid(mapping.Red)))) {
+			t.Errorf("luxafor: ops in 60 s:%s\nwant the one red set", opsString(lux))
+		}
+	})
+}
+
+func TestLightsSoftwareBlinkAndHardwareEffects(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		usb := newFakeUSB(luxaforFlag, blynclight, kuandoOmega)
+		d, _, stop := startLights(t, "version: 1\n", busy(), usb, slog.LevelInfo)
+		defer stop()
+		synctest.Wait()
+		red := mapping.Red
+		if err := d.SetOverride(Override{Color: &red, Effect: mapping.Blink}, 0); err != nil {
+			t.Fatal(err)
+		}
+		synctest.Wait()
+		start := time.Now()
+		time.Sleep(2 * time.Second)
+		synctest.Wait()
+
+		// Luxafor: no hardware blink, so frames from State.At at 20 fps.
+		blink := devices.State{Color: red.NRGBA(), Effect: devices.Blink}
+		lux := usb.light(luxaforFlag.Path).timed()[1:] // after the solid red of the presence
+		var frames int
+		for i, op := range lux {
+			if op.at.Before(start) {
+				t.Fatalf("luxafor op %d before the override", i)
+			}
+			elapsed := op.at.Sub(start)
+			w := want(t, luxaforFlag, func(d *devices.Device) error { return d.Frame(blink.At(elapsed)) })
+			if !sameOps([]devicestest.Op{op.op}, w) {
+				t.Errorf("luxafor frame at %v = %s, want %s", elapsed, op.op, w[0])
+			}
+			if i > 0 {
+				frames++
+			}
+		}
+		fps := float64(frames) / 2
+		t.Logf("software blink: %d frames in 2 s = %.1f frames/s", frames, fps)
+		if fps < 20 {
+			t.Errorf("software blink at %.1f frames/s, want ≥ 20", fps)
+		}
+		offFrame := want(t, luxaforFlag, set(stateOff))
+		dark := 0
+		for _, op := range lux {
+			if sameOps([]devicestest.Op{op.op}, offFrame) {
+				dark++
+			}
+		}
+		if dark != 20 {
+			t.Errorf("%d dark frames in 2 s of a 1 s blink, want 20 (half)", dark)
+		}
+
+		// Embrava and Kuando blink in hardware: one report, no frames.
+		for _, info := range []devices.Info{blynclight, kuandoOmega} {
+			ops := usb.light(info.Path).writes()
+			w := want(t, info, set(blink))
+			if len(ops) != 2 || !sameOps(ops[1:], w) {
+				t.Errorf("%s: ops after the override:%s\nwant one hardware blink%s", info.Product, opsString(ops[1:]), opsString(w))
+			}
+		}
+	})
+}
+
+func TestLightsPulseInHardwareOnKuando(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		usb := newFakeUSB(kuandoOmega)
+		src := &scriptSource{}
+		src.set(mapping.Busy, mapping.ActivityPresenting)
+		_, _, stop := startLights(t, "version: 1\n", src, usb, slog.LevelInfo)
+		defer stop()
+		time.Sleep(5 * time.Second)
+		synctest.Wait()
+		pulse := want(t, kuandoOmega, set(devices.State{Color: mapping.Red.NRGBA(), Effect: devices.Pulse}))
+		if ops := usb.light(kuandoOmega.Path).writes(); !sameOps(ops, pulse) {
+			t.Errorf("ops in 5 s:%s\nwant one hardware pulse%s", opsString(ops), opsString(pulse))
+		}
+	})
+}
+
+func TestLightsWriteErrorClosesAndRecovers(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		usb := newFakeUSB(luxaforFlag)
+		src := busy()
+		d, logs, stop := startLights(t, "version: 1\n", src, usb, slog.LevelInfo)
+		defer stop()
+		synctest.Wait()
+		l := usb.light(luxaforFlag.Path)
+
+		l.setFail(errors.New("hidapi: write failed"))
+		src.set(mapping.Available, mapping.ActivityAvailable)
+		time.Sleep(DefaultInterval + DefaultInterval/10)
+		synctest.Wait()
+		if o, c := l.openClose(); o != c {
+			t.Fatalf("after a write error: opened %d, closed %d; want it closed", o, c)
+		}
+		st, _ := lightStatus(d, "Luxafor Flag")
+		if st.State != "error" || !strings.Contains(st.Detail, "write failed") {
+			t.Errorf("status = %+v, want error with the write error", st)
+		}
+		// Still broken for a few enumerations: reopened each time, logged once.
+		time.Sleep(3 * enumerateInterval)
+		synctest.Wait()
+		if n := strings.Count(logs.String(), `msg="light failed; closed until it is found again"`); n != 1 {
+			t.Errorf("failure logged %d times, want once:\n%s", n, logs.String())
+		}
+
+		l.setFail(nil)
+		fixed := time.Now()
+		time.Sleep(enumerateInterval)
+		synctest.Wait()
+		got := l.timed()
+		green := want(t, luxaforFlag, set(solid(mapping.Green)))
+		if len(got) < 2 || !sameOps([]devicestest.Op{got[len(got)-1].op}, green) {
+			t.Fatalf("after recovery: ops%s\nwant green%s", opsString(l.writes()), opsString(green))
+		}
+		if lat := got[len(got)-1].at.Sub(fixed); lat > enumerateInterval {
+			t.Errorf("recovered after %v, want within %v", lat, enumerateInterval)
+		}
+		if st, _ := lightStatus(d, "Luxafor Flag"); st.State != "connected" || st.Signal != "#00ff00 100% solid" {
+			t.Errorf("status after recovery = %+v", st)
+		}
+		if o, c := l.openClose(); o != c+1 {
+			t.Errorf("opened %d, closed %d: want exactly one open handle", o, c)
+		}
+	})
+}
+
+const twoUsersConfig = `version: 1
+graph:
+  users:
+    - id: Bob@example.com
+lights:
+  - name: mine
+    vendor: kuando
+    brightness: 50
+  - name: bobs
+    vendor: LUXAFOR
+    model: flag
+    user: bob@example.com
+    brightness: 80
+    rules:
+      - availability: [Busy]
+        color: "#0000ff"
+        brightness: 50
+`
+
+func TestLightsFollowDifferentUsers(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		usb := newFakeUSB(kuandoOmega, luxaforFlag, luxaforMute)
+		src := &scriptSource{ps: []mapping.Presence{
+			{User: Me, Availability: mapping.Available, Activity: mapping.ActivityAvailable},
+			{User: "Bob@example.com", Availability: mapping.Busy, Activity: mapping.ActivityBusy},
+		}}
+		d, _, stop := startLights(t, twoUsersConfig, src, usb, slog.LevelInfo)
+		defer stop()
+		synctest.Wait()
+
+		// Kuando: my green at 50 %.
+		k := want(t, kuandoOmega, set(devices.State{Color: color.NRGBA{0, 128, 0, 0xff}}))
+		if ops := usb.light(kuandoOmega.Path).writes(); !sameOps(ops, k) {
+			t.Errorf("kuando:%s\nwant%s", opsString(ops), opsString(k))
+		}
+		// Luxafor Flag: Bob's own rule, blue at 50 % of 80 % = 40 %.
+		l := want(t, luxaforFlag, set(devices.State{Color: color.NRGBA{0, 0, 102, 0xff}}))
+		if ops := usb.light(luxaforFlag.Path).writes(); !sameOps(ops, l) {
+			t.Errorf("luxafor:%s\nwant%s", opsString(ops), opsString(l))
+		}
+		// The Mute matches no entry (model flag): not opened.
+		if o, _ := usb.light(luxaforMute.Path).openClose(); o != 0 {
+			t.Errorf("unmatched light opened %d times", o)
+		}
+		want := map[string]string{"mine": "connected #00ff00 50% solid", "bobs": "connected #0000ff 40% solid", "Luxafor Mute": "ignored "}
+		for name, w := range want {
+			st, ok := lightStatus(d, name)
+			if got := st.State + " " + st.Signal; !ok || got != w {
+				t.Errorf("status of %s = %q, want %q (all: %+v)", name, got, w, d.Outputs())
+			}
+		}
+	})
+}
+
+func TestLightsExitAction(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		usb := newFakeUSB(kuandoOmega, luxaforFlag)
+		cfg := "version: 1\nlights:\n  - vendor: kuando\n  - vendor: luxafor\n    exit_action: keep\n"
+		_, _, stop := startLights(t, cfg, busy(), usb, slog.LevelInfo)
+		synctest.Wait()
+		stop()
+		k := usb.light(kuandoOmega.Path).writes()
+		w := append(want(t, kuandoOmega, set(solid(mapping.Red))), want(t, kuandoOmega, set(stateOff))...)
+		if !sameOps(k, w) {
+			t.Errorf("kuando (exit off):%s\nwant red then off%s", opsString(k), opsString(w))
+		}
+		l := usb.light(luxaforFlag.Path).writes()
+		if w := want(t, luxaforFlag, set(solid(mapping.Red))); !sameOps(l, w) {
+			t.Errorf("luxafor (exit keep):%s\nwant red only%s", opsString(l), opsString(w))
+		}
+		for _, p := range []string{kuandoOmega.Path, luxaforFlag.Path} {
+			if o, c := usb.light(p).openClose(); o != 1 || c != 1 {
+				t.Errorf("%s: opened %d, closed %d after Run returned", p, o, c)
+			}
+		}
+	})
+}
+
+func TestLightsKeepEffectLeavesLightAlone(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		usb := newFakeUSB(kuandoOmega, luxaforFlag)
+		cfg := "version: 1\nmapping:\n  rules:\n    - availability: [Busy]\n      effect: keep\n"
+		d, _, stop := startLights(t, cfg, busy(), usb, slog.LevelInfo)
+		time.Sleep(30 * time.Second)
+		synctest.Wait()
+		stop()
+		for _, p := range []string{kuandoOmega.Path, luxaforFlag.Path} {
+			if ops := usb.light(p).writes(); len(ops) != 0 {
+				t.Errorf("%s written while keep, and on exit:%s", p, opsString(ops))
+			}
+		}
+		if st, _ := lightStatus(d, "Kuando Busylight Omega"); st.Signal != "keep" {
+			t.Errorf("status = %+v, want signal keep", st)
+		}
+	})
+}
+
+func TestLightsResendAfterResume(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		usb := newFakeUSB(luxaforFlag)
+		d, _, stop := startLights(t, "version: 1\n", busy(), usb, slog.LevelInfo)
+		defer stop()
+		time.Sleep(time.Second)
+		synctest.Wait()
+		enums := len(usb.enumTimes())
+		// What the loop does when it sees the wall clock jump.
+		d.mu.Lock()
+		d.resend = true
+		d.mu.Unlock()
+		d.poke()
+		synctest.Wait()
+		red := want(t, luxaforFlag, set(solid(mapping.Red)))
+		if ops := usb.light(luxaforFlag.Path).writes(); !sameOps(ops, append(red, red...)) {
+			t.Errorf("ops:%s\nwant red, then red again after the resume", opsString(ops))
+		}
+		if n := len(usb.enumTimes()); n != enums+1 {
+			t.Errorf("%d enumerations at resume, want 1", n-enums)
+		}
+	})
+}
+
+func TestLightsUnsupportedListedWithReason(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		usb := newFakeUSB(kuandoBoot, eposUI20, mouse, luxaforFlag)
+		usb.goos = "windows"
+		d, logs, stop := startLights(t, "version: 1\n", busy(), usb, slog.LevelInfo)
+		defer stop()
+		time.Sleep(3 * enumerateInterval)
+		synctest.Wait()
+		if n := usb.openCount(); n != 1 {
+			t.Errorf("%d opens, want 1 (the Luxafor only)", n)
+		}
+		for name, why := range map[string]string{
+			"Kuando Busylight bootloader": "bootloader",
+			"EPOS UI 20 BL USB busylight": "windows",
+		} {
+			st, ok := lightStatus(d, name)
+			if !ok || st.State != "unsupported" || !strings.Contains(st.Detail, why) || !strings.Contains(st.Detail, "unsupported") {
+				t.Errorf("status of %s = %+v, want unsupported naming %q (all: %+v)", name, st, why, d.Outputs())
+			}
+		}
+		if n := strings.Count(logs.String(), `msg="light not supported"`); n != 2 {
+			t.Errorf("'light not supported' logged %d times in 3 enumerations, want 2 (once per light)", n)
+		}
+		for _, s := range d.Outputs() {
+			if strings.Contains(s.Detail, "046D") {
+				t.Errorf("non-light in status: %+v", s)
+			}
+		}
+	})
+}
+
+func TestLightsPermissionDeniedShowsRemedyOnce(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		usb := newFakeUSB(kuandoOmega)
+		usb.setOpenErr(kuandoOmega.Path, &hid.OpenError{Info: kuandoOmega, Driver: &devices.Kuando, GOOS: "linux", Node: "/dev/bus/usb/001/004", Err: hid.ErrPermission})
+		d, logs, stop := startLights(t, "version: 1\n", busy(), usb, slog.LevelInfo)
+		defer stop()
+		time.Sleep(10 * time.Second)
+		synctest.Wait()
+		st, _ := lightStatus(d, "Kuando Busylight Omega")
+		if st.State != "error" || !strings.Contains(st.Detail, "permission denied") || !strings.Contains(st.Detail, "udevadm control --reload") {
+			t.Errorf("status = %+v, want the permission error with the udev remedy", st)
+		}
+		if n := usb.openCount(); n < 5 {
+			t.Errorf("%d open attempts in 10 s, want one per enumeration", n)
+		}
+		logText := logs.String()
+		if n := strings.Count(logText, `msg="cannot open light"`); n != 1 {
+			t.Errorf("open failure logged %d times in 10 s, want once:\n%s", n, logText)
+		}
+		if !strings.Contains(logText, "level=WARN") || !strings.Contains(logText, "udevadm trigger") {
+			t.Errorf("log lacks a WARN with the remedy:\n%s", logText)
+		}
+
+		// The user installs the rule: the next enumeration opens the light.
+		usb.setOpenErr(kuandoOmega.Path, nil)
+		time.Sleep(enumerateInterval)
+		synctest.Wait()
+		if ops := usb.light(kuandoOmega.Path).writes(); !sameOps(ops, want(t, kuandoOmega, set(solid(mapping.Red)))) {
+			t.Errorf("after the fix:%s", opsString(ops))
+		}
+	})
+}
+
+func TestLightsInUseOnMacOSNamesApp(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		usb := newFakeUSB(luxaforFlag)
+		usb.goos = "darwin"
+		usb.setOpenErr(luxaforFlag.Path, &hid.OpenError{Info: luxaforFlag, Driver: &devices.Luxafor, GOOS: "darwin", Err: fmt.Errorf("%w (hidapi: failed to open device)", hid.ErrInUse)})
+		d, _, stop := startLights(t, "version: 1\n", busy(), usb, slog.LevelInfo)
+		defer stop()
+		synctest.Wait()
+		st, _ := lightStatus(d, "Luxafor Flag")
+		if st.State != "error" || !strings.Contains(st.Detail, "quit Luxafor app") {
+			t.Errorf("status = %+v, want the in-use error naming the Luxafor app", st)
+		}
+	})
+}
+
+func TestLightsNoLightLoggedOnceKeepsLooking(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		usb := newFakeUSB()
+		d, logs, stop := startLights(t, "version: 1\n", busy(), usb, slog.LevelInfo)
+		defer stop()
+		time.Sleep(10 * time.Second)
+		synctest.Wait()
+		const msg = `msg="no USB light found; still looking"`
+		if n := strings.Count(logs.String(), msg); n != 1 {
+			t.Errorf("logged %d times in 10 s, want once:\n%s", n, logs.String())
+		}
+		if !strings.Contains(logs.String(), "level=INFO "+msg) {
+			t.Errorf("not logged at INFO:\n%s", logs.String())
+		}
+		if n := len(usb.enumTimes()); n != 6 {
+			t.Errorf("%d enumerations in 10 s, want 6 (at 0 and every 2 s)", n)
+		}
+		if st, ok := lightStatus(d, "usb"); !ok || st.State != "searching" {
+			t.Errorf("status = %+v, want searching", d.Outputs())
+		}
+		usb.plug(kuandoOmega)
+		time.Sleep(enumerateInterval)
+		synctest.Wait()
+		if _, ok := lightStatus(d, "usb"); ok {
+			t.Errorf("searching note stays with a light attached: %+v", d.Outputs())
+		}
+		usb.unplug(kuandoOmega.Path)
+		time.Sleep(2 * enumerateInterval)
+		synctest.Wait()
+		if n := strings.Count(logs.String(), msg); n != 2 {
+			t.Errorf("logged %d times after the light went away again, want 2", n)
+		}
+	})
+}
+
+func TestLightsDisabledEntryIgnored(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		usb := newFakeUSB(kuandoOmega, luxaforFlag)
+		cfg := "version: 1\nlights:\n  - name: off\n    vendor: kuando\n    disabled: true\n  - name: all\n"
+		d, _, stop := startLights(t, cfg, busy(), usb, slog.LevelInfo)
+		defer stop()
+		synctest.Wait()
+		if o, _ := usb.light(kuandoOmega.Path).openClose(); o != 0 {
+			t.Errorf("disabled light opened")
+		}
+		if st, _ := lightStatus(d, "off"); st.State != "disabled" {
+			t.Errorf("status = %+v", d.Outputs())
+		}
+		if st, _ := lightStatus(d, "all"); st.State != "connected" {
+			t.Errorf("status = %+v", d.Outputs())
+		}
+	})
+}
+
+func TestLightsButtonTogglesPause(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		usb := newFakeUSB(luxaforMute)
+		d, _, stop := startLights(t, "version: 1\n", busy(), usb, slog.LevelInfo)
+		defer stop()
+		synctest.Wait()
+		l := usb.light(luxaforMute.Path)
+		l.press([]byte{0x83, 0x00, 0, 0, 0, 0, 0, 0}) // §5.5: button down
+		l.press([]byte{0x83, 0x01, 0, 0, 0, 0, 0, 0}) // button up
+		time.Sleep(time.Second)
+		synctest.Wait()
+		if !d.Snapshot().Paused {
+			t.Fatal("a press did not pause")
+		}
+		l.press([]byte{0x83, 0x00, 0, 0, 0, 0, 0, 0})
+		time.Sleep(time.Second)
+		synctest.Wait()
+		if d.Snapshot().Paused {
+			t.Fatal("a second press did not resume")
+		}
+		red := want(t, luxaforMute, set(solid(mapping.Red)))
+		off := want(t, luxaforMute, set(stateOff))
+		w := append(append(append([]devicestest.Op(nil), red...), off...), red...)
+		if ops := l.writes(); !sameOps(ops, w) {
+			t.Errorf("ops:%s\nwant red, off (paused), red (resumed)%s", opsString(ops), opsString(w))
+		}
+	})
+}
+
+func TestLightsDebugTracesReports(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		usb := newFakeUSB(kuandoOmega)
+		_, logs, stop := startLights(t, "version: 1\n", busy(), usb, slog.LevelDebug)
+		defer stop()
+		synctest.Wait()
+		w := want(t, kuandoOmega, set(solid(mapping.Red)))
+		line := fmt.Sprintf("msg=usb component=lights light=\"Kuando Busylight Omega\" op=write len=%d data=%x", len(w[0].Data), w[0].Data)
+		if !strings.Contains(logs.String(), line) {
+			t.Errorf("debug log lacks %q:\n%s", line, logs.String())
+		}
+	})
+	synctest.Test(t, func(t *testing.T) {
+		usb := newFakeUSB(kuandoOmega)
+		_, logs, stop := startLights(t, "version: 1\n", busy(), usb, slog.LevelInfo)
+		defer stop()
+		synctest.Wait()
+		if strings.Contains(logs.String(), "msg=usb") {
+			t.Errorf("reports traced at info level:\n%s", logs.String())
+		}
+	})
+}
+
+func TestLightEntryMatches(t *testing.T) {
+	tests := []struct {
+		entry lightSettings
+		info  devices.Info
+		want  bool
+	}{
+		{lightSettings{}, kuandoOmega, true},
+		{lightSettings{vendor: "kuando"}, kuandoOmega, true},
+		{lightSettings{vendor: "KUAN"}, kuandoOmega, true},
+		{lightSettings{vendor: "luxafor"}, kuandoOmega, false},
+		{lightSettings{vendor: "plantronics"}, devices.Info{VID: 0x047F, PID: 0xD005}, true},
+		{lightSettings{vendor: "poly"}, devices.Info{VID: 0x047F, PID: 0xD005}, true},
+		{lightSettings{model: "omega"}, kuandoOmega, true},
+		{lightSettings{model: "alpha"}, kuandoOmega, false},
+		{lightSettings{model: "mute"}, luxaforMute, true},
+		{lightSettings{model: "mute"}, luxaforFlag, false},
+		{lightSettings{serial: "K1"}, kuandoOmega, true},
+		{lightSettings{serial: "k1"}, kuandoOmega, false}, // exact
+		{lightSettings{serial: "K"}, kuandoOmega, false},
+		{lightSettings{path: "1-1:1.0"}, kuandoOmega, true},
+		{lightSettings{path: "1-1"}, kuandoOmega, false},
+		{lightSettings{vendor: "kuando", serial: "K2"}, kuandoOmega, false},
+	}
+	for _, tt := range tests {
+		d, err := devices.Lookup(tt.info)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := tt.entry.matches(tt.info, d, d.Model(tt.info)); got != tt.want {
+			t.Errorf("%+v matches %s = %v, want %v", tt.entry, tt.info, got, tt.want)
+		}
+	}
+
+	// First matching entry wins; no entries means every light follows me.
+	o, err := newLightsOutput(lightsOptions{
+		backend: newFakeUSB(), users: []string{Me, "bob@example.com"}, rules: mapping.DefaultRules(),
+		log: slog.New(slog.DiscardHandler),
+		entries: []lightSettings{
+			{name: "a", vendor: "luxafor", user: "BOB@example.com", brightness: 10},
+			{name: "b", user: Me, brightness: 20},
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for info, name := range map[devices.Info]string{luxaforFlag: "a", kuandoOmega: "b"} {
+		d, _ := devices.Lookup(info)
+		e, ok := o.match(info, d)
+		if !ok || e.name != name {
+			t.Errorf("match(%s) = %q, %v; want %q", info, e.name, ok, name)
+		}
+		if name == "a" && e.user != "bob@example.com" {
+			t.Errorf("user not resolved to the watched key: %q", e.user)
+		}
+		if e.rules == nil {
+			t.Errorf("entry %s: rules not defaulted to the global rules", name)
+		}
+	}
+	o.entries = nil
+	d, _ := devices.Lookup(kuandoOmega)
+	if e, ok := o.match(kuandoOmega, d); !ok || e.user != Me || e.brightness != 100 || !e.exitOff || e.name != "Kuando Busylight Omega" {
+		t.Errorf("default entry = %+v, %v", e, ok)
+	}
+}
+
+func TestLightColorCombinesBrightness(t *testing.T) {
+	tests := []struct {
+		sig        mapping.Signal
+		brightness int
+		want       color.NRGBA
+	}{
+		{mapping.Signal{Color: mapping.Red, Brightness: 100, Effect: mapping.Solid}, 100, color.NRGBA{255, 0, 0, 255}},
+		{mapping.Signal{Color: mapping.Red, Brightness: 50, Effect: mapping.Solid}, 100, color.NRGBA{128, 0, 0, 255}},
+		{mapping.Signal{Color: mapping.Red, Brightness: 100, Effect: mapping.Solid}, 50, color.NRGBA{128, 0, 0, 255}},
+		// 255 × 50 % × 50 % = 63.75: one rounding, not two.
+		{mapping.Signal{Color: mapping.Red, Brightness: 50, Effect: mapping.Solid}, 50, color.NRGBA{64, 0, 0, 255}},
+		// 255 × 30 % × 30 % = 22.95 → 23; scaling twice gives 77 → 23.1 → 23,
+		// and 0.3 × 0.3 as an integer percent (9 %) would give 23 too;
+		// 255 × 15 % × 15 % = 5.7375 → 6, where 2 % (15×15/100) gives 5.
+		{mapping.Signal{Color: mapping.Red, Brightness: 15, Effect: mapping.Solid}, 15, color.NRGBA{6, 0, 0, 255}},
+		{mapping.Signal{Color: mapping.Yellow, Brightness: 20, Effect: mapping.Pulse}, 50, color.NRGBA{26, 16, 0, 255}},
+		{mapping.Signal{Color: mapping.Red, Brightness: 100, Effect: mapping.Off}, 50, color.NRGBA{0, 0, 0, 255}},
+		{mapping.Signal{Color: mapping.Red, Brightness: 100, Effect: mapping.Solid}, 0, color.NRGBA{0, 0, 0, 255}},
+	}
+	for _, tt := range tests {
+		got := lightColor(tt.sig, tt.brightness)
+		if got != tt.want {
+			t.Errorf("lightColor(%v, %d%%) = %v, want %v", tt.sig, tt.brightness, got, tt.want)
+		}
+		if tt.brightness == 100 && got != tt.sig.Scaled() {
+			t.Errorf("at light brightness 100 %% got %v, Scaled() = %v", got, tt.sig.Scaled())
+		}
+	}
+}
+
+func TestShowLightRendersSoftwareEffect(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rec := &devicestest.Record{}
+		dev, err := devices.Open(luxaforFlag, rec, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pulse := devices.State{Color: mapping.Blue.NRGBA(), Effect: devices.Pulse}
+		if err := ShowLight(t.Context(), dev, pulse, time.Second); err != nil {
+			t.Fatal(err)
+		}
+		var w []devicestest.Op
+		for i := 0; i < 20; i++ {
+			elapsed := time.Duration(i) * devices.FrameInterval
+			w = append(w, want(t, luxaforFlag, func(d *devices.Device) error { return d.Frame(pulse.At(elapsed)) })...)
+		}
+		// The frame at exactly 1 s races the end timer; accept it or not.
+		if ops := rec.Ops(); !sameOps(ops, w) && !(len(ops) == 21 && sameOps(ops[:20], w)) {
+			t.Errorf("ops:%s\nwant 20 pulse frames%s", opsString(ops), opsString(w))
+		}
+		if err := ShowLight(t.Context(), nil, pulse, 0); err == nil {
+			t.Error("ShowLight(nil device) succeeded")
+		}
+	})
+}
