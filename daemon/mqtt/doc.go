@@ -20,7 +20,7 @@
 //	onair/pi/status                          online | offline (retained, LWT)
 //	onair/pi/health                          {"state":"ok","message":""} (retained)
 //	onair/pi/override                        {"option":"busy",...} (retained)
-//	onair/pi/paused                          ON | OFF (retained)
+//	onair/pi/paused                          {"paused":true,"until":"..."} (retained)
 //	onair/pi/set                             commands in (see ParseCommand)
 //	onair/pi/error                           command errors out (not retained)
 //	onair/pi/jane_doe_contoso_com/state      JSON state (retained)

@@ -133,11 +133,13 @@ type Options struct {
 	// Signs are the door signs and WLED strips to drive.
 	Signs []Sign
 	// OnCommand receives every valid command from the command topic, one at a
-	// time, on a goroutine owned by Run. A returned error is published on the
-	// error topic. Nil means commands are answered with an error.
+	// time, on a goroutine owned by Run; it must return promptly (Run waits
+	// for it on shutdown). A returned error is published on the error topic.
+	// Nil means commands are answered with an error.
 	OnCommand func(Command) error
-	// Timeout bounds every wait on the broker: connect, subscribe, publish.
-	// Default 10 s.
+	// Timeout bounds every wait on the broker: connect, subscribe, publish
+	// acks. Default 10 s. A cancel during a connect attempt to an
+	// unresponsive host returns after at most this long.
 	Timeout time.Duration
 	// Logger receives transition logs. Default: discard.
 	Logger *slog.Logger
