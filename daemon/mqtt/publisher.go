@@ -520,9 +520,20 @@ func (p *Publisher) session(ctx context.Context) (connected bool, err error) {
 // ctx is done (returning nil).
 func (p *Publisher) serve(ctx context.Context, c paho.Client, lost <-chan error) error {
 	for {
-		if batch := p.takeDirty(); len(batch) > 0 {
-			failed, err, isLost := p.publish(ctx, c, batch, lost)
-			if len(failed) > 0 {
+		if all := p.takeDirty(); len(all) > 0 {
+			// Hand paho at most batchSize messages at a time, so that acks
+			// are awaited in bounded groups.
+			var (
+				failed []outMsg
+				err    error
+				isLost bool
+			)
+			for len(all) > 0 && len(failed) == 0 {
+				n := min(len(all), p.batchSize)
+				failed, err, isLost = p.publish(ctx, c, all[:n], lost)
+				all = all[n:]
+			}
+			if failed = append(failed, all...); len(failed) > 0 {
 				p.requeue(failed)
 			}
 			switch {
@@ -616,29 +627,28 @@ func refused(tok paho.Token) bool {
 	}
 }
 
-// takeDirty removes and returns up to batchSize dirty messages in send order.
+// takeDirty removes and returns every dirty message in send order (by kind;
+// bucketed rather than sorted, since order within a kind does not matter).
 func (p *Publisher) takeDirty() []outMsg {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if len(p.dirty) == 0 {
 		return nil
 	}
-	all := make([]outMsg, 0, len(p.dirty))
+	var count [kindError + 1]int
 	for _, m := range p.dirty {
-		all = append(all, m)
+		count[m.kind]++
 	}
-	slices.SortFunc(all, func(a, b outMsg) int {
-		if a.kind != b.kind {
-			return int(a.kind) - int(b.kind)
-		}
-		return strings.Compare(a.topic, b.topic)
-	})
-	if len(all) > p.batchSize {
-		all = all[:p.batchSize]
+	var start [kindError + 1]int
+	for k := 1; k < len(start); k++ {
+		start[k] = start[k-1] + count[k-1]
 	}
-	for _, m := range all {
-		delete(p.dirty, m.topic)
+	all := make([]outMsg, len(p.dirty))
+	for _, m := range p.dirty {
+		all[start[m.kind]] = m
+		start[m.kind]++
 	}
+	clear(p.dirty)
 	return all
 }
 
