@@ -48,6 +48,7 @@ var (
 	_ goosReporter      = (*fakeUSB)(nil)
 	_ devices.Transport = (*fakeTransport)(nil)
 	_ devices.Transport = (*usbTrace)(nil)
+	_ devices.Transport = discard{}
 )
 
 func newFakeUSB(infos ...devices.Info) *fakeUSB {
@@ -144,6 +145,7 @@ type fakeLight struct {
 	fail          error
 	reads         [][]byte
 	opens, closes int
+	written       chan struct{} // if set, gets a value per op (benchmarks)
 }
 
 type timedOp struct {
@@ -158,6 +160,9 @@ func (l *fakeLight) add(k devicestest.Kind, p []byte) error {
 		return l.fail
 	}
 	l.ops = append(l.ops, timedOp{time.Now(), devicestest.Op{Kind: k, Data: bytes.Clone(p)}})
+	if l.written != nil {
+		l.written <- struct{}{}
+	}
 	return nil
 }
 
@@ -257,7 +262,7 @@ func (t *fakeTransport) Close() error {
 // want returns the reports the driver encoders produce for what f does to
 // a light like info: the expected bytes come from package devices, never
 // from hand-copied values.
-func want(t *testing.T, info devices.Info, f func(d *devices.Device) error) []devicestest.Op {
+func want(t testing.TB, info devices.Info, f func(d *devices.Device) error) []devicestest.Op {
 	t.Helper()
 	rec := &devicestest.Record{}
 	d, err := devices.Open(info, rec, &devices.Options{GOOS: "linux"})
@@ -1016,3 +1021,112 @@ func TestShowLightRendersSoftwareEffect(t *testing.T) {
 		}
 	})
 }
+
+// BenchmarkLightsWritesPerChange runs the daemon with three lights on the
+// fake bus (real time, no synctest) and changes the signal b.N times
+// through the override path. It reports the reports written per change per
+// light (exactly 1: no keep-alive or effect frames are involved) and, as
+// ns/op, the time from SetOverride to the last of the three writes.
+func BenchmarkLightsWritesPerChange(b *testing.B) {
+	infos := []devices.Info{luxaforFlag, blynclight, kuandoOmega}
+	usb := newFakeUSB(infos...)
+	for _, info := range infos {
+		usb.light(info.Path).written = make(chan struct{}, 1024)
+	}
+	c, err := Parse([]byte("version: 1\n"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	src := busy()
+	d, err := New(Options{Config: c, NoControl: true, source: src, lights: usb})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- d.Run(ctx) }()
+	waitAll := func() {
+		for _, info := range infos {
+			<-usb.light(info.Path).written
+		}
+	}
+	waitAll() // the first signal
+	keepAlive := want(b, kuandoOmega, (*devices.Device).KeepAlive)[0]
+	count := func() int { // every report but Kuando's keep-alive (due every 10 s)
+		n := 0
+		for _, info := range infos {
+			for _, op := range usb.light(info.Path).writes() {
+				if !bytes.Equal(op.Data, keepAlive.Data) {
+					n++
+				}
+			}
+		}
+		return n
+	}
+	before := count()
+	colors := []mapping.Color{mapping.Green, mapping.Blue}
+	n := 0
+	for i := 0; b.Loop(); i++ {
+		col := colors[i%2]
+		if err := d.SetOverride(Override{Color: &col}, 0); err != nil {
+			b.Fatal(err)
+		}
+		waitAll()
+		n++
+	}
+	b.StopTimer()
+	cancel()
+	<-done
+	// Less the exit action: one "off" per light.
+	writes := count() - before - len(infos)
+	b.ReportMetric(float64(writes)/float64(n*len(infos)), "writes/change/light")
+}
+
+// BenchmarkLightsSoftwarePulse3 renders one software pulse frame on each of
+// three lights that cannot pulse by themselves (Luxafor, BlinkStick,
+// blink(1)) through a transport that discards. At 20 frames/s, the CPU the
+// daemon spends on them is ns/op × 20 / 1e9 of one core (reported as
+// cpu-%); the USB write itself (cgo, kernel) is not included.
+func BenchmarkLightsSoftwarePulse3(b *testing.B) {
+	infos := []devices.Info{
+		luxaforFlag,
+		{VID: 0x20A0, PID: 0x41E5, Product: "BlinkStick", Path: "1-8:1.0", Bus: devices.HID, Interface: 0},
+		{VID: 0x27B8, PID: 0x01ED, Product: "blink(1) mk3", Path: "1-9:1.0", Bus: devices.HID, Interface: 0},
+	}
+	var rs []*renderer
+	for _, info := range infos {
+		dev, err := devices.Open(info, discard{}, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if dev.HardwareEffect(devices.Pulse) {
+			b.Fatalf("%s pulses in hardware", dev)
+		}
+		r := newRenderer(dev)
+		if err := r.set(devices.State{Color: mapping.Red.NRGBA(), Effect: devices.Pulse}); err != nil {
+			b.Fatal(err)
+		}
+		defer r.stop()
+		rs = append(rs, r)
+	}
+	start := time.Now()
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		now := start.Add(time.Duration(i) * devices.FrameInterval)
+		for _, r := range rs {
+			if err := r.frame(now); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	perFrame := float64(b.Elapsed().Nanoseconds()) / float64(b.N)
+	b.ReportMetric(perFrame*20/1e9*100, "cpu-%")
+}
+
+// discard is a transport that accepts every report.
+type discard struct{}
+
+func (discard) Write(p []byte) (int, error)                    { return len(p), nil }
+func (discard) SendFeatureReport(p []byte) (int, error)        { return len(p), nil }
+func (discard) ReadTimeout([]byte, time.Duration) (int, error) { return 0, nil }
+func (discard) Close() error                                   { return nil }
