@@ -67,12 +67,13 @@ func (d *Daemon) lightButton(light string) {
 	d.mu.Lock()
 	paused := d.paused
 	d.mu.Unlock()
-	d.log.Info("light button pressed", "light", light, "action", map[bool]string{true: "resume", false: "pause"}[paused])
 	if paused {
+		d.log.Info("light button pressed: resuming", "light", light)
 		d.Resume()
-	} else {
-		d.Pause(0)
+		return
 	}
+	d.log.Info("light button pressed: pausing until the next press or onair resume", "light", light)
+	d.Pause(0)
 }
 
 type lightsOptions struct {
@@ -87,7 +88,7 @@ type lightsOptions struct {
 // lightsOutput is the USB lights output. Its Run goroutine enumerates every
 // enumerateInterval, opens lights that appeared and matches them to the
 // lights: entries; each open light is driven by a goroutine of its own
-// (runLight) that Run starts and joins.
+// (light.run) that Run starts and joins.
 type lightsOutput struct {
 	backend lightBackend
 	goos    string
@@ -104,7 +105,7 @@ type lightsOutput struct {
 	noLight bool                  // "no USB light found" was logged for the current absence
 	enumErr string                // the last enumeration error logged
 
-	mu     sync.Mutex // guards the status fields of records and usbNote
+	mu     sync.Mutex // guards order, status, note and lightRecord.logged
 	order  []string   // record keys in first-seen order, for Status
 	status map[string]*OutputStatus
 	note   *OutputStatus // output-wide note: searching, enumeration error
