@@ -155,10 +155,16 @@ const udevHeader = `# 60-onair.rules: let the logged-in user drive USB busy ligh
 # access; MODE="0660" keeps the node closed to everyone else. For a headless
 # service account without a seat, add GROUP="<its group>" to the lines.
 #
-# Install:
-#   sudo cp configs/60-onair.rules /etc/udev/rules.d/
+# Install (then unplug and replug the light):
+#   onair lights udev | sudo tee /etc/udev/rules.d/60-onair.rules >/dev/null
 #   sudo udevadm control --reload && sudo udevadm trigger
 `
+
+// UdevInstall is the shell command that installs the rules UdevRules
+// returns, for error messages that tell a user how to fix permissions. It
+// needs only the onair binary, not the source tree.
+const UdevInstall = "onair lights udev | sudo tee /etc/udev/rules.d/60-onair.rules >/dev/null && " +
+	"sudo udevadm control --reload && sudo udevadm trigger"
 
 // UdevRules returns the Linux udev rules that give the logged-in user access
 // to every drivable light in the table, one line per USB ID. configs/

@@ -21,8 +21,8 @@ var (
 	ErrInUse = errors.New("in use by another program")
 )
 
-// udevRulesFile is where the generated rules live in the source tree.
-const udevRulesFile = "configs/60-onair.rules"
+// udevRulesFile is the name of the installed rules file.
+const udevRulesFile = "/etc/udev/rules.d/60-onair.rules"
 
 // OpenError is returned by Open when the OS refuses a light. Its message
 // says what the user can do about it.
@@ -52,9 +52,8 @@ func (e *OpenError) Error() string {
 		if e.Node != "" {
 			b.WriteString(" on " + e.Node)
 		}
-		b.WriteString("; install the udev rules from " + udevRulesFile + ": " +
-			"sudo cp " + udevRulesFile + " /etc/udev/rules.d/ && " +
-			"sudo udevadm control --reload && sudo udevadm trigger, then unplug and replug the light")
+		b.WriteString("; install onair's udev rules (" + udevRulesFile + "): " +
+			devices.UdevInstall + ", then unplug and replug the light")
 	case errors.Is(e.Err, ErrInUse):
 		b.WriteString(e.Err.Error())
 		b.WriteString("; " + holderHint(e.Driver, e.GOOS))

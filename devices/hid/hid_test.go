@@ -195,8 +195,8 @@ func TestOpenErrorMessages(t *testing.T) {
 	msg := perm.Error()
 	for _, want := range []string{
 		"Kuando Busylight Omega", "permission denied on /dev/bus/usb/001/004",
-		"configs/60-onair.rules",
-		"sudo cp configs/60-onair.rules /etc/udev/rules.d/",
+		"/etc/udev/rules.d/60-onair.rules",
+		"onair lights udev | sudo tee /etc/udev/rules.d/60-onair.rules",
 		"sudo udevadm control --reload && sudo udevadm trigger",
 	} {
 		if !strings.Contains(msg, want) {

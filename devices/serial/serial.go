@@ -129,9 +129,7 @@ func openError(info devices.Info, err error) error {
 	}
 	switch code {
 	case bugst.PermissionDenied:
-		return fmt.Errorf("open %s: %w (%v); on Linux install the udev rules: "+
-			"sudo cp configs/60-onair.rules /etc/udev/rules.d/ && "+
-			"sudo udevadm control --reload && sudo udevadm trigger", info.Path, ErrPermission, err)
+		return fmt.Errorf("open %s: %w (%v); on Linux install onair's udev rules: %s", info.Path, ErrPermission, err, devices.UdevInstall)
 	case bugst.PortBusy:
 		return fmt.Errorf("open %s: %w (%v); quit the program using the light and try again", info.Path, ErrInUse, err)
 	}
