@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"os/user"
 	"path/filepath"
 	"regexp"
@@ -565,6 +566,9 @@ func serviceInstall(e *env, s serviceSpec) (err error) {
 	if ok, err := isInstalled(svc, s); err != nil || ok {
 		return alreadyInstalled(s, err)
 	}
+	if err := preflight(s); err != nil {
+		return err
+	}
 
 	var undo []func()
 	rollback := func(what string, cause error) error {
@@ -589,7 +593,7 @@ func serviceInstall(e *env, s serviceSpec) (err error) {
 		return rollback("configure", err)
 	}
 	if err := svc.Start(); err != nil {
-		return rollback("start", err)
+		return rollback("start", explainInstallError(s, err))
 	}
 	fmt.Fprintf(e.stdout, "Installed and started onair as a %s (%s).\n", s.serviceKind(), s.where())
 	for _, h := range s.afterInstallHints() {
@@ -697,6 +701,13 @@ func serviceControl(e *env, s serviceSpec, verb string) error {
 	return nil
 }
 
+func userFlag(s serviceSpec) string {
+	if s.OS == "linux" && !s.System {
+		return " --user"
+	}
+	return ""
+}
+
 func systemFlag(s serviceSpec) string {
 	if s.System && s.OS == "linux" {
 		return " --system"
@@ -793,7 +804,10 @@ func logHint(s serviceSpec) string {
 // explainInstallError adds the remedy to errors whose cause is known.
 func explainInstallError(s serviceSpec, err error) error {
 	msg := err.Error()
+	var exitErr *exec.ExitError
 	switch {
+	case errors.As(err, &exitErr) && s.OS == "linux":
+		return fmt.Errorf("systemctl failed (%w); kardianos/service does not pass on its message: see 'systemctl%s status %s', or run the steps of 'onair service install%s --dry-run' by hand", err, userFlag(s), serviceName, systemFlag(s))
 	case strings.Contains(msg, "Failed to connect to bus"), strings.Contains(msg, "Failed to connect to user scope bus"):
 		return fmt.Errorf("%w: no systemd user session here (under sudo or su?); run it as your own user in a login session, or install the system service with --system", err)
 	case strings.Contains(msg, "Access is denied"), strings.Contains(msg, "permission denied"), strings.Contains(msg, "Permission denied"):

@@ -21,6 +21,9 @@ func checkInstallRights(s serviceSpec) error {
 // ~/Library/LaunchAgents and launchd creates the log file.
 func prepareInstall(*env, serviceSpec) (func(), error) { return nil, nil }
 
+// preflight has nothing to check on macOS.
+func preflight(serviceSpec) error { return nil }
+
 // afterInstall has nothing to add on macOS.
 func afterInstall(service.Service, serviceSpec) error { return nil }
 

@@ -84,6 +84,20 @@ func runLogged(e *env, argv []string) error {
 	return nil
 }
 
+// preflight refuses a masked unit: systemctl enable would fail on it, and
+// kardianos does not pass systemctl's message on.
+func preflight(s serviceSpec) error {
+	args := []string{"is-enabled", serviceName + ".service"}
+	if !s.System {
+		args = append([]string{"--user"}, args...)
+	}
+	out, _ := exec.Command("systemctl", args...).Output()
+	if state := strings.TrimSpace(string(out)); strings.HasPrefix(state, "masked") {
+		return fmt.Errorf("%s.service is %s: unmask it first (systemctl%s unmask %s.service)", serviceName, state, userFlag(s), serviceName)
+	}
+	return nil
+}
+
 // afterInstall has nothing to add on Linux: kardianos enabled the unit.
 func afterInstall(service.Service, serviceSpec) error { return nil }
 

@@ -19,6 +19,8 @@ func checkInstallRights(serviceSpec) error {
 
 func prepareInstall(*env, serviceSpec) (func(), error) { return nil, nil }
 
+func preflight(serviceSpec) error { return nil }
+
 func afterInstall(service.Service, serviceSpec) error { return nil }
 
 func serviceLogger(log *slog.Logger) *slog.Logger { return log }

@@ -43,6 +43,9 @@ func prepareInstall(e *env, s serviceSpec) (func(), error) {
 	return undo, nil
 }
 
+// preflight has nothing to check on Windows.
+func preflight(serviceSpec) error { return nil }
+
 // afterInstall makes the recovery action (restart after 5 s, set by
 // kardianos from the OnFailure option) apply also when onair exits with an
 // error instead of crashing.
