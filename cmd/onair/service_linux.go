@@ -27,10 +27,14 @@ func checkInstallRights(s serviceSpec) error {
 	if rt == "" {
 		return errors.New("no systemd user session (XDG_RUNTIME_DIR is not set; under sudo or su?): run it as your own user in a login session, or use --system for a headless machine")
 	}
-	if _, err := os.Stat(filepath.Join(rt, "bus")); err != nil {
-		return fmt.Errorf("no systemd user session bus at %s: log in as the user (not sudo/su), or on a headless machine run 'sudo loginctl enable-linger %s' first, or use --system", filepath.Join(rt, "bus"), currentUser())
+	// systemctl --user reaches the manager through its private socket or
+	// the session bus.
+	for _, sock := range []string{filepath.Join(rt, "systemd", "private"), filepath.Join(rt, "bus")} {
+		if _, err := os.Stat(sock); err == nil {
+			return nil
+		}
 	}
-	return nil
+	return fmt.Errorf("no systemd user session bus at %s: log in as the user (not sudo/su), or on a headless machine run 'sudo loginctl enable-linger %s' first, or use --system", filepath.Join(rt, "bus"), currentUser())
 }
 
 // prepareInstall creates what the unit needs before kardianos writes it:
