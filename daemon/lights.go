@@ -98,12 +98,17 @@ type lightsOutput struct {
 	press   func(light string)
 	trace   bool // wrap transports in usbTrace (debug logging)
 
+	// rescan asks Run to enumerate now: a light failed, and it may be
+	// back already (pulled out and plugged in again).
+	rescan chan struct{}
+
 	// Owned by the Run goroutine.
-	last    *Snapshot
-	records map[string]*lightRecord
-	closing map[string]*lightSlot // slots of vanished lights whose goroutine has not exited yet
-	noLight bool                  // "no USB light found" was logged for the current absence
-	enumErr string                // the last enumeration error logged
+	lastScan time.Time
+	last     *Snapshot
+	records  map[string]*lightRecord
+	closing  map[string]*lightSlot // slots of vanished lights whose goroutine has not exited yet
+	noLight  bool                  // "no USB light found" was logged for the current absence
+	enumErr  string                // the last enumeration error logged
 
 	mu     sync.Mutex // guards order, status, note and lightRecord.logged
 	order  []string   // record keys in first-seen order, for Status
@@ -137,6 +142,7 @@ func newLightsOutput(o lightsOptions) (*lightsOutput, error) {
 		press:   o.press,
 		records: map[string]*lightRecord{},
 		closing: map[string]*lightSlot{},
+		rescan:  make(chan struct{}, 1),
 		status:  map[string]*OutputStatus{},
 	}
 	if g, ok := o.backend.(goosReporter); ok {
@@ -177,6 +183,13 @@ func (o *lightsOutput) Run(ctx context.Context, mb *mailbox) error {
 	defer wg.Wait()
 	tick := time.NewTicker(enumerateInterval)
 	defer tick.Stop()
+	var fast *time.Ticker // scanning quickly after a failure; nil otherwise
+	var fastUntil time.Time
+	defer func() {
+		if fast != nil {
+			fast.Stop()
+		}
+	}()
 	o.enumerate(ctx, &wg)
 	for {
 		select {
@@ -198,7 +211,50 @@ func (o *lightsOutput) Run(ctx context.Context, mb *mailbox) error {
 			}
 		case <-tick.C:
 			o.enumerate(ctx, &wg)
+		case <-o.rescan:
+			// A light failed: look for it now, then every fastScan for a
+			// while, since a re-plugged light takes a moment to come back.
+			// At most one early scan per minRescanGap, so a light that
+			// fails right after every open cannot spin the loop.
+			if time.Since(o.lastScan) >= minRescanGap {
+				o.enumerate(ctx, &wg)
+			}
+			if fast == nil {
+				fast = time.NewTicker(fastScan)
+			} else {
+				fast.Reset(fastScan)
+			}
+			fastUntil = time.Now().Add(fastScanFor)
+		case now := <-fastC(fast):
+			if now.After(fastUntil) {
+				fast.Stop()
+				fast = nil
+				continue
+			}
+			o.enumerate(ctx, &wg)
 		}
+	}
+}
+
+// After a light fails, the output scans every fastScan for fastScanFor.
+const (
+	minRescanGap = 200 * time.Millisecond
+	fastScan     = 250 * time.Millisecond
+	fastScanFor  = 3 * time.Second
+)
+
+func fastC(t *time.Ticker) <-chan time.Time {
+	if t == nil {
+		return nil
+	}
+	return t.C
+}
+
+// requestRescan asks Run to enumerate soon; it never blocks.
+func (o *lightsOutput) requestRescan() {
+	select {
+	case o.rescan <- struct{}{}:
+	default:
 	}
 }
 
@@ -209,6 +265,7 @@ func lightKey(info devices.Info) string {
 
 // enumerate lists the lights, opens new ones and lets go of vanished ones.
 func (o *lightsOutput) enumerate(ctx context.Context, wg *sync.WaitGroup) {
+	o.lastScan = time.Now()
 	infos, err := o.backend.Enumerate()
 	o.noteEnumError(err)
 
@@ -325,9 +382,12 @@ func (o *lightsOutput) open(ctx context.Context, wg *sync.WaitGroup, r *lightRec
 	}
 	l := &light{o: o, rec: r, dev: dev, entry: entry}
 	wg.Go(func() {
-		defer close(slot.done)
-		defer cancel(nil)
 		l.run(lctx, slot.mb)
+		cancel(nil)
+		close(slot.done)
+		if l.failed {
+			o.requestRescan()
+		}
 	})
 }
 

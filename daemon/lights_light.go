@@ -17,12 +17,21 @@ import (
 // light's goroutine never blocks on it.
 const inputInterval = 100 * time.Millisecond
 
+// probeInterval is how often a light without a button is checked for being
+// unplugged (Device.Probe; no bus traffic). With the rescan that a failure
+// triggers, a light pulled out and plugged back shows the signal again well
+// within a second of reappearing, instead of at its next write.
+const probeInterval = 250 * time.Millisecond
+
 // light is one open light, driven by its own goroutine (run).
 type light struct {
 	o     *lightsOutput
 	rec   *lightRecord
 	dev   *devices.Device
 	entry lightSettings
+	// failed is set when run returned because the light failed; the
+	// goroutine then asks for a rescan once it has let go of the light.
+	failed bool
 }
 
 // run shows every snapshot from mb on the light until ctx is done, then runs
@@ -32,11 +41,15 @@ func (l *light) run(ctx context.Context, mb *mailbox) {
 	defer l.dev.Close()
 	r := newRenderer(l.dev)
 	defer r.stop()
-	var input <-chan time.Time
+	var input, probe <-chan time.Time
 	if l.dev.HasInput() {
 		t := time.NewTicker(inputInterval)
 		defer t.Stop()
 		input = t.C
+	} else if l.rec.info.Bus == devices.HID {
+		t := time.NewTicker(probeInterval)
+		defer t.Stop()
+		probe = t.C
 	}
 	keep := false      // the signal is "keep": the light is left alone
 	connected := false // "light connected" was logged
@@ -74,10 +87,13 @@ func (l *light) run(ctx context.Context, mb *mailbox) {
 			err = r.keepAlive()
 		case <-input:
 			err = l.readInput()
+		case <-probe:
+			err = l.dev.Probe()
 		}
 		if err != nil {
 			l.o.setStatus(l.rec, false, "error", detail(l.rec.info, err.Error()), "")
 			l.o.transition(l.rec, slog.LevelWarn, "failed: "+err.Error(), "light failed; closed until it is found again", "err", err)
+			l.failed = true
 			return
 		}
 	}

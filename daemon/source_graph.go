@@ -15,13 +15,13 @@ import (
 
 // graphSource polls Graph for the signed-in user and the watched users.
 type graphSource struct {
-	g      *graph.Client
+	g *graph.Client
 	// refresh forces a new access token when Graph rejects one that the
 	// token cache still considers valid; nil when unsupported.
 	refresh func(context.Context) (string, error)
-	others []string // configured keys of watched users besides "me"
-	ids    map[string]string
-	log    *slog.Logger
+	others  []string // configured keys of watched users besides "me"
+	ids     map[string]string
+	log     *slog.Logger
 }
 
 // noLoginSource stands in when no client ID is configured: the daemon runs

@@ -152,6 +152,24 @@ func (d *Device) ReadInput(timeout time.Duration) (Input, error) {
 	return in.decodeInput(buf[:min(n, len(buf))]), nil
 }
 
+// Probe reports whether a HID light is still attached, without writing to
+// it or waiting: it reads and discards input the HID library has already
+// queued, and that read fails once the device is gone. It lets the daemon
+// notice a light pulled out and plugged in again between two enumerations,
+// which would otherwise go unseen until the next write. Serial lights, and
+// lights with a button (ReadInput reads those, and a probe would eat the
+// presses), always return nil.
+func (d *Device) Probe() error {
+	if d.info.Bus != HID || d.HasInput() {
+		return nil
+	}
+	var buf [64]byte
+	if _, err := d.t.ReadTimeout(buf[:], 0); err != nil {
+		return fmt.Errorf("%s: probe: %w", d.driver.Name, err)
+	}
+	return nil
+}
+
 // Close releases the light without changing what it shows (callers that want
 // it dark Set Off first). Closing twice is a no-op.
 func (d *Device) Close() error {
