@@ -152,8 +152,9 @@ const udevHeader = `# 60-onair.rules: let the logged-in user drive USB busy ligh
 # onair reaches HID lights through libusb (usbfs, /dev/bus/usb), not hidraw,
 # so the HID rules match the USB device itself (SUBSYSTEM=="usb"). Serial
 # lights match their tty. TAG+="uaccess" grants the user at the local seat
-# access; MODE="0660" keeps the node closed to everyone else. For a headless
-# service account without a seat, add GROUP="<its group>" to the lines.
+# access; GROUP="plugdev" grants users without a seat, such as the onair
+# system service (SupplementaryGroups=plugdev) or a lingering user on a
+# headless Raspberry Pi; MODE="0660" keeps the node closed to everyone else.
 #
 # Install (then unplug and replug the light):
 #   onair lights udev | sudo tee /etc/udev/rules.d/60-onair.rules >/dev/null
@@ -211,9 +212,9 @@ func UdevRules() string {
 		fmt.Fprintf(&b, "\n# %s %s\n", d.Vendor, strings.Join(names, ", "))
 		switch d.Bus {
 		case Serial:
-			fmt.Fprintf(&b, "SUBSYSTEM==\"tty\", ATTRS{idVendor}==\"%04x\", ATTRS{idProduct}==\"%04x\", MODE=\"0660\", TAG+=\"uaccess\"\n", k.vid, k.pid)
+			fmt.Fprintf(&b, "SUBSYSTEM==\"tty\", ATTRS{idVendor}==\"%04x\", ATTRS{idProduct}==\"%04x\", MODE=\"0660\", GROUP=\"plugdev\", TAG+=\"uaccess\"\n", k.vid, k.pid)
 		default:
-			fmt.Fprintf(&b, "SUBSYSTEM==\"usb\", ATTR{idVendor}==\"%04x\", ATTR{idProduct}==\"%04x\", MODE=\"0660\", TAG+=\"uaccess\"\n", k.vid, k.pid)
+			fmt.Fprintf(&b, "SUBSYSTEM==\"usb\", ATTR{idVendor}==\"%04x\", ATTR{idProduct}==\"%04x\", MODE=\"0660\", GROUP=\"plugdev\", TAG+=\"uaccess\"\n", k.vid, k.pid)
 		}
 	}
 	return b.String()

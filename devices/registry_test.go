@@ -180,12 +180,12 @@ func TestUdevRules(t *testing.T) {
 	rules := devices.UdevRules()
 	for _, want := range []string{
 		// §2.1: libusb backend, so the usb device node.
-		`SUBSYSTEM=="usb", ATTR{idVendor}=="27bb", ATTR{idProduct}=="3bcd", MODE="0660", TAG+="uaccess"`,
+		`SUBSYSTEM=="usb", ATTR{idVendor}=="27bb", ATTR{idProduct}=="3bcd", MODE="0660", GROUP="plugdev", TAG+="uaccess"`,
 		// Luxafor's four models share one line.
 		"# Luxafor Bluetooth, Flag, Mute, Orb\n" +
-			`SUBSYSTEM=="usb", ATTR{idVendor}=="04d8", ATTR{idProduct}=="f372", MODE="0660", TAG+="uaccess"`,
+			`SUBSYSTEM=="usb", ATTR{idVendor}=="04d8", ATTR{idProduct}=="f372", MODE="0660", GROUP="plugdev", TAG+="uaccess"`,
 		// Serial lights match their tty.
-		`SUBSYSTEM=="tty", ATTRS{idVendor}=="2047", ATTRS{idProduct}=="03df", MODE="0660", TAG+="uaccess"`,
+		`SUBSYSTEM=="tty", ATTRS{idVendor}=="2047", ATTRS{idProduct}=="03df", MODE="0660", GROUP="plugdev", TAG+="uaccess"`,
 		"sudo udevadm control --reload && sudo udevadm trigger",
 	} {
 		if !strings.Contains(rules, want) {
