@@ -23,7 +23,7 @@ build: ## build bin/onair (with USB support when cgo is available)
 
 .PHONY: run
 run: build ## run the daemon in demo mode: no account, no hardware needed
-	$(BIN) run --demo --no-lights
+	$(BIN) run --demo
 
 .PHONY: test
 test: ## run every test (race detector on; skips that need tools say so)
