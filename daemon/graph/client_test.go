@@ -213,7 +213,7 @@ func TestMeFixtures(t *testing.T) {
 		{name: "nulls tolerated", status: 200, file: "presence_nulls.json",
 			want: mapping.Presence{User: "me", Availability: mapping.Offline}},
 		{name: "unknown values kept verbatim", status: 200, file: "presence_unknown.json",
-			want: mapping.Presence{User: "me", Availability: "Huddling", Activity: "AvailableInactive", Sequence: "C1BA25E0A6B8F1DB"}},
+			want: mapping.Presence{User: "me", Availability: "Huddling", Activity: "Levitating", Sequence: "C1BA25E0A6B8F1DB"}},
 		{name: "user object instead of presence", status: 200, file: "presence_user_object.json",
 			checks: []errCheck{is(graph.ErrMalformed), contains("no availability", `"displayName": "Adele Vance"`)}},
 		{name: "availability of wrong type", status: 200, file: "presence_wrong_type.json",
@@ -604,7 +604,7 @@ func TestUnknownValuesLoggedOnce(t *testing.T) {
 	if n := strings.Count(out, "unknown presence value"); n != 2 {
 		t.Errorf("logged %d unknown values, want 2 (availability and activity once each):\n%s", n, out)
 	}
-	if !strings.Contains(out, "value=Huddling") || !strings.Contains(out, "value=AvailableInactive") {
+	if !strings.Contains(out, "value=Huddling") || !strings.Contains(out, "value=Levitating") {
 		t.Errorf("log does not name the values:\n%s", out)
 	}
 }
