@@ -43,7 +43,9 @@ bench: ## benchmarks: mapping, Graph decode, poll→output latency, idle RSS/CPU
 lint: ## go vet + gofmt check (+ staticcheck when installed)
 	$(GO) vet ./...
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
-	@if command -v staticcheck >/dev/null; then staticcheck ./...; else echo "staticcheck not installed; skipped"; fi
+	@if command -v staticcheck >/dev/null; then staticcheck ./...; \
+	elif [ "$$ONAIR_REQUIRE_TOOLS" = 1 ]; then echo "staticcheck not installed (go install honnef.co/go/tools/cmd/staticcheck@v0.8.2)"; exit 1; \
+	else echo "staticcheck not installed; skipped (go install honnef.co/go/tools/cmd/staticcheck@v0.8.2)"; fi
 
 .PHONY: fmt-check
 fmt-check: ## fail if gofmt would change a file

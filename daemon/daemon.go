@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
-	"slices"
 	"sync"
 	"time"
 
@@ -554,6 +553,3 @@ func (d *Daemon) Snapshot() *Snapshot {
 	s.Seq = d.seq
 	return s
 }
-
-// watchedKeys returns the user keys, "me" first.
-func (d *Daemon) watchedKeys() []string { return slices.Clone(d.userKeys()) }

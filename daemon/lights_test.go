@@ -530,7 +530,7 @@ func TestLightsKeepAliveCadence(t *testing.T) {
 			prev = op.at
 			alives++
 		}
-		if end := time.Now().Sub(prev); end > 10*time.Second {
+		if end := time.Since(prev); end > 10*time.Second {
 			t.Errorf("kuando: silent for the last %v", end)
 		}
 		if alives != 6 {

@@ -134,10 +134,9 @@ type serviceLogHandler struct {
 }
 
 type serviceLogSink struct {
-	mu    sync.Mutex
-	buf   bytes.Buffer
-	log   service.Logger
-	level slog.Level
+	mu  sync.Mutex
+	buf bytes.Buffer
+	log service.Logger
 }
 
 func (s *serviceLogSink) Write(p []byte) (int, error) { return s.buf.Write(p) }

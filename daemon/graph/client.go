@@ -362,7 +362,7 @@ func (c *Client) lookupUser(ctx context.Context, op, upnOrID string) (UserInfo, 
 	if !isObjectID(u.ID) {
 		return UserInfo{}, malformed(op, fmt.Sprintf("id %q is not an object ID", u.ID), resp.body, resp.token)
 	}
-	return UserInfo{ID: u.ID, UserPrincipalName: u.UserPrincipalName, DisplayName: u.DisplayName}, nil
+	return UserInfo(u), nil
 }
 
 // presence converts a decoded presence, logging unknown values once.

@@ -469,17 +469,17 @@ func TestUserFixtures(t *testing.T) {
 	})
 }
 
-// loginRequired stands in for daemon/auth's sentinel.
-var loginRequired = errors.New("auth: login required")
+// errLoginRequired stands in for daemon/auth's sentinel.
+var errLoginRequired = errors.New("auth: login required")
 
 func TestTokenErrors(t *testing.T) {
 	srv := graphtest.NewServer(graphtest.Options{})
 	t.Cleanup(srv.Close)
 	srv.AddUser(graphtest.ID(1), "a@contoso.com", "A")
 
-	c := newClient(t, srv.URL(), graph.Options{Tokens: staticTokens{err: fmt.Errorf("refresh: %w", loginRequired)}})
+	c := newClient(t, srv.URL(), graph.Options{Tokens: staticTokens{err: fmt.Errorf("refresh: %w", errLoginRequired)}})
 	_, err := c.Me(t.Context())
-	is(loginRequired)(t, err)
+	is(errLoginRequired)(t, err)
 	isNot(graph.ErrUnauthorized, graph.ErrTransient)(t, err)
 	contains("get token")(t, err)
 
