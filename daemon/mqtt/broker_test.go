@@ -112,9 +112,37 @@ func (h *authHook) OnACLCheck(*mochi.Client, string, bool) bool { return true }
 
 type broker struct {
 	srv  *mochi.Server
+	ln   *trackingListener
 	addr string
 	msgs *feed[msg]
 	once sync.Once
+}
+
+// trackingListener remembers accepted connections so that stop can drop
+// them before closing the broker.
+type trackingListener struct {
+	net.Listener
+	mu    sync.Mutex
+	conns []net.Conn
+}
+
+func (l *trackingListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err == nil {
+		l.mu.Lock()
+		l.conns = append(l.conns, c)
+		l.mu.Unlock()
+	}
+	return c, err
+}
+
+func (l *trackingListener) closeConns() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, c := range l.conns {
+		c.Close()
+	}
+	l.conns = nil
 }
 
 type brokerOpts struct {
@@ -133,6 +161,8 @@ func startBroker(t testing.TB, o brokerOpts) *broker {
 		t.Fatal(err)
 	}
 	addr := ln.Addr().String()
+	tl := &trackingListener{Listener: ln}
+	ln = tl
 	if o.tls != nil {
 		ln = tls.NewListener(ln, o.tls)
 	}
@@ -146,7 +176,7 @@ func startBroker(t testing.TB, o brokerOpts) *broker {
 	if err := srv.Serve(); err != nil {
 		t.Fatal(err)
 	}
-	b := &broker{srv: srv, addr: addr, msgs: &feed[msg]{}}
+	b := &broker{srv: srv, ln: tl, addr: addr, msgs: &feed[msg]{}}
 	err = srv.Subscribe("#", 1, func(_ *mochi.Client, _ packets.Subscription, pk packets.Packet) {
 		b.msgs.add(msg{topic: pk.TopicName, payload: string(pk.Payload), retain: pk.FixedHeader.Retain})
 	})
@@ -157,7 +187,22 @@ func startBroker(t testing.TB, o brokerOpts) *broker {
 	return b
 }
 
-func (b *broker) stop() { b.once.Do(func() { _ = b.srv.Close() }) }
+// stop drops every client and closes the broker. mochi v2.7.9's Close can
+// deadlock when a client is removed while it walks the client list
+// (Clients.GetByListener takes its read lock twice), so the connections are
+// dropped first and Close waits, bounded, until mochi has removed them.
+func (b *broker) stop() {
+	b.once.Do(func() {
+		b.ln.Close()
+		b.ln.closeConns()
+		deadline := time.Now().Add(5 * time.Second)
+		for b.srv.Clients.Len() > 1 && time.Now().Before(deadline) { // 1: the inline client
+			t := time.NewTimer(time.Millisecond)
+			<-t.C
+		}
+		_ = b.srv.Close()
+	})
+}
 
 // wait waits for a message on topic, at or after index from, whose payload
 // satisfies pred (nil: any payload).
@@ -177,8 +222,11 @@ func (b *broker) retained(topic string) (string, bool) {
 	return string(pks[0].Payload), true
 }
 
+// mustRetain waits until want has been routed on topic, then checks that it
+// is what the broker retains.
 func (b *broker) mustRetain(t testing.TB, topic, want string) {
 	t.Helper()
+	b.wait(t, 0, topic, is(want))
 	got, ok := b.retained(topic)
 	if !ok {
 		t.Errorf("%s: nothing retained, want %q", topic, want)

@@ -460,9 +460,8 @@ func TestSetUsersRemovesGhosts(t *testing.T) {
 	b.wait(t, 0, "onair/pi/jane_contoso_com/state", nil)
 
 	p.SetUsers([]string{"me"})
-	b.wait(t, 0, janeDev, is(""))
-	b.wait(t, 0, "onair/pi/jane_contoso_com/state", is(""))
 	for _, topic := range []string{janeDev, "onair/pi/jane_contoso_com/state", "onair/pi/jane_contoso_com/label"} {
+		b.wait(t, 0, topic, is(""))
 		if v, ok := b.retained(topic); ok {
 			t.Errorf("%s still retained: %q", topic, v)
 		}
