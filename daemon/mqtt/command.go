@@ -22,8 +22,8 @@ const (
 	CommandSet CommandKind = "set"
 	// CommandClear ends an override (the select's "auto").
 	CommandClear CommandKind = "clear"
-	// CommandPause stops the daemon from following presence (lights keep
-	// their current state) until resumed or For has passed.
+	// CommandPause darkens every output (the daemon's pause) until resumed
+	// or For has passed.
 	CommandPause CommandKind = "pause"
 	// CommandResume ends a pause.
 	CommandResume CommandKind = "resume"
