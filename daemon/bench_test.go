@@ -99,3 +99,41 @@ func BenchmarkDecide1000Users(b *testing.B) {
 		<-d.outs[0].mb.C()
 	}
 }
+
+// BenchmarkIdleTick1000Users is the once-a-second cost of an idle daemon
+// watching 1,000 users between polls: deciding that nothing is due.
+func BenchmarkIdleTick1000Users(b *testing.B) {
+	var cfg strings.Builder
+	cfg.WriteString("version: 1\ngraph:\n  users:\n")
+	for i := range 999 {
+		fmt.Fprintf(&cfg, "    - user%d@contoso.example\n", i)
+	}
+	c, err := Parse([]byte(cfg.String()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	src := &scriptSource{}
+	for _, k := range append([]string{Me}, func() []string {
+		var ks []string
+		for i := range 999 {
+			ks = append(ks, fmt.Sprintf("user%d@contoso.example", i))
+		}
+		return ks
+	}()...) {
+		src.ps = append(src.ps, presenceOf(k, "Available"))
+	}
+	d, err := New(Options{Config: c, NoControl: true, NoLights: true, source: src, outputs: []output{&recorder{}}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	failures := 0
+	d.pollOnce(context.Background(), &failures)
+	d.publish(time.Now())
+	now := time.Now().Add(time.Second)
+	b.ReportAllocs()
+	for b.Loop() {
+		if d.due(now) {
+			b.Fatal("an idle daemon says a snapshot is due")
+		}
+	}
+}

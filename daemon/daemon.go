@@ -78,6 +78,14 @@ type Daemon struct {
 	seq       uint64
 	last      *Snapshot
 	resend    bool
+	// nextDue is the earliest time the snapshot changes without a poll or
+	// a command (an override or pause ends, a user turns stale); zero
+	// when nothing is pending. working is the schedule's answer at the
+	// last snapshot. The loop's once-a-second tick builds a snapshot only
+	// when one of them says so, which keeps an idle daemon with 1,000
+	// watched users idle.
+	nextDue time.Time
+	working bool
 }
 
 type userState struct {
@@ -240,7 +248,9 @@ func (d *Daemon) loop(ctx context.Context) {
 				poll.Reset(0)
 			}
 			lastTick = now
-			d.publish(now)
+			if d.due(now) {
+				d.publish(now)
+			}
 		case <-poll.C:
 			next := d.pollOnce(ctx, &failures)
 			if ctx.Err() != nil {
@@ -378,13 +388,25 @@ func (d *Daemon) snapshotLocked(now time.Time) *Snapshot {
 		d.paused, d.pauseTill = false, time.Time{}
 	}
 	s := &Snapshot{Time: now, Health: d.health, Paused: d.paused, PausedUntil: d.pauseTill}
+	var next time.Time
+	later := func(t time.Time) {
+		if t.After(now) && (next.IsZero() || t.Before(next)) {
+			next = t
+		}
+	}
 	if d.override != nil {
 		o := *d.override
 		s.Override = &o
+		later(o.Until)
 	}
+	later(d.pauseTill)
 	stale := d.staleAfter()
 	working := d.set.schedule.working(now)
+	d.working = working
 	for _, u := range d.users {
+		if u.have {
+			later(u.updated.Add(stale + time.Nanosecond))
+		}
 		v := UserView{Key: u.key, Name: u.name, Presence: u.presence, Since: u.since}
 		switch {
 		case !working:
@@ -407,7 +429,16 @@ func (d *Daemon) snapshotLocked(now time.Time) *Snapshot {
 	for i := range s.Users {
 		s.Users[i].Signal = s.signalOf(s.Users[i], d.set.rules)
 	}
+	d.nextDue = next
 	return s
+}
+
+// due reports whether the snapshot may have changed by now without a poll
+// or a command.
+func (d *Daemon) due(now time.Time) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.resend || (!d.nextDue.IsZero() && !now.Before(d.nextDue)) || d.set.schedule.working(now) != d.working
 }
 
 // publish computes the snapshot and hands it to every output if anything

@@ -25,6 +25,13 @@ type lightBackend interface {
 	Open(info devices.Info) (devices.Transport, error)
 }
 
+// changeWatcher is an optional lightBackend capability: Changed reports
+// whether the bus may have changed since the last Enumerate. The periodic
+// scan is skipped when it has not, and no light is waiting for a retry.
+type changeWatcher interface {
+	Changed() bool
+}
+
 // goosReporter is an optional lightBackend capability: the OS whose support
 // rules apply to its lights (runtime.GOOS when absent).
 type goosReporter interface {
@@ -43,7 +50,7 @@ var errLightGone = errors.New("light disconnected")
 func (d *Daemon) addLights() error {
 	backend := d.opts.lights
 	if backend == nil {
-		backend = usbBackend{}
+		backend = &usbBackend{}
 	}
 	o, err := newLightsOutput(lightsOptions{
 		backend: backend,
@@ -124,6 +131,9 @@ type lightRecord struct {
 	logged string     // the condition last logged for it; guarded by mu
 	slot   *lightSlot // nil when not open
 	seen   bool       // listed by the latest enumeration
+	// openFailed is set while the light could not be opened; such a
+	// light is retried every enumerateInterval.
+	openFailed bool
 }
 
 // lightSlot is an open light and its goroutine.
@@ -210,6 +220,9 @@ func (o *lightsOutput) Run(ctx context.Context, mb *mailbox) error {
 				o.enumerate(ctx, &wg)
 			}
 		case <-tick.C:
+			if w, ok := o.backend.(changeWatcher); ok && !w.Changed() && !o.needsRetry() {
+				continue
+			}
 			o.enumerate(ctx, &wg)
 		case <-o.rescan:
 			// A light failed: look for it now, then every fastScan for a
@@ -234,6 +247,22 @@ func (o *lightsOutput) Run(ctx context.Context, mb *mailbox) error {
 			o.enumerate(ctx, &wg)
 		}
 	}
+}
+
+// needsRetry reports whether a periodic scan must run even though the bus
+// did not change: a light could not be opened (the udev rule may have been
+// installed since), an earlier enumeration failed, or a vanished light's
+// goroutine was still closing it.
+func (o *lightsOutput) needsRetry() bool {
+	if o.enumErr != "" || len(o.closing) > 0 {
+		return true
+	}
+	for _, r := range o.records {
+		if r.seen && (r.openFailed || (r.slot != nil && isDone(r.slot.done))) {
+			return true
+		}
+	}
+	return false
 }
 
 // After a light fails, the output scans every fastScan for fastScanFor.
@@ -354,6 +383,7 @@ func (o *lightsOutput) open(ctx context.Context, wg *sync.WaitGroup, r *lightRec
 	if err == nil && t == nil {
 		err = errors.New("open returned no transport")
 	}
+	r.openFailed = err != nil
 	if err != nil {
 		// The message of hid.OpenError and serial's errors says what to do
 		// (udev rule, quit the vendor app); show it as it is.
@@ -365,6 +395,7 @@ func (o *lightsOutput) open(ctx context.Context, wg *sync.WaitGroup, r *lightRec
 		t = &usbTrace{t: t, log: o.log, light: r.name}
 	}
 	dev, err := devices.Open(r.info, t, &devices.Options{GOOS: o.goos})
+	r.openFailed = err != nil
 	if err != nil {
 		o.setStatus(r, true, "error", err.Error(), "")
 		o.transition(r, slog.LevelWarn, "open failed: "+err.Error(), "cannot open light", "err", err)

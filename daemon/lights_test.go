@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -337,6 +338,11 @@ func opsString(ops []devicestest.Op) string {
 // stop function that cancels it and waits for Run.
 func startLights(t *testing.T, cfg string, src presenceSource, usb *fakeUSB, level slog.Level) (*Daemon, *syncBuffer, func()) {
 	t.Helper()
+	return startLightsWith(t, cfg, src, usb, level)
+}
+
+func startLightsWith(t *testing.T, cfg string, src presenceSource, usb lightBackend, level slog.Level) (*Daemon, *syncBuffer, func()) {
+	t.Helper()
 	c, err := Parse([]byte(cfg))
 	if err != nil {
 		t.Fatal(err)
@@ -499,6 +505,69 @@ func TestLightsQuickReplugBetweenEnumerations(t *testing.T) {
 		// left alone.
 		if o, _ := usb.light(luxaforMute.Path).openClose(); o != 1 {
 			t.Errorf("Luxafor Mute opened %d times, want 1", o)
+		}
+	})
+}
+
+// watchingUSB is a fakeUSB that, like the real backend on Linux, can tell
+// whether the bus changed since the last enumeration.
+type watchingUSB struct {
+	*fakeUSB
+	dirty atomic.Bool
+}
+
+func (w *watchingUSB) Enumerate() ([]devices.Info, error) {
+	w.dirty.Store(false)
+	return w.fakeUSB.Enumerate()
+}
+
+func (w *watchingUSB) Changed() bool { return w.dirty.Load() }
+
+func (w *watchingUSB) plug(info devices.Info) {
+	w.fakeUSB.plug(info)
+	w.dirty.Store(true)
+}
+
+// TestLightsScanOnlyWhenTheBusChanged: with a backend that can tell, the
+// periodic scan is skipped while nothing changed, yet a light that could
+// not be opened is still retried every period.
+func TestLightsScanOnlyWhenTheBusChanged(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		usb := &watchingUSB{fakeUSB: newFakeUSB(kuandoOmega)}
+		_, _, stop := startLightsWith(t, "version: 1\n", busy(), usb, slog.LevelInfo)
+		defer stop()
+		synctest.Wait()
+		time.Sleep(10 * enumerateInterval)
+		synctest.Wait()
+		if n := len(usb.enumTimes()); n != 1 {
+			t.Fatalf("%d enumerations in 10 periods with an unchanged bus, want 1 (at start)", n)
+		}
+
+		usb.setOpenErr(luxaforFlag.Path, hid.ErrPermission)
+		usb.plug(luxaforFlag)
+		time.Sleep(enumerateInterval)
+		synctest.Wait()
+		if n := len(usb.enumTimes()); n != 2 {
+			t.Fatalf("%d enumerations after a plug-in, want 2", n)
+		}
+		// The Luxafor could not be opened: retried every period although
+		// the bus stays the same, and opened once the rule is in place.
+		time.Sleep(3 * enumerateInterval)
+		synctest.Wait()
+		if n := len(usb.enumTimes()); n != 5 {
+			t.Fatalf("%d enumerations while a light waits for permission, want 5", n)
+		}
+		usb.setOpenErr(luxaforFlag.Path, nil)
+		time.Sleep(enumerateInterval)
+		synctest.Wait()
+		if o, _ := usb.light(luxaforFlag.Path).openClose(); o != 1 {
+			t.Fatalf("Luxafor opened %d times after the permission fix, want 1", o)
+		}
+		before := len(usb.enumTimes())
+		time.Sleep(5 * enumerateInterval)
+		synctest.Wait()
+		if n := len(usb.enumTimes()) - before; n != 0 {
+			t.Errorf("%d enumerations once every light is open and the bus is quiet, want 0", n)
 		}
 	})
 }

@@ -11,15 +11,33 @@ import (
 
 // usbBackend is the real lightBackend: HID lights through devices/hid,
 // serial lights through devices/serial.
-type usbBackend struct{}
+type usbBackend struct {
+	// seen is the bus fingerprint at the last Enumerate; "" when the OS
+	// offers none (then every scan enumerates).
+	seen string
+}
 
-var _ lightBackend = usbBackend{}
+var (
+	_ lightBackend  = (*usbBackend)(nil)
+	_ changeWatcher = (*usbBackend)(nil)
+)
 
 // Enumerate implements lightBackend.
-func (usbBackend) Enumerate() ([]devices.Info, error) { return EnumerateLights(false) }
+func (b *usbBackend) Enumerate() ([]devices.Info, error) {
+	b.seen = busFingerprint()
+	return EnumerateLights(false)
+}
 
 // Open implements lightBackend.
-func (usbBackend) Open(info devices.Info) (devices.Transport, error) { return OpenLight(info) }
+func (*usbBackend) Open(info devices.Info) (devices.Transport, error) { return OpenLight(info) }
+
+// Changed implements changeWatcher: whether a USB device may have come or
+// gone since the last Enumerate. Listing one sysfs directory costs far less
+// than a libusb enumeration, which opens every device's descriptors.
+func (b *usbBackend) Changed() bool {
+	fp := busFingerprint()
+	return fp == "" || fp != b.seen
+}
 
 // EnumerateLights lists the USB lights attached now, HID and serial: known
 // lights only, or every HID device and USB serial port with all set. When
