@@ -112,6 +112,10 @@ func cmdHelp(_ context.Context, e *env, args []string) int {
 func newFlags(e *env, name, argsUsage string) *flag.FlagSet {
 	fs := flag.NewFlagSet("onair "+name, flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
+	// The global path and verbosity flags work after the command too
+	// (`onair run --log-level debug`).
+	fs.StringVar(&e.configPath, "config", e.configPath, "config `file` (also accepted before the command)")
+	fs.StringVar(&e.logLevel, "log-level", e.logLevel, "log `level`: debug, info, warn, error")
 	fs.Usage = func() {
 		fmt.Fprintf(e.stderr, "Usage: onair %s %s\n", name, argsUsage)
 		fs.PrintDefaults()

@@ -48,7 +48,11 @@ func cmdRun(ctx context.Context, e *env, args []string) int {
 	if *demo {
 		mode = "demo"
 	}
-	log.Info("onair starting", "version", version, "mode", mode, "config", cfg.Path(), "interval", d.Interval().String())
+	cfgName := cfg.Path()
+	if cfgName == "" {
+		cfgName = "none (built-in defaults)"
+	}
+	log.Info("onair starting", "version", version, "mode", mode, "config", cfgName, "interval", d.Interval().String())
 	// Under a service manager this runs through kardianos/service: a stop
 	// request cancels ctx and the outputs run their exit action.
 	if err := runDaemon(ctx, d.Run); err != nil {
