@@ -68,20 +68,8 @@ func BenchmarkGraphResponseToOutput(b *testing.B) {
 // BenchmarkDecide1000Users measures a poll cycle's work for 1,000 watched
 // users once the responses are in: apply, rules and snapshot for every user.
 func BenchmarkDecide1000Users(b *testing.B) {
-	var cfg strings.Builder
-	cfg.WriteString("version: 1\ngraph:\n  users:\n")
-	for i := range 999 {
-		fmt.Fprintf(&cfg, "    - user%d@contoso.example\n", i)
-	}
-	c, err := Parse([]byte(cfg.String()))
-	if err != nil {
-		b.Fatal(err)
-	}
 	src := &scriptSource{}
-	d, err := New(Options{Config: c, NoControl: true, NoLights: true, source: src, outputs: []output{&recorder{}}})
-	if err != nil {
-		b.Fatal(err)
-	}
+	d := thousandUsers(b, src)
 	keys := d.userKeys()
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
@@ -103,28 +91,10 @@ func BenchmarkDecide1000Users(b *testing.B) {
 // BenchmarkIdleTick1000Users is the once-a-second cost of an idle daemon
 // watching 1,000 users between polls: deciding that nothing is due.
 func BenchmarkIdleTick1000Users(b *testing.B) {
-	var cfg strings.Builder
-	cfg.WriteString("version: 1\ngraph:\n  users:\n")
-	for i := range 999 {
-		fmt.Fprintf(&cfg, "    - user%d@contoso.example\n", i)
-	}
-	c, err := Parse([]byte(cfg.String()))
-	if err != nil {
-		b.Fatal(err)
-	}
 	src := &scriptSource{}
-	for _, k := range append([]string{Me}, func() []string {
-		var ks []string
-		for i := range 999 {
-			ks = append(ks, fmt.Sprintf("user%d@contoso.example", i))
-		}
-		return ks
-	}()...) {
+	d := thousandUsers(b, src)
+	for _, k := range d.userKeys() {
 		src.ps = append(src.ps, presenceOf(k, "Available"))
-	}
-	d, err := New(Options{Config: c, NoControl: true, NoLights: true, source: src, outputs: []output{&recorder{}}})
-	if err != nil {
-		b.Fatal(err)
 	}
 	failures := 0
 	d.pollOnce(context.Background(), &failures)
@@ -136,4 +106,23 @@ func BenchmarkIdleTick1000Users(b *testing.B) {
 			b.Fatal("an idle daemon says a snapshot is due")
 		}
 	}
+}
+
+// thousandUsers returns a daemon watching "me" and 999 colleagues, fed by
+// src, with one recording output.
+func thousandUsers(b *testing.B, src *scriptSource) *Daemon {
+	var cfg strings.Builder
+	cfg.WriteString("version: 1\ngraph:\n  users:\n")
+	for i := range 999 {
+		fmt.Fprintf(&cfg, "    - user%d@contoso.example\n", i)
+	}
+	c, err := Parse([]byte(cfg.String()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	d, err := New(Options{Config: c, NoControl: true, NoLights: true, source: src, outputs: []output{&recorder{}}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return d
 }
