@@ -468,9 +468,18 @@ func (p *Publisher) session(ctx context.Context) (connected bool, err error) {
 	c := paho.NewClient(p.clientOptions(lost))
 	tok := c.Connect()
 	// The connect attempt is bounded by ConnectTimeout inside paho; the
-	// extra margin only guards against a paho bug.
-	if !waitToken(tok, 2*p.opts.Timeout+time.Second) {
+	// extra margin only guards against a paho bug. Shutting down does not
+	// wait for it: against a broker that drops packets that would hold the
+	// daemon's exit for the whole timeout. paho's attempt then ends by
+	// itself.
+	timer := time.NewTimer(2*p.opts.Timeout + time.Second)
+	defer timer.Stop()
+	select {
+	case <-tok.Done():
+	case <-timer.C:
 		return false, errors.New("connect timed out")
+	case <-ctx.Done():
+		return false, context.Cause(ctx)
 	}
 	if err := tok.Error(); err != nil {
 		return false, classify(err)

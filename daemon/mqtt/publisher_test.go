@@ -1,6 +1,7 @@
 package mqtt
 
 import (
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -506,5 +507,42 @@ func leftovers() string {
 			return strings.Join(left, "\n\n")
 		}
 		runtime.Gosched()
+	}
+}
+
+// TestShutdownWhileConnectHangs: a broker that accepts the TCP connection
+// but never answers CONNECT must not hold the daemon's exit for the whole
+// connect timeout.
+func TestShutdownWhileConnectHangs(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close() // hold it open, say nothing
+		}
+	}()
+	p, err := New(Options{Broker: "tcp://" + ln.Addr().String(), NodeID: "hang", Timeout: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- p.Run(ctx) }()
+	time.Sleep(300 * time.Millisecond) // let the connect attempt start
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("Run = %v, want nil on shutdown", err)
+		}
+	case <-time.After(3 * time.Second):
+		t.Fatal("Run still waiting for a connect that never completes, 3 s after shutdown")
 	}
 }
