@@ -240,11 +240,9 @@ func (d *Daemon) loop(ctx context.Context) {
 		case now := <-tick.C:
 			// A wall clock that ran ahead of the monotonic clock means the
 			// machine slept: poll now and re-send everything.
-			if jump := now.Round(0).Sub(lastTick.Round(0)) - now.Sub(lastTick); jump > 5*time.Second {
-				d.log.Info("resumed from sleep", "gap", jump.Round(time.Second))
-				d.mu.Lock()
-				d.resend = true
-				d.mu.Unlock()
+			if gap := sleptFor(now.Round(0).Sub(lastTick.Round(0)), now.Sub(lastTick)); gap > 0 {
+				d.log.Info("resumed from sleep", "gap", gap.Round(time.Second))
+				d.resumed()
 				poll.Reset(0)
 			}
 			lastTick = now
@@ -260,6 +258,28 @@ func (d *Daemon) loop(ctx context.Context) {
 			poll.Reset(next)
 		}
 	}
+}
+
+// sleepThreshold is how far the wall clock must run ahead of the monotonic
+// clock between two ticks to count as a sleep: the monotonic clock stops
+// while the machine is suspended, the wall clock does not.
+const sleepThreshold = 5 * time.Second
+
+// sleptFor returns how long the machine slept between two ticks, given the
+// wall-clock and monotonic time that passed; 0 when it did not.
+func sleptFor(wall, mono time.Duration) time.Duration {
+	if gap := wall - mono; gap > sleepThreshold {
+		return gap
+	}
+	return 0
+}
+
+// resumed makes the next snapshot a resend: every output writes everything
+// again (lights may have been reset or re-plugged while asleep).
+func (d *Daemon) resumed() {
+	d.mu.Lock()
+	d.resend = true
+	d.mu.Unlock()
 }
 
 // pollOnce polls the source and returns how long to wait for the next poll.

@@ -472,3 +472,45 @@ func presenceOf(user, activity string) mapping.Presence {
 	}
 	return mapping.Presence{User: user, Availability: avail, Activity: a}
 }
+
+func TestSleptFor(t *testing.T) {
+	tests := []struct {
+		wall, mono, want time.Duration
+	}{
+		{time.Second, time.Second, 0},                           // awake
+		{time.Second + 4*time.Second, time.Second, 0},           // NTP step, not a sleep
+		{2 * time.Hour, time.Second, 2*time.Hour - time.Second}, // suspended for two hours
+		{-time.Hour, time.Second, 0},                            // clock set back
+	}
+	for _, tt := range tests {
+		if got := sleptFor(tt.wall, tt.mono); got != tt.want {
+			t.Errorf("sleptFor(%v, %v) = %v, want %v", tt.wall, tt.mono, got, tt.want)
+		}
+	}
+}
+
+func TestResumeResendsEverything(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		src := &scriptSource{}
+		src.set(mapping.Busy, mapping.ActivityInAMeeting)
+		d, rec, stop := start(t, "version: 1\n", src)
+		defer stop()
+		synctest.Wait()
+		n := len(rec.snaps)
+		// Unchanged presence: nothing is published on the next ticks...
+		time.Sleep(3 * time.Second)
+		synctest.Wait()
+		if len(rec.snaps) != n {
+			t.Fatalf("%d snapshots published without a change", len(rec.snaps)-n)
+		}
+		// ...until the machine wakes up: then the same signal again, as a
+		// resend.
+		d.resumed()
+		time.Sleep(time.Second)
+		synctest.Wait()
+		s := rec.last()
+		if len(rec.snaps) != n+1 || !s.Resend || s.Users[0].Signal.Rule != "in-a-meeting" {
+			t.Fatalf("after resume: %d new snapshots, last %+v; want one resend", len(rec.snaps)-n, s)
+		}
+	})
+}
