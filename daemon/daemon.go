@@ -229,12 +229,31 @@ func (d *Daemon) loop(ctx context.Context) {
 	defer tick.Stop()
 	lastTick := time.Now()
 	failures := 0
+
+	// A poll runs on its own goroutine so that a slow Graph (timeouts are
+	// 20 s) never delays an override, a pause or the tick. At most one is
+	// in flight; a poll asked for meanwhile follows right after it.
+	type result struct {
+		ps  []mapping.Presence
+		err error
+	}
+	results := make(chan result, 1)
+	inflight, again := false, false
+	defer func() {
+		if inflight {
+			<-results // Poll honours ctx: this is prompt
+		}
+	}()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-d.pollNow:
-			poll.Reset(0)
+			if inflight {
+				again = true
+			} else {
+				poll.Reset(0)
+			}
 		case <-d.changed:
 			d.publish(time.Now())
 		case now := <-tick.C:
@@ -243,18 +262,36 @@ func (d *Daemon) loop(ctx context.Context) {
 			if gap := sleptFor(now.Round(0).Sub(lastTick.Round(0)), now.Sub(lastTick)); gap > 0 {
 				d.log.Info("resumed from sleep", "gap", gap.Round(time.Second))
 				d.resumed()
-				poll.Reset(0)
+				if inflight {
+					again = true
+				} else {
+					poll.Reset(0)
+				}
 			}
 			lastTick = now
 			if d.due(now) {
 				d.publish(now)
 			}
 		case <-poll.C:
-			next := d.pollOnce(ctx, &failures)
+			if inflight {
+				again = true
+				continue
+			}
+			inflight = true
+			go func() {
+				ps, err := d.source.Poll(ctx)
+				results <- result{ps, err}
+			}()
+		case r := <-results:
+			inflight = false
 			if ctx.Err() != nil {
 				return
 			}
+			next := d.handlePoll(time.Now(), r.ps, r.err, &failures)
 			d.publish(time.Now())
+			if again {
+				again, next = false, 0
+			}
 			poll.Reset(next)
 		}
 	}
@@ -282,13 +319,16 @@ func (d *Daemon) resumed() {
 	d.mu.Unlock()
 }
 
-// pollOnce polls the source and returns how long to wait for the next poll.
+// pollOnce polls the source and returns how long to wait for the next poll
+// (benchmarks; the loop polls on a goroutine of its own).
 func (d *Daemon) pollOnce(ctx context.Context, failures *int) time.Duration {
 	ps, err := d.source.Poll(ctx)
-	now := time.Now()
-	if ctx.Err() != nil {
-		return 0
-	}
+	return d.handlePoll(time.Now(), ps, err, failures)
+}
+
+// handlePoll applies a poll's outcome and returns how long to wait for the
+// next poll.
+func (d *Daemon) handlePoll(now time.Time, ps []mapping.Presence, err error, failures *int) time.Duration {
 	if err == nil {
 		*failures = 0
 		d.apply(now, ps)
@@ -397,32 +437,41 @@ func stateName(s mapping.State) string {
 	return string(s)
 }
 
-// snapshotLocked builds the current snapshot.
-func (d *Daemon) snapshotLocked(now time.Time) *Snapshot {
-	if o := d.override; o != nil && !o.Until.IsZero() && !now.Before(o.Until) {
-		d.log.Info("override expired", "user", o.User)
-		d.override = nil
+// snapshotLocked builds the snapshot at now. With commit (the loop's
+// publish) it also ends an expired override or pause and records when the
+// next one is due; without (status requests) it changes nothing, so that
+// the loop still sees the expiry and publishes it.
+func (d *Daemon) snapshotLocked(now time.Time, commit bool) *Snapshot {
+	override, paused, pauseTill := d.override, d.paused, d.pauseTill
+	if o := override; o != nil && !o.Until.IsZero() && !now.Before(o.Until) {
+		override = nil
+		if commit {
+			d.log.Info("override expired", "user", o.User)
+			d.override = nil
+		}
 	}
-	if d.paused && !d.pauseTill.IsZero() && !now.Before(d.pauseTill) {
-		d.log.Info("pause ended")
-		d.paused, d.pauseTill = false, time.Time{}
+	if paused && !pauseTill.IsZero() && !now.Before(pauseTill) {
+		paused, pauseTill = false, time.Time{}
+		if commit {
+			d.log.Info("pause ended")
+			d.paused, d.pauseTill = false, time.Time{}
+		}
 	}
-	s := &Snapshot{Time: now, Health: d.health, Paused: d.paused, PausedUntil: d.pauseTill}
+	s := &Snapshot{Time: now, Health: d.health, Paused: paused, PausedUntil: pauseTill}
 	var next time.Time
 	later := func(t time.Time) {
 		if t.After(now) && (next.IsZero() || t.Before(next)) {
 			next = t
 		}
 	}
-	if d.override != nil {
-		o := *d.override
+	if override != nil {
+		o := *override
 		s.Override = &o
 		later(o.Until)
 	}
-	later(d.pauseTill)
+	later(pauseTill)
 	stale := d.staleAfter()
 	working := d.set.schedule.working(now)
-	d.working = working
 	for _, u := range d.users {
 		if u.have {
 			later(u.updated.Add(stale + time.Nanosecond))
@@ -449,7 +498,9 @@ func (d *Daemon) snapshotLocked(now time.Time) *Snapshot {
 	for i := range s.Users {
 		s.Users[i].Signal = s.signalOf(s.Users[i], d.set.rules)
 	}
-	d.nextDue = next
+	if commit {
+		d.nextDue, d.working = next, working
+	}
 	return s
 }
 
@@ -465,7 +516,7 @@ func (d *Daemon) due(now time.Time) bool {
 // an output shows has changed (or a resend was asked for).
 func (d *Daemon) publish(now time.Time) {
 	d.mu.Lock()
-	s := d.snapshotLocked(now)
+	s := d.snapshotLocked(now, true)
 	resend := d.resend
 	d.resend = false
 	if !resend && d.last != nil && sameSnapshot(d.last, s) {
@@ -600,7 +651,7 @@ func (d *Daemon) PollNow() {
 func (d *Daemon) Snapshot() *Snapshot {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	s := d.snapshotLocked(time.Now())
+	s := d.snapshotLocked(time.Now(), false)
 	s.Seq = d.seq
 	return s
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -511,6 +512,84 @@ func TestResumeResendsEverything(t *testing.T) {
 		s := rec.last()
 		if len(rec.snaps) != n+1 || !s.Resend || s.Users[0].Signal.Rule != "in-a-meeting" {
 			t.Fatalf("after resume: %d new snapshots, last %+v; want one resend", len(rec.snaps)-n, s)
+		}
+	})
+}
+
+// hangingSource answers the first poll, then blocks every later one until
+// release is closed (or the poll's context ends), like a Graph request that
+// waits for its timeout.
+type hangingSource struct {
+	scriptSource
+	release chan struct{}
+	calls   atomic.Int32
+}
+
+func (h *hangingSource) Poll(ctx context.Context) ([]mapping.Presence, error) {
+	if h.calls.Add(1) > 1 {
+		select {
+		case <-h.release:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	return h.scriptSource.Poll(ctx)
+}
+
+func TestSlowPollDoesNotDelayCommands(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		src := &hangingSource{release: make(chan struct{})}
+		src.set(mapping.Available, mapping.ActivityAvailable)
+		d, rec, stop := start(t, "version: 1\n", src)
+		defer stop()
+		synctest.Wait()
+		time.Sleep(DefaultInterval + DefaultInterval/10) // the second poll is now hanging
+		synctest.Wait()
+		if n := src.calls.Load(); n != 2 {
+			t.Fatalf("polls = %d, want the second one in flight", n)
+		}
+		red := mapping.Red
+		if err := d.SetOverride(Override{Color: &red}, 0); err != nil {
+			t.Fatal(err)
+		}
+		synctest.Wait()
+		if got := rec.signal(); got.Rule != "override" {
+			t.Fatalf("signal while a poll hangs = %q, want the override at once", got.Rule)
+		}
+		d.Pause(0)
+		synctest.Wait()
+		if got := rec.signal(); got.Rule != "paused" {
+			t.Fatalf("signal while a poll hangs = %q, want paused at once", got.Rule)
+		}
+		// A poll asked for while one is in flight follows right after it.
+		d.PollNow()
+		close(src.release)
+		synctest.Wait()
+		if n := src.calls.Load(); n != 3 {
+			t.Errorf("polls after release = %d, want 3 (the queued one ran at once)", n)
+		}
+	})
+}
+
+func TestStatusDoesNotSwallowAnExpiry(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		src := &scriptSource{}
+		src.set(mapping.Available, mapping.ActivityAvailable)
+		d, rec, stop := start(t, "version: 1\ngraph:\n  interval: 5m\n", src)
+		defer stop()
+		synctest.Wait()
+		if err := d.SetOverride(Override{Availability: mapping.Busy}, 30*time.Second); err != nil {
+			t.Fatal(err)
+		}
+		synctest.Wait()
+		time.Sleep(30*time.Second + 500*time.Millisecond)
+		if st := d.Status(t.Context()); st.Override != nil {
+			t.Errorf("status shows an expired override: %+v", st.Override)
+		}
+		time.Sleep(time.Second)
+		synctest.Wait()
+		if got := rec.signal(); got.Rule != "available" {
+			t.Fatalf("signal a second after expiry (status asked in between) = %q, want available", got.Rule)
 		}
 	})
 }
