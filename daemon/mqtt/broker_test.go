@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	mqttpackets "github.com/eclipse/paho.mqtt.golang/packets"
 	mochi "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/listeners"
 	"github.com/mochi-mqtt/server/v2/packets"
@@ -385,4 +386,88 @@ func (r running) waitLog(t testing.TB, from int, level slog.Level, message strin
 	return r.logs.wait(t, from, fmt.Sprintf("log %s %q", level, message), func(rec slog.Record) bool {
 		return rec.Level == level && rec.Message == message
 	})
+}
+
+// slowBroker is a minimal MQTT server for the cases mochi cannot play: it
+// answers CONNECT (and SUBSCRIBE unless noSuback) but never acknowledges a
+// PUBLISH, like an overloaded broker or one behind a stalled link. It records
+// what it receives.
+type slowBroker struct {
+	ln         net.Listener
+	noSuback   bool
+	subscribed chan struct{} // closed at the first SUBSCRIBE
+	msgs       *feed[msg]
+	wg         sync.WaitGroup
+	mu         sync.Mutex
+	conns      []net.Conn
+	once       sync.Once
+}
+
+func startSlowBroker(t testing.TB, noSuback bool) *slowBroker {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := &slowBroker{ln: ln, noSuback: noSuback, subscribed: make(chan struct{}), msgs: &feed[msg]{}}
+	b.wg.Go(b.accept)
+	t.Cleanup(func() {
+		ln.Close()
+		b.mu.Lock()
+		for _, c := range b.conns {
+			c.Close()
+		}
+		b.mu.Unlock()
+		b.wg.Wait()
+	})
+	return b
+}
+
+func (b *slowBroker) addr() string { return b.ln.Addr().String() }
+
+func (b *slowBroker) accept() {
+	for {
+		c, err := b.ln.Accept()
+		if err != nil {
+			return
+		}
+		b.mu.Lock()
+		b.conns = append(b.conns, c)
+		b.mu.Unlock()
+		b.wg.Go(func() { b.serve(c) })
+	}
+}
+
+func (b *slowBroker) serve(c net.Conn) {
+	defer c.Close()
+	for {
+		cp, err := mqttpackets.ReadPacket(c)
+		if err != nil {
+			return
+		}
+		var reply mqttpackets.ControlPacket
+		switch pk := cp.(type) {
+		case *mqttpackets.ConnectPacket:
+			reply = mqttpackets.NewControlPacket(mqttpackets.Connack)
+		case *mqttpackets.SubscribePacket:
+			b.once.Do(func() { close(b.subscribed) })
+			if !b.noSuback {
+				sa := mqttpackets.NewControlPacket(mqttpackets.Suback).(*mqttpackets.SubackPacket)
+				sa.MessageID = pk.MessageID
+				sa.ReturnCodes = pk.Qoss
+				reply = sa
+			}
+		case *mqttpackets.PingreqPacket:
+			reply = mqttpackets.NewControlPacket(mqttpackets.Pingresp)
+		case *mqttpackets.PublishPacket:
+			b.msgs.add(msg{topic: pk.TopicName, payload: string(pk.Payload), retain: pk.Retain})
+		case *mqttpackets.DisconnectPacket:
+			return
+		}
+		if reply != nil {
+			if err := reply.Write(c); err != nil {
+				return
+			}
+		}
+	}
 }

@@ -495,7 +495,18 @@ func (p *Publisher) session(ctx context.Context) (connected bool, err error) {
 		filters[b] = 0
 	}
 	st := c.SubscribeMultiple(filters, p.onMessage)
-	if !waitToken(st, p.opts.Timeout) || st.Error() != nil {
+	// Like the connect, shutting down does not wait for a SUBACK that a
+	// silent broker never sends.
+	subTimer := time.NewTimer(p.opts.Timeout)
+	defer subTimer.Stop()
+	select {
+	case <-st.Done():
+	case <-subTimer.C:
+	case <-ctx.Done():
+		c.Disconnect(0)
+		return false, context.Cause(ctx)
+	}
+	if !isDone(st) || st.Error() != nil {
 		err := st.Error()
 		if err == nil {
 			err = errors.New("subscribe timed out")
@@ -588,7 +599,9 @@ func (p *Publisher) publish(ctx context.Context, c paho.Client, batch []outMsg, 
 			isLost = true
 		default:
 		}
-		if isLost {
+		// A hand-off can block for WriteTimeout when the link is stalled;
+		// do not start more of them once shutting down.
+		if isLost || ctx.Err() != nil {
 			break
 		}
 		tok := c.Publish(m.topic, 1, m.retain, m.payload)
@@ -673,17 +686,29 @@ func (p *Publisher) requeue(msgs []outMsg) {
 	p.mu.Unlock()
 }
 
-// shutdown publishes "offline" (bounded, on a context that survives ctx's
-// cancellation) and disconnects.
+// Shutdown bounds: Run's shutdown (publishing "offline", then disconnecting)
+// takes at most about offlineWait + disconnectQuiesce, well under the 2 s a
+// service stop or Ctrl-C should take, even when the broker is slow. A healthy
+// broker acknowledges "offline" in milliseconds; a slow one still receives it
+// ahead of the DISCONNECT on the same connection, and gets the will
+// ("offline") anyway if the connection drops instead.
+const (
+	offlineWait       = time.Second
+	disconnectQuiesce = 250 // milliseconds, paho's unit
+)
+
+// shutdown publishes "offline" (bounded by offlineWait, counted from before
+// paho's hand-off, which itself may block up to WriteTimeout on a stalled
+// link) and disconnects.
 func (p *Publisher) shutdown(ctx context.Context, c paho.Client) {
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), offlineWait)
 	defer cancel()
 	tok := c.Publish(p.t.status(), 1, true, "offline")
 	select {
 	case <-tok.Done():
 	case <-sctx.Done():
 	}
-	c.Disconnect(250)
+	c.Disconnect(disconnectQuiesce)
 	p.log.Info("mqtt disconnected", "broker", p.broker.String())
 }
 
@@ -734,13 +759,12 @@ func classify(err error) error {
 	return err
 }
 
-func waitToken(t paho.Token, d time.Duration) bool {
-	timer := time.NewTimer(d)
-	defer timer.Stop()
+// isDone reports whether t has completed, without waiting.
+func isDone(t paho.Token) bool {
 	select {
 	case <-t.Done():
 		return true
-	case <-timer.C:
+	default:
 		return false
 	}
 }

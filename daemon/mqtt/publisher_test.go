@@ -433,7 +433,13 @@ func TestShutdownPublishesOfflineAndJoins(t *testing.T) {
 	b := startBroker(t, brokerOpts{})
 	p := startPublisher(t, Options{Broker: b.addr})
 	i, _ := b.wait(t, 0, "onair/pi/status", is("online"))
+	start := time.Now()
 	p.stop()
+	d := time.Since(start)
+	t.Logf("Run returned %v after cancel", d)
+	if d > shutdownBound {
+		t.Errorf("Run returned %v after cancel, want under %v", d, shutdownBound)
+	}
 	b.wait(t, i+1, "onair/pi/status", is("offline"))
 	b.mustRetain(t, "onair/pi/status", "offline")
 	p.waitLog(t, 0, slog.LevelInfo, "mqtt disconnected")
@@ -544,5 +550,45 @@ func TestShutdownWhileConnectHangs(t *testing.T) {
 		}
 	case <-time.After(3 * time.Second):
 		t.Fatal("Run still waiting for a connect that never completes, 3 s after shutdown")
+	}
+}
+
+// shutdownBound is how long Run may take to return after cancel: the daemon's
+// stop (service managers, Ctrl-C) must not hang on a slow broker.
+const shutdownBound = 1500 * time.Millisecond
+
+// TestShutdownWithSlowBroker: a broker that never acknowledges a publish
+// still gets "offline", and Run returns promptly rather than waiting out the
+// acks.
+func TestShutdownWithSlowBroker(t *testing.T) {
+	b := startSlowBroker(t, false)
+	p := startPublisher(t, Options{Broker: "tcp://" + b.addr(), Timeout: 10 * time.Second})
+	i, _ := b.msgs.wait(t, 0, "online", func(m msg) bool { return m.topic == "onair/pi/status" && m.payload == "online" })
+	start := time.Now()
+	p.stop()
+	d := time.Since(start)
+	t.Logf("Run returned %v after cancel", d)
+	if d > shutdownBound {
+		t.Errorf("Run returned %v after cancel, want under %v", d, shutdownBound)
+	}
+	b.msgs.wait(t, i+1, "offline", func(m msg) bool { return m.topic == "onair/pi/status" && m.payload == "offline" && m.retain })
+}
+
+// TestShutdownWhileSubscribeHangs: a broker that accepts the connection but
+// never answers SUBSCRIBE must not hold the daemon's exit for the timeout.
+func TestShutdownWhileSubscribeHangs(t *testing.T) {
+	b := startSlowBroker(t, true)
+	p := startPublisher(t, Options{Broker: "tcp://" + b.addr(), Timeout: 10 * time.Second})
+	select {
+	case <-b.subscribed:
+	case <-time.After(waitTimeout):
+		t.Fatal("no SUBSCRIBE")
+	}
+	start := time.Now()
+	p.stop()
+	d := time.Since(start)
+	t.Logf("Run returned %v after cancel", d)
+	if d > shutdownBound {
+		t.Errorf("Run returned %v after cancel, want under %v", d, shutdownBound)
 	}
 }
