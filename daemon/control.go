@@ -57,6 +57,7 @@ type UserStatus struct {
 	Effect        string    `json:"effect"`
 	Label         string    `json:"label"`
 	Rule          string    `json:"rule"`
+	Error         string    `json:"error,omitempty"`
 }
 
 // HealthName is the health state as status, MQTT and Home Assistant show it.
@@ -93,7 +94,7 @@ func (d *Daemon) Status(ctx context.Context) Status {
 			User: u.Key, Name: u.Name, Availability: string(u.Presence.Availability), Activity: string(u.Presence.Activity),
 			StatusMessage: u.Presence.StatusMessage, OutOfOffice: u.Presence.OutOfOffice,
 			State: HealthName(u.State), Since: u.Since, Color: u.Signal.Color.String(), Brightness: u.Signal.Brightness,
-			Effect: string(u.Signal.Effect), Label: u.Signal.Label, Rule: u.Signal.Rule,
+			Effect: string(u.Signal.Effect), Label: u.Signal.Label, Rule: u.Signal.Rule, Error: u.Err,
 		})
 	}
 	st.Override, st.Paused, st.PausedUntil = snap.Override, snap.Paused, snap.PausedUntil

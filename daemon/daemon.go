@@ -94,6 +94,7 @@ type userState struct {
 	have      bool
 	updated   time.Time // when presence was last refreshed
 	since     time.Time // when availability/activity last changed
+	err       string    // why the last poll did not get this user; "" if it did
 }
 
 // New validates opts and builds the daemon. It starts nothing: no
@@ -329,6 +330,19 @@ func (d *Daemon) pollOnce(ctx context.Context, failures *int) time.Duration {
 // handlePoll applies a poll's outcome and returns how long to wait for the
 // next poll.
 func (d *Daemon) handlePoll(now time.Time, ps []mapping.Presence, err error, failures *int) time.Duration {
+	var partial *partialError
+	if errors.As(err, &partial) {
+		// The signed-in user's presence came back: apply it and mark the
+		// colleagues who failed.
+		*failures = 0
+		d.apply(now, ps)
+		c := classify(err)
+		d.partialFail(now, partial, c)
+		if c.retryAfter > 0 {
+			return c.retryAfter
+		}
+		return jitter(d.set.interval)
+	}
 	if err == nil {
 		*failures = 0
 		d.apply(now, ps)
@@ -398,7 +412,23 @@ func (d *Daemon) apply(now time.Time, ps []mapping.Presence) {
 		if p.Time.IsZero() {
 			p.Time = now
 		}
-		u.presence, u.have, u.updated = p, true, now
+		u.presence, u.have, u.updated, u.err = p, true, now, ""
+	}
+}
+
+// partialFail records the colleagues a poll could not get.
+func (d *Daemon) partialFail(now time.Time, e *partialError, c failure) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	prev := d.health.Err
+	d.health.Err, d.health.Remedy, d.health.LastError = e.Error(), c.remedy, now
+	for key, err := range e.failed {
+		if u := d.userLocked(key); u != nil {
+			u.err = err.Error()
+		}
+	}
+	if prev != d.health.Err {
+		d.log.Warn("some watched users could not be polled", "err", e, "remedy", c.remedy)
 	}
 }
 
@@ -476,12 +506,14 @@ func (d *Daemon) snapshotLocked(now time.Time, commit bool) *Snapshot {
 		if u.have {
 			later(u.updated.Add(stale + time.Nanosecond))
 		}
-		v := UserView{Key: u.key, Name: u.name, Presence: u.presence, Since: u.since}
+		v := UserView{Key: u.key, Name: u.name, Presence: u.presence, Since: u.since, Err: u.err}
 		switch {
 		case !working:
 			v.State = mapping.OffHours
 		case d.health.State == mapping.LoginRequired:
 			v.State = mapping.LoginRequired
+		case u.err != "" && (!u.have || now.Sub(u.updated) > stale):
+			v.State = mapping.Error
 		case d.health.State == mapping.Error && (!u.have || now.Sub(u.updated) > stale):
 			v.State = mapping.Error
 		case u.have && now.Sub(u.updated) > stale:

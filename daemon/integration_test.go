@@ -306,3 +306,23 @@ func TestBatchOf651UsersIsTwoRequestsPerPoll(t *testing.T) {
 		t.Errorf("user look-ups = %d, want 0 for object IDs", got)
 	}
 }
+
+func TestOneBadColleagueDoesNotBreakTheOthers(t *testing.T) {
+	f := newFakeCloud(t, entratest.Options{})
+	lee := graphtest.ID(2)
+	f.graph.AddUser(lee, "lee@contoso.example", "Lee")
+	f.graph.SetPresence(lee, "Busy", "InACall")
+	cfg := f.config(t, "  users:\n    - lee@contoso.example\n    - gone@contoso.example\n")
+	f.login(t, cfg)
+	_, n := f.run(t, cfg, nil)
+	s := n.waitFor(t, 5*time.Second, "presence of me and Lee", func(s *Snapshot) bool {
+		return s.Users[0].Signal.Rule == "available" && s.Users[1].Signal.Rule == "in-a-call"
+	})
+	gone := s.Users[2]
+	if gone.State != mapping.Error || gone.Signal.Rule != "error" || !strings.Contains(gone.Err, "gone@contoso.example") {
+		t.Errorf("unknown colleague = state %q rule %q err %q, want error naming the user", gone.State, gone.Signal.Rule, gone.Err)
+	}
+	if s.Health.State != mapping.Normal || !strings.Contains(s.Health.Err, "gone@contoso.example") {
+		t.Errorf("health = %q %q, want ok with the failed user named", s.Health.State, s.Health.Err)
+	}
+}

@@ -44,6 +44,8 @@ type UserView struct {
 	// Signal is the user's signal under the global rules, with override and
 	// pause applied.
 	Signal mapping.Signal
+	// Err is why the last poll did not get this user, "" when it did.
+	Err string
 }
 
 // Override replaces the presence-derived signal until it expires or is

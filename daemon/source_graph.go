@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"sort"
+	"strings"
 	"time"
 
 	"github.com/onair-dev/onair/daemon/auth"
@@ -106,6 +108,10 @@ func (s *graphSource) Poll(ctx context.Context) ([]mapping.Presence, error) {
 	if len(s.others) == 0 {
 		return out, nil
 	}
+	// A colleague who cannot be polled (a typo in graph.users, someone who
+	// left, a missing permission) must not cost everyone else their
+	// presence: the others are returned with a *partialError naming them.
+	failed := map[string]error{}
 	ids := make([]string, 0, len(s.others))
 	byID := make(map[string]string, len(s.others))
 	for _, key := range s.others {
@@ -113,24 +119,76 @@ func (s *graphSource) Poll(ctx context.Context) ([]mapping.Presence, error) {
 		if !ok {
 			id, err = s.g.ResolveUser(ctx, key)
 			if err != nil {
-				return nil, fmt.Errorf("watched user %s: %w", key, err)
+				failed[key] = fmt.Errorf("look up %s: %w", key, err)
+				continue
 			}
 			s.ids[key] = id
 		}
 		ids = append(ids, id)
 		byID[id] = key
 	}
-	ps, err := s.g.Users(ctx, ids)
-	if err != nil {
-		return nil, err
+	var ps []mapping.Presence
+	if len(ids) > 0 {
+		ps, err = s.g.Users(ctx, ids)
 	}
+	got := map[string]bool{}
 	for _, p := range ps {
 		if key, ok := byID[p.User]; ok {
 			p.User = key
+			got[key] = true
 			out = append(out, p)
 		}
 	}
+	if err != nil {
+		for _, key := range byID {
+			if !got[key] {
+				failed[key] = err
+			}
+		}
+	}
+	if len(failed) > 0 {
+		return out, &partialError{failed: failed}
+	}
 	return out, nil
+}
+
+// partialError is a poll that got the signed-in user's presence but not
+// every watched colleague's. The daemon applies what came back and marks
+// the failed users.
+type partialError struct {
+	failed map[string]error // by user key
+}
+
+func (e *partialError) Error() string {
+	keys := make([]string, 0, len(e.failed))
+	for k := range e.failed {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	const show = 3
+	var b strings.Builder
+	fmt.Fprintf(&b, "presence of %d watched user(s) failed: ", len(keys))
+	for i, k := range keys {
+		if i == show {
+			fmt.Fprintf(&b, "; and %d more", len(keys)-show)
+			break
+		}
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		fmt.Fprintf(&b, "%s: %v", k, e.failed[k])
+	}
+	return b.String()
+}
+
+// Unwrap lets classify find a Retry-After or a missing permission behind
+// the per-user errors.
+func (e *partialError) Unwrap() []error {
+	errs := make([]error, 0, len(e.failed))
+	for _, err := range e.failed {
+		errs = append(errs, err)
+	}
+	return errs
 }
 
 // failure is how the poll loop treats an error.
