@@ -80,6 +80,7 @@ func TestValidate(t *testing.T) {
 		{"users", "version: 1\ngraph:\n  users: [a@b.c, {id: a@b.c}, '', 'x y']\n", []string{"graph.users[1]: user \"a@b.c\" is listed twice", "graph.users[2]: empty user", "graph.users[3]: invalid user"}},
 		{"rule problems", "version: 1\nmapping:\n  rules:\n    - availability: Sleepy\n      activity: Dreaming\n      state: tired\n      brightness: 101\n      effect: strobe\n      color: red\n",
 			[]string{"rules[0].state: invalid state", "rules[0].availability: unknown availability \"Sleepy\"", "rules[0].activity: unknown activity", "rules[0].brightness: invalid brightness 101", "rules[0].effect: invalid effect"}},
+		{"rule for an unwatched user", "version: 1\ngraph:\n  users: [lee@contoso.com]\nmapping:\n  rules:\n    - user: [lee@contoso.com, le@contoso.com]\n      color: red\n", []string{`mapping.rules[0].user: user "le@contoso.com" is not watched`}},
 		{"rule without colour", "version: 1\nmapping:\n  rules:\n    - availability: Busy\n", []string{"rules[0].color: missing"}},
 		{"schedule", "version: 1\nschedule:\n  days: [mon-fri, funday]\n  from: '25:00'\n  to: '17:00'\n  time_zone: Mars/Olympus\n",
 			[]string{"schedule.from: invalid time", "schedule.days: invalid day \"funday\"", "schedule.time_zone: unknown time zone"}},

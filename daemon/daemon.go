@@ -95,7 +95,12 @@ type userState struct {
 	updated   time.Time // when presence was last refreshed
 	since     time.Time // when availability/activity last changed
 	err       string    // why the last poll did not get this user; "" if it did
+	drops     int       // out-of-order responses dropped in a row
 }
+
+// maxSequenceDrops is how many responses in a row may carry an older
+// sequenceNumber before the daemon takes the new numbering.
+const maxSequenceDrops = 3
 
 // New validates opts and builds the daemon. It starts nothing: no
 // goroutines, network or device I/O until Run.
@@ -397,9 +402,16 @@ func (d *Daemon) apply(now time.Time, ps []mapping.Presence) {
 			continue
 		}
 		if u.have && !p.Newer(u.presence) {
-			d.log.Debug("dropped out-of-order presence", "user", u.key, "sequence", p.Sequence, "applied", u.presence.Sequence)
-			continue
+			// An older sequenceNumber is a late response: drop it. Several
+			// in a row mean Graph restarted its numbering; follow it
+			// rather than freeze the user until a restart.
+			if u.drops++; u.drops < maxSequenceDrops {
+				d.log.Debug("dropped out-of-order presence", "user", u.key, "sequence", p.Sequence, "applied", u.presence.Sequence)
+				continue
+			}
+			d.log.Warn("presence sequence went backwards repeatedly; following it", "user", u.key, "sequence", p.Sequence, "applied", u.presence.Sequence)
 		}
+		u.drops = 0
 		if !p.Availability.Known() || !p.Activity.Known() {
 			if !u.have || p.Availability != u.presence.Availability || p.Activity != u.presence.Activity {
 				d.log.Warn("unknown presence value from Graph, treated as PresenceUnknown", "user", u.key, "availability", string(p.Availability), "activity", string(p.Activity))

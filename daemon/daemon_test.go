@@ -380,6 +380,13 @@ func TestOutOfOrderSequenceDropped(t *testing.T) {
 		if got := rec.signal(); got.Rule != "in-a-meeting" {
 			t.Fatalf("older sequence applied: signal %q", got.Rule)
 		}
+		// Still older on the next polls: Graph restarted its numbering.
+		// Follow it after maxSequenceDrops rather than freeze.
+		time.Sleep(time.Duration(maxSequenceDrops) * 12 * time.Second)
+		synctest.Wait()
+		if got := rec.signal(); got.Rule != "available" {
+			t.Fatalf("after %d older responses in a row: signal %q, want the new numbering followed", maxSequenceDrops, got.Rule)
+		}
 	})
 }
 

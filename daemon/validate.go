@@ -144,7 +144,7 @@ func (c *Config) compile() (*settings, error) {
 	}
 
 	useDefaults := c.Mapping.Defaults == nil || *c.Mapping.Defaults
-	s.rules = compileRules(p, "mapping.rules", c.Mapping.Rules, useDefaults)
+	s.rules = compileRules(p, "mapping.rules", c.Mapping.Rules, useDefaults, seen)
 	s.schedule = compileSchedule(p, c.Schedule)
 
 	for i, l := range c.Lights {
@@ -165,7 +165,7 @@ func (c *Config) compile() (*settings, error) {
 			p.add(path+".exit_action", "invalid exit action %q: want off or keep", l.ExitAction)
 		}
 		if len(l.Rules) > 0 {
-			ls.rules = compileRules(p, path+".rules", l.Rules, useDefaults)
+			ls.rules = compileRules(p, path+".rules", l.Rules, useDefaults, seen)
 		}
 		checkUser(p, path+".user", ls.user, seen)
 		s.lights = append(s.lights, ls)
@@ -243,12 +243,16 @@ func checkPercent(p *problems, path string, v int) int {
 	return v
 }
 
-func compileRules(p *problems, path string, in []RuleConfig, defaults bool) mapping.Rules {
+func compileRules(p *problems, path string, in []RuleConfig, defaults bool, known map[string]bool) mapping.Rules {
 	var out mapping.Rules
 	for i, rc := range in {
 		rp := fmt.Sprintf("%s[%d]", path, i)
 		r := mapping.Rule{Name: orDefault(rc.Name, fmt.Sprintf("rule%d", i+1))}
 		r.Users = append(append(r.Users, rc.User...), rc.Users...)
+		for _, u := range r.Users {
+			// A misspelt user would make a rule that silently never matches.
+			checkUser(p, rp+".user", u, known)
+		}
 		for _, st := range rc.State {
 			v, err := mapping.ParseState(st)
 			if err != nil {
