@@ -129,10 +129,9 @@ func New(opts Options) (*Daemon, error) {
 		d.users = append(d.users, &userState{key: u.key, name: u.name})
 	}
 	if opts.Demo {
-		// The demo shows only the signed-in user's scripted day, and polls
-		// often enough to see each step.
-		d.users = d.users[:1]
-		d.users[0].name = "demo"
+		// The demo plays a scripted day for every watched user (so a
+		// config with colleagues, lights and signs works as it is), and
+		// polls often enough to see each step.
 		d.set.interval = time.Second
 	}
 	d.byKey = make(map[string]*userState, len(d.users))
@@ -143,7 +142,7 @@ func New(opts Options) (*Daemon, error) {
 	case opts.source != nil:
 		d.source = opts.source
 	case opts.Demo:
-		d.source = newDemoSource()
+		d.source = newDemoSource(d.userKeys())
 	default:
 		src, account, err := newGraphSource(d.set, opts, d.log.With("component", "graph"))
 		if err != nil {

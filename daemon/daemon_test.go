@@ -600,3 +600,38 @@ func TestStatusDoesNotSwallowAnExpiry(t *testing.T) {
 		}
 	})
 }
+
+func TestDemoPlaysEveryWatchedUser(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		c, err := Parse([]byte("version: 1\ngraph:\n  users: [lee@contoso.com]\nlights:\n  - user: lee@contoso.com\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec := &recorder{}
+		d, err := New(Options{Config: c, Demo: true, NoControl: true, NoLights: true, outputs: []output{rec}})
+		if err != nil {
+			t.Fatalf("a config with a colleague's light in demo mode: %v", err)
+		}
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan struct{})
+		go func() { d.Run(ctx); close(done) }()
+		defer func() { cancel(); <-done }()
+		seen := map[string]map[string]bool{Me: {}, "lee@contoso.com": {}}
+		for range 20 {
+			time.Sleep(time.Second)
+			synctest.Wait()
+			for _, u := range rec.last().Users {
+				seen[u.Key][u.Signal.Rule] = true
+			}
+		}
+		for user, rules := range seen {
+			if len(rules) < 3 {
+				t.Errorf("%s showed %d different rules in 20 s of demo, want at least 3: %v", user, len(rules), rules)
+			}
+		}
+		s := rec.last()
+		if s.Users[0].Presence.Activity == s.Users[1].Presence.Activity {
+			t.Errorf("colleague plays the same step as me: %s", s.Users[0].Presence.Activity)
+		}
+	})
+}

@@ -34,13 +34,18 @@ var demoDay = []demoStep{
 // demoStepLength is how long each demo presence lasts.
 const demoStepLength = 4 * time.Second
 
-// demoSource plays demoDay in a loop, starting at the first poll. It needs
-// no account and no network.
+// demoSource plays demoDay in a loop for every user, starting at the first
+// poll; each colleague is a few steps ahead of the one before. It needs no
+// account and no network.
 type demoSource struct {
+	users []string
 	start time.Time
 }
 
-func newDemoSource() *demoSource { return &demoSource{} }
+func newDemoSource(users []string) *demoSource { return &demoSource{users: users} }
+
+// demoOffset is how many steps each colleague is ahead of the previous one.
+const demoOffset = 5
 
 // Poll implements presenceSource.
 func (s *demoSource) Poll(ctx context.Context) ([]mapping.Presence, error) {
@@ -49,13 +54,17 @@ func (s *demoSource) Poll(ctx context.Context) ([]mapping.Presence, error) {
 		s.start = now
 	}
 	n := int(now.Sub(s.start) / demoStepLength)
-	step := demoDay[n%len(demoDay)]
-	return []mapping.Presence{{
-		User:          Me,
-		Availability:  step.availability,
-		Activity:      step.activity,
-		StatusMessage: step.message,
-		Sequence:      strconv.Itoa(1_000_000 + n),
-		Time:          now,
-	}}, nil
+	out := make([]mapping.Presence, len(s.users))
+	for i, u := range s.users {
+		step := demoDay[(n+i*demoOffset)%len(demoDay)]
+		out[i] = mapping.Presence{
+			User:          u,
+			Availability:  step.availability,
+			Activity:      step.activity,
+			StatusMessage: step.message,
+			Sequence:      strconv.Itoa(1_000_000 + n),
+			Time:          now,
+		}
+	}
+	return out, nil
 }
