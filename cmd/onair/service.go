@@ -16,6 +16,7 @@ import (
 	"github.com/kardianos/service"
 
 	"github.com/onair-dev/onair/configs"
+	"github.com/onair-dev/onair/daemon"
 )
 
 // serviceName names the service on every OS: the systemd unit onair.service,
@@ -101,8 +102,24 @@ func cmdService(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		return fail(e, fmt.Errorf("service %s: %w", verb, err))
 	}
+	var cfgPath string
+	var cfgErr error
+	if verb == "install" {
+		cfgPath, cfgErr = checkServiceConfig(e, spec)
+	}
 	if dryRun {
-		return serviceDryRun(e, verb, spec)
+		code := serviceDryRun(e, verb, spec)
+		if cfgErr != nil {
+			// The definition is still shown (packagers render it on build
+			// machines), but install would refuse.
+			fmt.Fprintf(e.stderr, "onair service install --dry-run: warning: install would refuse the service's config %s:\n", cfgPath)
+			reportConfigError(e, cfgPath, cfgErr)
+		}
+		return code
+	}
+	if cfgErr != nil {
+		reportConfigError(e, cfgPath, cfgErr)
+		return fail(e, fmt.Errorf("service install: the service's config %s is not usable; fix it first ('onair config check %s'); nothing was installed", cfgPath, cfgPath))
 	}
 	switch verb {
 	case "install":
@@ -138,6 +155,8 @@ Verbs:
 
 install and uninstall take --dry-run to print what they would write and run,
 without changing anything; --os renders another OS's service definition.
+install first checks the config the service will use (--config, else the
+default location; none there means the defaults), as 'onair config check'.
 Run 'onair service install -h' for the flags.
 `)
 }
@@ -235,6 +254,33 @@ func newServiceSpec(e *env, goos, executable string) (serviceSpec, error) {
 		s.Account = "LocalSystem"
 	}
 	return s, nil
+}
+
+// checkServiceConfig loads and validates the config the service will run
+// with, as 'onair config check' does, so that install does not set up a
+// service that fails at every start. path is that config file, as given. A missing
+// file at the default location is fine (the daemon runs with the defaults);
+// a missing --config file is not. A definition rendered for another OS is
+// not checked: its config is on the other machine.
+func checkServiceConfig(e *env, s serviceSpec) (path string, err error) {
+	if s.OS != runtime.GOOS {
+		return "", nil
+	}
+	se := *e
+	se.system = s.System // the Windows service is a system service without --system
+	path = se.paths().Config
+	_, err = se.loadConfig()
+	return path, err
+}
+
+// reportConfigError prints a config problem with the messages 'onair config
+// check' prints: file:line: field: message, one per problem.
+func reportConfigError(e *env, path string, err error) {
+	if errors.Is(err, daemon.ErrNoConfig) {
+		fmt.Fprintf(e.stderr, "onair: %s does not exist; `onair config example > %s` writes a commented example\n", path, path)
+		return
+	}
+	fmt.Fprintln(e.stderr, err)
 }
 
 // isAbsFor reports whether path is absolute on goos.
