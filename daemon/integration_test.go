@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -324,5 +325,40 @@ func TestOneBadColleagueDoesNotBreakTheOthers(t *testing.T) {
 	}
 	if s.Health.State != mapping.Normal || !strings.Contains(s.Health.Err, "gone@contoso.example") {
 		t.Errorf("health = %q %q, want ok with the failed user named", s.Health.State, s.Health.Err)
+	}
+}
+
+// TestClientIDAddedWhileRunning is the usual first run: the service starts
+// with no client ID, the user edits the config and signs in, and the
+// running daemon follows without a restart.
+func TestClientIDAddedWhileRunning(t *testing.T) {
+	f := newFakeCloud(t, entratest.Options{})
+	f.paths.Config = filepath.Join(t.TempDir(), "config.yaml")
+	if err := os.WriteFile(f.paths.Config, []byte("version: 1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	empty, err := Load(f.paths.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, n := f.run(t, empty, nil)
+	s := n.waitFor(t, 5*time.Second, "login-required without a client ID", signalIs("login-required"))
+	if !strings.Contains(s.Health.Remedy, "graph.client_id") {
+		t.Errorf("remedy = %q, want it to name graph.client_id", s.Health.Remedy)
+	}
+	if st := d.Status(t.Context()); !strings.Contains(st.Account, "no client ID") {
+		t.Errorf("status account = %q", st.Account)
+	}
+
+	cfg := f.config(t, "")
+	text := fmt.Sprintf("version: 1\ngraph:\n  client_id: %s\n  authority: %s\n  base_url: %s\n", entratest.ClientID, f.entra.Authority(), f.graph.URL())
+	if err := os.WriteFile(f.paths.Config, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f.login(t, cfg)
+	d.PollNow() // what `onair login` does
+	n.waitFor(t, 5*time.Second, "available after adding the client ID and signing in", signalIs("available"))
+	if st := d.Status(t.Context()); st.Account != entratest.Username {
+		t.Errorf("status account = %q, want %q", st.Account, entratest.Username)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/onair-dev/onair/daemon/auth"
@@ -26,11 +27,79 @@ type graphSource struct {
 	log     *slog.Logger
 }
 
-// noLoginSource stands in when no client ID is configured: the daemon runs
-// and shows the login-required signal, and status says what to do.
-type noLoginSource struct{ err error }
+// pendingSource stands in while no client ID is configured: the daemon runs
+// and shows the login-required signal, status says what to do, and every
+// poll reads the config file again. Once it names a client ID the Graph
+// source takes over, with no restart: the usual first run is `onair service
+// install`, then editing the config, then `onair login`.
+type pendingSource struct {
+	set  *settings // the running settings; only the Graph ones are reloaded
+	opts Options
+	log  *slog.Logger
 
-func (s noLoginSource) Poll(context.Context) ([]mapping.Presence, error) { return nil, s.err }
+	mu      sync.Mutex
+	inner   presenceSource
+	account func(context.Context) (string, error)
+	lastErr string // the last config problem logged
+}
+
+// Poll implements presenceSource.
+func (s *pendingSource) Poll(ctx context.Context) ([]mapping.Presence, error) {
+	s.mu.Lock()
+	if s.inner == nil {
+		s.tryLocked()
+	}
+	inner := s.inner
+	s.mu.Unlock()
+	if inner == nil {
+		return nil, fmt.Errorf("%w (in %s)", auth.ErrNoClientID, s.opts.Paths.Config)
+	}
+	return inner.Poll(ctx)
+}
+
+// Account describes the sign-in for status.
+func (s *pendingSource) Account(ctx context.Context) (string, error) {
+	s.mu.Lock()
+	account := s.account
+	s.mu.Unlock()
+	if account == nil {
+		return "", errors.New("no client ID configured")
+	}
+	return account(ctx)
+}
+
+func (s *pendingSource) tryLocked() {
+	if s.opts.Paths.Config == "" {
+		return
+	}
+	cfg, err := Load(s.opts.Paths.Config)
+	if err == nil {
+		err = cfg.Validate()
+	}
+	if errors.Is(err, ErrNoConfig) {
+		return
+	}
+	if err != nil {
+		if msg := err.Error(); msg != s.lastErr {
+			s.lastErr = msg
+			s.log.Warn("config has problems; still waiting for a usable graph.client_id", "err", err)
+		}
+		return
+	}
+	next, _ := cfg.compile()
+	if next.clientID == "" {
+		return
+	}
+	set := *s.set
+	set.clientID, set.tenant, set.authority, set.graphURL = next.clientID, next.tenant, next.authority, next.graphURL
+	src, account, err := newGraphSource(&set, s.opts, s.log)
+	if err != nil {
+		s.log.Warn("cannot use the new graph settings", "err", err)
+		return
+	}
+	s.log.Info("client ID found in the config; signing in with it", "config", s.opts.Paths.Config)
+	s.inner, s.account = src, account
+}
 
 // NewAuth returns the sign-in client for cfg, as `onair login` and the
 // daemon use it.
@@ -61,7 +130,8 @@ func newAuth(set *settings, paths Paths, hc *http.Client, log *slog.Logger) (*au
 func newGraphSource(set *settings, opts Options, log *slog.Logger) (presenceSource, func(context.Context) (string, error), error) {
 	a, err := newAuth(set, opts.Paths, opts.HTTPClient, opts.Logger.With("component", "auth"))
 	if errors.Is(err, auth.ErrNoClientID) {
-		return noLoginSource{err}, func(context.Context) (string, error) { return "", errors.New("no client ID configured") }, nil
+		p := &pendingSource{set: set, opts: opts, log: log}
+		return p, p.Account, nil
 	}
 	if err != nil {
 		return nil, nil, err
@@ -206,7 +276,7 @@ func classify(err error) failure {
 	var forbidden *graph.ForbiddenError
 	switch {
 	case errors.Is(err, auth.ErrNoClientID):
-		return failure{state: mapping.LoginRequired, remedy: "set graph.client_id in the config (see the README's sign-in guide), then run `onair login`"}
+		return failure{state: mapping.LoginRequired, remedy: "set graph.client_id in the config (`onair config path` shows where; the README's sign-in guide says how to get one), then run `onair login`: the running daemon picks both up"}
 	case errors.Is(err, auth.ErrLoginRequired):
 		return failure{state: mapping.LoginRequired, remedy: "run `onair login`"}
 	case errors.Is(err, graph.ErrUnauthorized):

@@ -123,6 +123,15 @@ func newFlags(e *env, name, argsUsage string) *flag.FlagSet {
 	return fs
 }
 
+// noArgs reports a usage error for leftover arguments.
+func noArgs(e *env, fs *flag.FlagSet, name string) bool {
+	if fs.NArg() > 0 {
+		fmt.Fprintf(e.stderr, "onair %s: unexpected argument %q\n", name, fs.Arg(0))
+		return false
+	}
+	return true
+}
+
 // parseFlags parses args; ok is false when the command should return code.
 func parseFlags(fs *flag.FlagSet, args []string) (code int, ok bool) {
 	if err := fs.Parse(args); err != nil {

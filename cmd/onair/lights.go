@@ -71,15 +71,6 @@ func lightsFlags(e *env, name, argsUsage string, hidden ...string) *flag.FlagSet
 	return fs
 }
 
-// noArgs reports a usage error for leftover arguments.
-func noArgs(e *env, fs *flag.FlagSet, name string) bool {
-	if fs.NArg() > 0 {
-		fmt.Fprintf(e.stderr, "onair %s: unexpected argument %q\n", name, fs.Arg(0))
-		return false
-	}
-	return true
-}
-
 // lightRow is one line of `onair lights`, and its --json shape. The keys
 // are stable; device is the enumerated device as --replay reads it back.
 type lightRow struct {

@@ -17,6 +17,9 @@ func cmdLogin(ctx context.Context, e *env, args []string) int {
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
+	if !noArgs(e, fs, "login") {
+		return exitUsage
+	}
 	a, code := e.authClient()
 	if a == nil {
 		return code
@@ -38,20 +41,50 @@ func cmdLogin(ctx context.Context, e *env, args []string) int {
 	if e.system {
 		fmt.Fprintf(e.stdout, "Tokens are in %s; the system service reads them from there.\n", e.paths().TokenCache)
 	}
-	// Tell a running daemon so that it recovers at once rather than at
-	// its next retry.
-	pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-	defer cancel()
-	if err := daemon.NewClient(e.paths().Socket).PollNow(pctx); err == nil {
-		fmt.Fprintln(e.stdout, "The running daemon picked up the new sign-in.")
-	}
+	tellDaemon(ctx, e)
 	return exitOK
+}
+
+// tellDaemon asks a running daemon to poll at once, so that it recovers now
+// rather than at its next retry, and says whether it did: a daemon that
+// still cannot get presence says why.
+func tellDaemon(ctx context.Context, e *env) {
+	c := daemon.NewClient(e.paths().Socket)
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := c.PollNow(ctx); err != nil {
+		return // no daemon running: nothing to tell
+	}
+	tick := time.NewTicker(250 * time.Millisecond)
+	defer tick.Stop()
+	var st daemon.Status
+	for {
+		var err error
+		st, err = c.Status(ctx)
+		if err == nil && st.Health.State == "ok" && st.Health.LastSuccess.After(time.Now().Add(-10*time.Second)) {
+			fmt.Fprintln(e.stdout, "The running daemon picked up the new sign-in.")
+			return
+		}
+		select {
+		case <-ctx.Done():
+			fmt.Fprintf(e.stdout, "The running daemon has not recovered yet (health %s", st.Health.State)
+			if st.Health.Remedy != "" {
+				fmt.Fprintf(e.stdout, ": %s", st.Health.Remedy)
+			}
+			fmt.Fprintln(e.stdout, "); see `onair status`.")
+			return
+		case <-tick.C:
+		}
+	}
 }
 
 func cmdLogout(ctx context.Context, e *env, args []string) int {
 	fs := newFlags(e, "logout", "")
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
+	}
+	if !noArgs(e, fs, "logout") {
+		return exitUsage
 	}
 	a, code := e.authClient()
 	if a == nil {

@@ -81,6 +81,9 @@ func cmdClear(ctx context.Context, e *env, args []string) int {
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
+	if !noArgs(e, fs, "clear") {
+		return exitUsage
+	}
 	st, err := daemon.NewClient(e.paths().Socket).ClearOverride(ctx)
 	if err != nil {
 		return fail(e, err)
@@ -91,10 +94,17 @@ func cmdClear(ctx context.Context, e *env, args []string) int {
 }
 
 func cmdPause(ctx context.Context, e *env, args []string) int {
-	fs := newFlags(e, "pause", "[--for D]")
+	fs := newFlags(e, "pause", "[--for D | D]")
 	dur := fs.String("for", "", "how long, e.g. 1h (default: until `onair resume`)")
-	if code, ok := parseFlags(fs, args); !ok {
+	if code, ok := parseFlags(fs, reorder(args)); !ok {
 		return code
+	}
+	switch {
+	case fs.NArg() == 1 && *dur == "":
+		*dur = fs.Arg(0) // onair pause 30m
+	case fs.NArg() > 0:
+		fmt.Fprintln(e.stderr, "onair pause: give the duration once: onair pause 30m, or onair pause --for 30m")
+		return exitUsage
 	}
 	if _, err := daemon.ParseFor(*dur); err != nil {
 		fmt.Fprintf(e.stderr, "onair pause: %v\n", err)
@@ -115,6 +125,9 @@ func cmdResume(ctx context.Context, e *env, args []string) int {
 	fs := newFlags(e, "resume", "")
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
+	}
+	if !noArgs(e, fs, "resume") {
+		return exitUsage
 	}
 	st, err := daemon.NewClient(e.paths().Socket).Resume(ctx)
 	if err != nil {

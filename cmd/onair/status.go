@@ -18,6 +18,9 @@ func cmdStatus(ctx context.Context, e *env, args []string) int {
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
+	if !noArgs(e, fs, "status") {
+		return exitUsage
+	}
 	// The service line comes first, so it shows when the daemon is down.
 	svcOut := e.stdout
 	if *asJSON {
