@@ -337,6 +337,9 @@ func (c *Client) do(ctx context.Context, method, path string, body, out any) err
 	}
 	resp, err := hc.Do(req)
 	if err != nil {
+		if errors.Is(err, os.ErrPermission) {
+			return fmt.Errorf("cannot reach the daemon at %s: permission denied; the socket belongs to another user (for the system service: sudo -u onair onair --system status)", c.socket)
+		}
 		if isNotRunning(err) {
 			return fmt.Errorf("%w (no daemon at %s): start it with `onair run` or `onair service start`", ErrNotRunning, c.socket)
 		}

@@ -105,3 +105,19 @@ func TestControlAPI(t *testing.T) {
 		t.Errorf("socket left behind after shutdown: %v", err)
 	}
 }
+
+func TestControlPermissionDeniedIsNotNotRunning(t *testing.T) {
+	if runtime.GOOS == "windows" || os.Geteuid() == 0 {
+		t.Skip("needs a Unix user that permissions apply to (not root)")
+	}
+	dir := t.TempDir()
+	sock := filepath.Join(dir, "sub", "onair.sock")
+	os.MkdirAll(filepath.Dir(sock), 0o700)
+	os.WriteFile(sock, nil, 0o600)
+	os.Chmod(filepath.Dir(sock), 0o000)
+	defer os.Chmod(filepath.Dir(sock), 0o700)
+	_, err := NewClient(sock).Status(t.Context())
+	if errors.Is(err, ErrNotRunning) || !strings.Contains(err.Error(), "permission denied") {
+		t.Fatalf("Status on an unreadable socket = %v, want permission denied, not 'not running'", err)
+	}
+}

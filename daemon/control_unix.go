@@ -40,7 +40,9 @@ func listenControl(path string) (net.Listener, string, func(), error) {
 }
 
 func dialControl(path string) (*http.Client, string, string, error) {
-	if _, err := os.Stat(path); err != nil {
+	if _, err := os.Stat(path); errors.Is(err, os.ErrPermission) {
+		return nil, "", "", fmt.Errorf("cannot reach the daemon at %s: %w; it belongs to another user (for the system service: sudo -u onair onair --system status)", path, err)
+	} else if err != nil {
 		return nil, "", "", fmt.Errorf("%w (no socket at %s): start it with `onair run` or `onair service start`", ErrNotRunning, path)
 	}
 	tr := &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
