@@ -5,15 +5,19 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/onair-dev/onair/daemon/auth/entratest"
+	"github.com/onair-dev/onair/daemon/graph"
 	"github.com/onair-dev/onair/daemon/graph/graphtest"
 	"github.com/onair-dev/onair/mapping"
 )
@@ -361,4 +365,52 @@ func TestClientIDAddedWhileRunning(t *testing.T) {
 	if st := d.Status(t.Context()); st.Account != entratest.Username {
 		t.Errorf("status account = %q, want %q", st.Account, entratest.Username)
 	}
+}
+
+// inProcess serves requests by calling a handler directly: no network, so
+// it works inside a testing/synctest bubble.
+type inProcess struct{ h http.Handler }
+
+func (p inProcess) RoundTrip(r *http.Request) (*http.Response, error) {
+	w := httptest.NewRecorder()
+	p.h.ServeHTTP(w, r)
+	resp := w.Result()
+	resp.Request = r
+	return resp, nil
+}
+
+// TestRetryAfterFromGraphHonouredExactly: Graph answers 429 with
+// Retry-After: 7; through the real client, the error classification and
+// the poll timer, the next request comes exactly 7 s later, not before.
+func TestRetryAfterFromGraphHonouredExactly(t *testing.T) {
+	g := graphtest.NewServer(graphtest.Options{}) // outside the bubble: it listens
+	t.Cleanup(g.Close)
+	g.AddUser(graphtest.ID(1), "adele@contoso.example", "Adele")
+	g.SetPresence(graphtest.ID(1), "Busy", "InAMeeting")
+	synctest.Test(t, func(t *testing.T) {
+		g.InjectFault(1, graphtest.Fault{Kind: graphtest.Throttle, Endpoint: graphtest.EndpointMe, RetryAfter: "7"})
+		gc, err := graph.New(graph.Options{BaseURL: "http://graph.test/v1.0", Tokens: staticToken("token"), HTTPClient: &http.Client{Transport: inProcess{g.Handler()}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, rec, stop := start(t, "version: 1\ngraph:\n  interval: 2s\n", &graphSource{g: gc, ids: map[string]string{}, log: slog.New(slog.DiscardHandler)})
+		defer stop()
+		synctest.Wait()
+		if n := g.Requests(graphtest.EndpointMe); n != 1 {
+			t.Fatalf("requests at start = %d, want 1", n)
+		}
+		time.Sleep(7*time.Second - time.Millisecond)
+		synctest.Wait()
+		if n := g.Requests(graphtest.EndpointMe); n != 1 {
+			t.Fatalf("%d requests before Retry-After: 7 ran out, want 1", n)
+		}
+		time.Sleep(time.Millisecond)
+		synctest.Wait()
+		if n := g.Requests(graphtest.EndpointMe); n != 2 {
+			t.Fatalf("requests 7 s after the 429 = %d, want 2", n)
+		}
+		if got := rec.signal(); got.Rule != "in-a-meeting" {
+			t.Errorf("signal after the retry = %q, want in-a-meeting", got.Rule)
+		}
+	})
 }

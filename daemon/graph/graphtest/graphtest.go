@@ -246,6 +246,12 @@ func NewServer(opts Options) *Server {
 // root plus "/v1.0".
 func (s *Server) URL() string { return s.srv.URL + version }
 
+// Handler returns the fake as an http.Handler, for tests that serve it in
+// process: inside a testing/synctest bubble a network listener cannot be
+// used, but a RoundTripper that calls Handler can. Requests are served as
+// under URL(), so a BaseURL of "http://graph.test/v1.0" works.
+func (s *Server) Handler() http.Handler { return http.HandlerFunc(s.serve) }
+
 // Client returns an http.Client that trusts the server (needed with TLS).
 func (s *Server) Client() *http.Client { return s.srv.Client() }
 
