@@ -535,7 +535,9 @@ func runDaemon(t *testing.T, b *bench, sum *summary) {
 	var ls []*daemonLight
 	ok := sum.scenario(t, row, "attach", func(t *testing.T) {
 		if b.daemon == "" {
-			t.Skipf("daemon scenarios need a static build of ./cmd/onair that drives USB lights: %v", b.daemonErr)
+			// A failure under ONAIR_REQUIRE_E2E=1: CI must not pass
+			// without the daemon scenarios.
+			requireE2E(t, fmt.Errorf("daemon scenarios need a static build of ./cmd/onair that drives USB lights: %w", b.daemonErr))
 		}
 		for _, l := range []light{{"kuando-omega", 0}, {"muteme-original", 0}} {
 			dev := b.devices[l.profile]
