@@ -29,21 +29,7 @@ func afterInstall(service.Service, serviceSpec) error { return nil }
 
 // serviceLogger sends the logs to syslog (the unified log: Console.app,
 // `log show`) when launchd runs onair; in a terminal it keeps stderr.
-func serviceLogger(log *slog.Logger) *slog.Logger {
-	if service.Interactive() {
-		return log
-	}
-	svc, err := service.New(&program{}, &service.Config{Name: serviceName})
-	if err != nil {
-		return log
-	}
-	l, err := svc.Logger(nil)
-	if err != nil {
-		log.Warn("syslog unavailable; logging to stderr", "err", err)
-		return log
-	}
-	return slog.New(newServiceLogHandler(l, log.Handler()))
-}
+func serviceLogger(log *slog.Logger) *slog.Logger { return systemLogger(log) }
 
 // watchDaemonExit has nothing to do on macOS: RunWait ends when the daemon
 // does.

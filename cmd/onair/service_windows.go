@@ -68,20 +68,7 @@ func afterInstall(_ service.Service, _ serviceSpec) error {
 
 // serviceLogger sends the logs to the Windows Event Log (Application log,
 // source onair) when the SCM runs onair.
-func serviceLogger(log *slog.Logger) *slog.Logger {
-	if service.Interactive() {
-		return log
-	}
-	svc, err := service.New(&program{}, &service.Config{Name: serviceName})
-	if err != nil {
-		return log
-	}
-	l, err := svc.Logger(nil)
-	if err != nil {
-		return log
-	}
-	return slog.New(newServiceLogHandler(l, log.Handler()))
-}
+func serviceLogger(log *slog.Logger) *slog.Logger { return systemLogger(log) }
 
 // watchDaemonExit stops the service when the daemon returns by itself
 // (e.g. another onair holds the control endpoint): the SCM only ends a
