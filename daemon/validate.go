@@ -261,22 +261,8 @@ func compileRules(p *problems, path string, in []RuleConfig, defaults bool, know
 			}
 			r.States = append(r.States, v)
 		}
-		for _, a := range rc.Availability {
-			v, ok := mapping.ParseAvailability(a)
-			if !ok {
-				p.add(rp+".availability", "unknown availability %q (known: %s)", a, joinAvail())
-				continue
-			}
-			r.Availability = append(r.Availability, v)
-		}
-		for _, a := range rc.Activity {
-			v, ok := mapping.ParseActivity(a)
-			if !ok {
-				p.add(rp+".activity", "unknown activity %q (known: %s)", a, joinAct())
-				continue
-			}
-			r.Activity = append(r.Activity, v)
-		}
+		r.Availability = parseValues(p, rp, "availability", rc.Availability, mapping.ParseAvailability, mapping.Availabilities)
+		r.Activity = parseValues(p, rp, "activity", rc.Activity, mapping.ParseActivity, mapping.Activities)
 		sig := mapping.Signal{Brightness: 100, Label: rc.Label}
 		if rc.Color != "" {
 			c, err := mapping.ParseColor(rc.Color)
@@ -305,20 +291,23 @@ func compileRules(p *problems, path string, in []RuleConfig, defaults bool, know
 	return out
 }
 
-func joinAvail() string {
-	s := make([]string, len(mapping.Availabilities))
-	for i, v := range mapping.Availabilities {
-		s[i] = string(v)
+// parseValues parses a rule's availability or activity list, reporting
+// each unknown value with the known ones.
+func parseValues[T ~string](p *problems, rulePath, what string, in []string, parse func(string) (T, bool), known []T) []T {
+	var out []T
+	for _, a := range in {
+		v, ok := parse(a)
+		if !ok {
+			names := make([]string, len(known))
+			for i, k := range known {
+				names[i] = string(k)
+			}
+			p.add(rulePath+"."+what, "unknown %s %q (known: %s)", what, a, strings.Join(names, ", "))
+			continue
+		}
+		out = append(out, v)
 	}
-	return strings.Join(s, ", ")
-}
-
-func joinAct() string {
-	s := make([]string, len(mapping.Activities))
-	for i, v := range mapping.Activities {
-		s[i] = string(v)
-	}
-	return strings.Join(s, ", ")
+	return out
 }
 
 func compileMQTT(p *problems, m MQTTConfig) *mqttSettings {
