@@ -74,8 +74,9 @@ var NoMatch = Signal{Effect: Off, Rule: "no-rule-matched"}
 // Match returns the signal of the first rule that matches in, and whether
 // one did. Without a match it returns NoMatch.
 func (rs Rules) Match(in Input) (Signal, bool) {
+	k := in.key()
 	for i := range rs {
-		if rs[i].Matches(in) {
+		if rs[i].matches(in, k) {
 			s := rs[i].Signal
 			s.Rule = rs[i].Name
 			if s.Label == "" {
@@ -87,8 +88,30 @@ func (rs Rules) Match(in Input) (Signal, bool) {
 	return NoMatch, false
 }
 
+// matchKey is an Input's presence in canonical spelling, with values Graph
+// does not document replaced by PresenceUnknown. Match computes it once for
+// all rules instead of once per rule.
+type matchKey struct {
+	availability Availability
+	activity     Activity
+}
+
+func (in Input) key() matchKey {
+	a, ok := ParseAvailability(string(in.Presence.Availability))
+	if !ok || a == "" {
+		a = PresenceUnknown
+	}
+	act, ok := ParseActivity(string(in.Presence.Activity))
+	if !ok || act == "" {
+		act = ActivityPresenceUnknown
+	}
+	return matchKey{a, act}
+}
+
 // Matches reports whether r matches in.
-func (r *Rule) Matches(in Input) bool {
+func (r *Rule) Matches(in Input) bool { return r.matches(in, in.key()) }
+
+func (r *Rule) matches(in Input, k matchKey) bool {
 	if len(r.States) == 0 {
 		if in.State != Normal {
 			return false
@@ -96,13 +119,13 @@ func (r *Rule) Matches(in Input) bool {
 	} else if !containsState(r.States, in.State) {
 		return false
 	}
-	if len(r.Users) > 0 && !containsFold(r.Users, in.Presence.User) {
+	if len(r.Users) > 0 && !containsValue(r.Users, in.Presence.User) {
 		return false
 	}
-	if len(r.Availability) > 0 && !matchAvailability(r.Availability, in.Presence.Availability) {
+	if len(r.Availability) > 0 && !containsValue(r.Availability, k.availability) {
 		return false
 	}
-	if len(r.Activity) > 0 && !matchActivity(r.Activity, in.Presence.Activity) {
+	if len(r.Activity) > 0 && !containsValue(r.Activity, k.activity) {
 		return false
 	}
 	return true
@@ -117,29 +140,10 @@ func containsState(list []State, s State) bool {
 	return false
 }
 
-func containsFold(list []string, s string) bool {
-	for _, v := range list {
-		if strings.EqualFold(v, s) {
-			return true
-		}
-	}
-	return false
-}
-
-func matchAvailability(list []Availability, a Availability) bool {
-	unknown := a == "" || !a.Known()
-	for _, v := range list {
-		if v.Is(a) || (unknown && v.Is(PresenceUnknown)) {
-			return true
-		}
-	}
-	return false
-}
-
-func matchActivity(list []Activity, a Activity) bool {
-	unknown := a == "" || !a.Known()
-	for _, v := range list {
-		if v.Is(a) || (unknown && v.Is(ActivityPresenceUnknown)) {
+// containsValue reports whether list holds v, ignoring case.
+func containsValue[T ~string](list []T, v T) bool {
+	for _, x := range list {
+		if strings.EqualFold(string(x), string(v)) {
 			return true
 		}
 	}
