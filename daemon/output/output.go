@@ -1,0 +1,183 @@
+// Package output holds what every output of the daemon shares: the Snapshot
+// the daemon publishes, the one-slot Mailbox that carries it, and the small
+// Output interface each output package (lights, mqtt, terminal, web,
+// webhook) implements.
+//
+// The daemon is the only composition root: it builds each output from the
+// config and hands it snapshots. Output packages import this package,
+// mapping and their own libraries; they never import the daemon or each
+// other.
+package output
+
+import (
+	"context"
+	"time"
+
+	"github.com/onair-dev/onair/mapping"
+)
+
+// Output shows snapshots somewhere: USB lights, MQTT, the terminal, a web
+// page, an HTTP endpoint.
+type Output interface {
+	// Name identifies the output in status and logs ("lights", "mqtt").
+	Name() string
+	// Run shows every snapshot it receives from mb until ctx is done, then
+	// runs its exit action (bounded, a second or two) and returns.
+	Run(ctx context.Context, mb *Mailbox) error
+	// Status describes the output (or each light of it) for `onair status`.
+	Status() []Status
+}
+
+// Status describes one output, or one part of it (a light, a sign).
+type Status struct {
+	Name   string `json:"name"`
+	Kind   string `json:"kind"`
+	State  string `json:"state"`
+	Detail string `json:"detail,omitempty"`
+	// Signal is what it shows now, "#ff0000 100% solid".
+	Signal string `json:"signal,omitempty"`
+}
+
+// Snapshot is everything the outputs need at one moment. A Snapshot is
+// never modified once published; outputs may keep a pointer to the last one
+// they showed and compare it with the next (see Changed).
+type Snapshot struct {
+	// Seq increases with every published snapshot.
+	Seq uint64
+	// Time is when the snapshot was made.
+	Time time.Time
+	// Users are the watched users in config order; Users[0] is "me" in the
+	// delegated sign-in mode.
+	Users []UserView
+	// Health is the daemon's own condition.
+	Health Health
+	// Override is the manual override in force, if any.
+	Override *Override
+	// Paused reports whether the signal is paused; PausedUntil is zero for
+	// "until resumed".
+	Paused      bool
+	PausedUntil time.Time
+	// Resend asks outputs to write everything again even if unchanged,
+	// after a sleep/resume or a re-enumeration.
+	Resend bool
+}
+
+// UserView is one watched user's presence and the daemon state that applies
+// to it. It is comparable: two views that are == show the same thing, so an
+// output that compares views cannot miss a field added later.
+type UserView struct {
+	Key  string
+	Name string
+	// Presence is the latest presence applied (what Teams says); zero
+	// before the first poll.
+	Presence mapping.Presence
+	// State is the daemon state for this user (login required, stale,
+	// off-hours, error) or Normal.
+	State mapping.State
+	// Since is when the shown signal (or presence) last changed.
+	Since time.Time
+	// Signal is the user's effective signal under the global rules, with
+	// override and pause applied: what the light shows.
+	Signal mapping.Signal
+	// BusyUntil is the end of the calendar busy block the user is in now,
+	// NextBusy the start of the next one; zero when unknown or none.
+	BusyUntil time.Time
+	NextBusy  time.Time
+	// Err is why the last poll did not get this user, "" when it did.
+	Err string
+}
+
+// Override replaces the presence-derived signal until it expires or is
+// cleared.
+type Override struct {
+	// User is whose signal is overridden ("me" by default).
+	User string `json:"user"`
+	// Availability/Activity pretend a presence, which then goes through the
+	// rules; or Color/Effect set the signal directly.
+	Availability mapping.Availability `json:"availability,omitempty"`
+	Activity     mapping.Activity     `json:"activity,omitempty"`
+	Color        *mapping.Color       `json:"color,omitempty"`
+	Effect       mapping.Effect       `json:"effect,omitempty"`
+	// Label is the door-sign text while the override lasts.
+	Label string `json:"label,omitempty"`
+	// Until is when it ends; zero means until cleared.
+	Until time.Time `json:"until,omitzero"`
+	// Source says who set it: cli, mqtt, api, tray.
+	Source string `json:"source,omitempty"`
+}
+
+// Health is the daemon's own condition, for status and the HA health sensor.
+type Health struct {
+	// State is Normal ("ok"), LoginRequired, Stale or Error.
+	State mapping.State
+	// Err is the last error, "" when the last poll succeeded.
+	Err string
+	// Remedy tells the user what to do about State, if anything.
+	Remedy      string
+	LastPoll    time.Time
+	LastSuccess time.Time
+	LastError   time.Time
+}
+
+// User returns the view of the user with key k, and whether there is one.
+func (s *Snapshot) User(k string) (UserView, bool) {
+	for _, u := range s.Users {
+		if u.Key == k {
+			return u, true
+		}
+	}
+	return UserView{}, false
+}
+
+// Changed returns the indexes into cur.Users of the users whose view differs
+// from prev (all of them when prev is nil, cur.Resend is set, or the user
+// list changed shape). Outputs use it to do work only for what changed.
+func Changed(prev, cur *Snapshot) []int {
+	var idx []int
+	if prev == nil || cur.Resend || len(prev.Users) != len(cur.Users) {
+		idx = make([]int, len(cur.Users))
+		for i := range idx {
+			idx[i] = i
+		}
+		return idx
+	}
+	for i := range cur.Users {
+		if prev.Users[i] != cur.Users[i] {
+			idx = append(idx, i)
+		}
+	}
+	return idx
+}
+
+// Mailbox is a one-slot mailbox: Put replaces any value not yet taken, so a
+// slow output only ever sees the latest snapshot.
+type Mailbox struct {
+	c chan *Snapshot
+}
+
+// NewMailbox returns an empty mailbox.
+func NewMailbox() *Mailbox { return &Mailbox{c: make(chan *Snapshot, 1)} }
+
+// Put stores s, replacing an untaken value. Only one goroutine (the daemon
+// loop) may call Put, so the drain-then-send cannot race with another Put.
+// A pending Resend survives the replacement.
+func (m *Mailbox) Put(s *Snapshot) {
+	select {
+	case m.c <- s:
+		return
+	default:
+	}
+	select {
+	case old := <-m.c:
+		if old.Resend && !s.Resend {
+			c := *s
+			c.Resend = true
+			s = &c
+		}
+	default:
+	}
+	m.c <- s
+}
+
+// C returns the channel the output receives on.
+func (m *Mailbox) C() <-chan *Snapshot { return m.c }
