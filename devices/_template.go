@@ -2,8 +2,9 @@
 // the blueprint itself out of the build. Then:
 //
 //  1. Rename acme/Acme, fill in the doc comment: models, VID:PIDs, report
-//     layout, and the section of reference/hid-protocols.md (or the
-//     datasheet/capture) each fact comes from.
+//     layout, and the section of devices/PROTOCOLS.md (or the
+//     datasheet/capture) each fact comes from; add the light's section
+//     there with its IDs, report layout, examples and sources.
 //  2. Add the IDs to the sorted table in registry.go (VID, PID, then product
 //     string). If the VID is shared with another vendor, say how the rows
 //     tell them apart (PID, product string, interface).
@@ -23,7 +24,7 @@ package devices
 //
 // Report: an 8-byte output report, no report ID: 01 R G B 00 00 00 00.
 //
-// Source: reference/hid-protocols.md §N (vendor datasheet rev X).
+// Source: devices/PROTOCOLS.md#acme (vendor datasheet rev X).
 var Acme = Driver{
 	Name:   "acme",
 	Vendor: "Acme",

@@ -15,8 +15,8 @@ import "image/color"
 // by the daemon (the device's pattern memory would need several writes and
 // survives the daemon).
 //
-// Source: reference/hid-protocols.md §6 (todbot/blink1
-// docs/blink1-hid-commands.md, blink1-tool blink1-lib; §6.4 examples).
+// Source: devices/PROTOCOLS.md#blink1 (ThingM's blink1-hid-commands.md in
+// github.com/todbot/blink1, blink1-lib in todbot/blink1-tool).
 var Blink1 = Driver{
 	Name:   "blink1",
 	Vendor: "ThingM",

@@ -18,8 +18,9 @@ import (
 // and pulse are rendered by the daemon. Original units that are wired
 // "inverse" are not detected.
 //
-// Source: reference/hid-protocols.md §7 (blinkstick-python, blinkstick-webhid
-// feature-report table, §7.3 examples, §7.4 bugs to avoid).
+// Source: devices/PROTOCOLS.md#blinkstick (arvydas/blinkstick-python, the
+// subzey/blinkstick-webhid feature-report table, examples and bugs to
+// avoid).
 var BlinkStick = Driver{
 	Name:   "blinkstick",
 	Vendor: "Agile Innovative",
@@ -31,7 +32,8 @@ var BlinkStick = Driver{
 type blinkstick struct{}
 
 // blinkstickLEDs returns how many LEDs a multi-LED report must carry for the
-// variant (8, 16, 32 or 64), or 0 for single-LED report 1 (§7.1).
+// variant (8, 16, 32 or 64), or 0 for single-LED report 1
+// (PROTOCOLS.md#blinkstick).
 func blinkstickLEDs(info Info) int {
 	_, ver, ok := strings.Cut(info.Serial, "-")
 	if !ok || !strings.HasPrefix(ver, "3") {

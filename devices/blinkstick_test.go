@@ -11,28 +11,28 @@ func blinkstick(serial string, release uint16) devices.Info {
 }
 
 var blinkstickVectors = vectors("blinkstick", []vector{
-	// §7.3 "original BlinkStick red": report 1, RGB order.
+	// PROTOCOLS.md#blinkstick example "original, red": report 1, RGB order.
 	{name: "original red", info: blinkstick("BS000001-1.0", 0x0100), state: solid(red),
 		want: ops(feature(b("01 FF 00 00")))},
-	// §7.2 report 1 is RGB: green is the second byte.
+	// PROTOCOLS.md#blinkstick report 1 is RGB: green is the second byte.
 	{name: "pro green", info: blinkstick("BS000002-2.1", 0x0100), state: solid(green),
 		want: ops(feature(b("01 00 FF 00")))},
-	// §7.3 "Square/Strip all red": report 6, channel 0, GRB ×8 (26 bytes).
+	// PROTOCOLS.md#blinkstick example "Square or Nano, red": report 6, channel 0, GRB ×8 (26 bytes).
 	{name: "square red", info: blinkstick("BS000003-3.0", 0x0200), state: solid(red),
 		want: ops(feature(b("06 00", rep("00 FF 00", 8))))},
-	// §7.3 "Nano both red (still report 6, pad to 8 LEDs)".
+	// PROTOCOLS.md#blinkstick: the 2-LED Nano still gets report 6 at the full 8-LED length.
 	{name: "nano red", info: blinkstick("BS000004-3.0", 0x0202), state: solid(red),
 		want: ops(feature(b("06 00", rep("00 FF 00", 8))))},
-	// §7.2 Flex (32 LEDs): report 8, GRB ×32; green leads each triple.
+	// PROTOCOLS.md#blinkstick Flex (32 LEDs): report 8, GRB ×32; green leads each triple.
 	{name: "flex green", info: blinkstick("BS000005-3.0", 0x0203), state: solid(green),
 		want: ops(feature(b("08 00", rep("FF 00 00", 32))))},
-	// §7.3 "off": report 6 all zero.
+	// PROTOCOLS.md#blinkstick example "Strip off": report 6 all zero.
 	{name: "strip off", info: blinkstick("BS000006-3.0", 0x0201), state: off,
 		want: ops(feature(b("06 00", zeros(24))))},
-	// §7.3 brightness: none; scaled colour, GRB order (G=40 R=80 B=00).
+	// PROTOCOLS.md#blinkstick brightness: none; scaled colour, GRB order (G=40 R=80 B=00).
 	{name: "square half-bright orange", info: blinkstick("BS000007-3.0", 0x0200), state: solid(rgb(0x80, 0x40, 0)),
 		want: ops(feature(b("06 00", rep("40 80 00", 8))))},
-	// §7.3 "No native blink/pulse": Set shows the first frame.
+	// PROTOCOLS.md#blinkstick: no hardware effects; Set shows the first frame.
 	{name: "blink is software", info: blinkstick("BS000001-1.0", 0x0100), state: devices.State{Color: blue, Effect: devices.Blink},
 		want: ops(feature(b("01 00 00 FF")))},
 })

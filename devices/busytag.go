@@ -13,8 +13,9 @@ import "fmt"
 // command needs a prompt/answer dialogue). The port is opened at 1 500 000
 // baud, 8N1, DTR off and RTS on, as the vendor library does.
 //
-// Source: reference/hid-protocols.md §10.2 (Busy Tag USB CDC command
-// reference, busy-tag/busytag-lib; terminator per §13 item 12).
+// Source: devices/PROTOCOLS.md#busy-tag (Busy Tag USB CDC command
+// reference, busy-tag/busytag-lib; the line ending is an open question
+// there).
 var BusyTag = Driver{
 	Name:   "busytag",
 	Vendor: "Busy Tag",

@@ -15,7 +15,8 @@ import (
 // (0001–9999). Pulse is rendered by the daemon. The persistent fade setting
 // (F) is left alone.
 //
-// Source: reference/hid-protocols.md §10.1 (fit-PC wiki "Fit-statUSB").
+// Source: devices/PROTOCOLS.md#fit-statusb (CompuLab's fit-PC wiki page
+// "Fit-statUSB").
 var FitStatUSB = Driver{
 	Name:   "fitstatusb",
 	Vendor: "CompuLab",

@@ -10,9 +10,10 @@ import (
 	"testing"
 )
 
-// TestImportsOnlyStdlib enforces the dependency rule for package devices
-// (STYLE A.1): the standard library only, so it never imports mapping, a
-// sibling or a USB library.
+// TestImportsOnlyStdlib enforces the dependency rule for package devices:
+// the standard library only, so it never imports mapping, a sibling or a USB
+// library, and every encoder stays testable without hardware or cgo (see
+// doc.go).
 func TestImportsOnlyStdlib(t *testing.T) {
 	files, err := filepath.Glob("*.go")
 	if err != nil {

@@ -17,8 +17,8 @@
 //
 // # Supported hardware
 //
-// Protocol facts come from the project's protocol notes
-// (reference/hid-protocols.md; the section is named on each driver).
+// Protocol facts come from the project's protocol notes, devices/PROTOCOLS.md
+// (the section is named on each driver).
 //
 //	Vendor              Models                              VID:PID                        Bus     Hardware effects  Input
 //	Kuando (Plenom)     Busylight Alpha, UC, Omega, model 2 27BB:3BCA 3BCB 3BCD 3BCE 3BCF   hid     blink, pulse      -

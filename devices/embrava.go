@@ -17,8 +17,9 @@ import (
 // uses the built-in flash, its speed picked from the period; pulse is
 // rendered by the daemon.
 //
-// Source: reference/hid-protocols.md §4.2–§4.4 (busy-light-for-humans,
-// JnyJny/blynclight; control-bit order in §4.3 and §13 item 7).
+// Source: devices/PROTOCOLS.md#embrava (busylight-for-humans,
+// JnyJny/blynclight; why the control bits are LSB-first is under
+// #embrava-report).
 var Embrava = Driver{
 	Name:   "embrava",
 	Vendor: "Embrava",
@@ -30,8 +31,8 @@ var Embrava = Driver{
 // Plantronics drives the Plantronics (Poly) Status Indicator 047F:D005, an
 // OEM Blynclight Plus with the same 8-byte R, B, G report (see [Embrava]).
 //
-// Source: reference/hid-protocols.md §4.1 (BLFH status_indicator.py, BLFH
-// #28), §4.4 and the Windows note of §2.3 (BLFH #434).
+// Source: devices/PROTOCOLS.md#plantronics (BLFH status_indicator.py, BLFH
+// #28, #434) and #report-ids-per-os for the Windows report-ID byte.
 var Plantronics = Driver{
 	Name:   "plantronics",
 	Vendor: "Plantronics (Poly)",
@@ -42,7 +43,7 @@ var Plantronics = Driver{
 
 type blynclight struct{}
 
-// Blynclight control byte bits (§4.3).
+// Blynclight control byte bits (PROTOCOLS.md#embrava-report).
 const (
 	blyncOff    = 0x01
 	blyncFlash  = 0x04
@@ -79,9 +80,9 @@ func (blynclight) encode(s State, _ Info) ([]Report, error) {
 // X the colour nibble of a fixed palette (8 white, 9 cyan, A magenta,
 // B blue, C yellow, D green, E red, F off). Colours are quantised to that
 // palette; effects are rendered by the daemon. Two sources send it as an
-// output report, one as a feature report (§13 item 8); output is used.
+// output report, one as a feature report; output is used.
 //
-// Source: reference/hid-protocols.md §4.5 (blynux, go-busylight, BLFH).
+// Source: devices/PROTOCOLS.md#early-blync (blynux, go-busylight, BLFH).
 var BlyncUSB10 = Driver{
 	Name:   "blyncusb10",
 	Vendor: "Embrava",
@@ -109,8 +110,8 @@ func (blyncUSB10) encode(s State, _ Info) ([]Report, error) {
 // zero. Colours are quantised to that palette; effects are rendered by the
 // daemon.
 //
-// Source: reference/hid-protocols.md §4.5 (BLFH blyncusb20.py from a
-// decompiled Embrava DLL; one source, §13 item 8).
+// Source: devices/PROTOCOLS.md#early-blync (BLFH blyncusb20.py from a
+// decompiled Embrava DLL; one source).
 var BlyncUSB20 = Driver{
 	Name:   "blyncusb20",
 	Vendor: "Embrava",

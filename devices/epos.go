@@ -10,9 +10,9 @@ package devices
 // Windows: karalabe/hid's Write always puts a 00 report ID in front, so a
 // numbered output report cannot be sent; the light is unsupported there.
 //
-// Source: reference/hid-protocols.md §8 (EthyMoney
+// Source: devices/PROTOCOLS.md#epos (EthyMoney
 // Sennheiser-EPOS-USB-BusyLight-Control led.js, BLFH epos; one independent
-// source, §13 item 9) and §2.3 for Windows.
+// source) and #report-ids-per-os for Windows.
 var EPOS = Driver{
 	Name:   "epos",
 	Vendor: "EPOS",

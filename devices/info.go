@@ -83,8 +83,8 @@ func (h *hex16) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// MarshalJSON writes the stable JSON form used by `onair devices list --json`
-// and read back by [LoadInfoJSON].
+// MarshalJSON writes the stable JSON form of the "device" field of each row
+// of `onair lights --json`, read back by [LoadInfoJSON].
 func (i Info) MarshalJSON() ([]byte, error) {
 	j := infoJSON{
 		VID: hex16(i.VID), PID: hex16(i.PID), Product: i.Product,
@@ -124,8 +124,9 @@ func (i *Info) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// LoadInfoJSON reads a JSON array of devices, as written by `onair devices
-// list --json`. It is the replay input of the CLI: lights can be listed and
+// LoadInfoJSON reads a JSON array of devices in the form MarshalJSON writes
+// (the "device" objects of `onair lights --json`; `onair lights --replay`
+// takes such an array or the whole --json output). It is the replay input of the CLI: lights can be listed and
 // identified from a recorded enumeration without hardware. Unknown fields are
 // errors.
 func LoadInfoJSON(r io.Reader) ([]Info, error) {

@@ -25,8 +25,9 @@ import (
 // 04D8:F848 gets the same 64-byte protocol (as busylight-for-humans does;
 // the older 8-byte variant is unverified).
 //
-// Source: reference/hid-protocols.md §3 (Kuando spec rev 2.2, §3.3 layout,
-// §3.5 example packets, §3.6 keep-alive, §13 items 1–4 for the conflicts).
+// Source: devices/PROTOCOLS.md#kuando (Kuando HID protocol specification
+// rev 2.2; layout, example packets, keep-alive; the open questions on colour
+// range, footer and the old F848 protocol are under #open-questions).
 var Kuando = Driver{
 	Name:   "kuando",
 	Vendor: "Kuando",
@@ -37,7 +38,7 @@ var Kuando = Driver{
 
 type kuando struct{}
 
-// Kuando step commands (§3.3).
+// Kuando step commands (PROTOCOLS.md#kuando-report).
 const (
 	kuandoJump      = 0x10 // + step number
 	kuandoKeepAlive = 0x80 // + timeout in seconds, 0–15
@@ -45,7 +46,8 @@ const (
 )
 
 // kuandoKeepAlivePeriod is how often the keep-alive is sent; its timeout
-// nibble (15 s) stays comfortably above it (§3.6, BLFH #500).
+// nibble (15 s) stays comfortably above it, or the light flashes off between
+// packets (PROTOCOLS.md#kuando-keep-alive, BLFH #500).
 const kuandoKeepAlivePeriod = 10 * time.Second
 
 func (kuando) hardware(e Effect) bool { return e == Blink || e == Pulse }
@@ -70,7 +72,7 @@ func (kuando) encode(s State, _ Info) ([]Report, error) {
 		copy(p[:], []byte{kuandoJump, 0, r, g, b, half, half, 0})
 	case s.Effect == Pulse:
 		// Seven steps of one repeat each; step n jumps to n+1, the last to
-		// step 0. The peak step lasts twice as long (§3.5 example).
+		// step 0. The peak step lasts twice as long (PROTOCOLS.md#kuando-examples).
 		unit := tenths(s.period() / 8)
 		levels := [7]int{25, 50, 75, 100, 75, 50, 25}
 		for n, pct := range levels {
@@ -100,7 +102,7 @@ func kuandoPacket(p [64]byte) Report {
 }
 
 // kuandoPercent converts 0–255 channels to the spec's 0–100 PWM range,
-// rounding (§3.4).
+// rounding (PROTOCOLS.md#kuando-report).
 func kuandoPercent(c color.NRGBA) (r, g, b byte) {
 	f := func(v uint8) byte { return byte((int(v)*100 + 127) / 255) }
 	return f(c.R), f(c.G), f(c.B)

@@ -12,10 +12,10 @@ package devices
 // own strobe and wave commands have undocumented units and repeat
 // semantics, so blink and pulse are rendered by the daemon. The Luxafor Mute
 // sends an 8-byte input report 83 00 when its button is pushed and 83 01
-// when it is released (one source; see §13 item 6).
+// when it is released (one source; see PROTOCOLS.md#open-questions).
 //
-// Source: reference/hid-protocols.md §5 (official Luxafor protocol sheet,
-// §5.3 commands, §5.4 examples, §5.5 read-back).
+// Source: devices/PROTOCOLS.md#luxafor (Luxafor's developer protocol sheet:
+// commands, examples, input reports).
 var Luxafor = Driver{
 	Name:   "luxafor",
 	Vendor: "Luxafor",

@@ -13,16 +13,16 @@ var (
 )
 
 var luxaforVectors = vectors("luxafor", []vector{
-	// §5.4 "solid red, all LEDs", report-ID 00 in front (§2.3).
+	// PROTOCOLS.md#luxafor-report "solid red", report-ID 00 in front (PROTOCOLS.md#report-ids-per-os).
 	{name: "solid red", info: luxaforFlag, state: solid(red),
 		want: ops(write(b("00 01 FF FF 00 00 00 00 00")))},
-	// §5.4 "off" (static colour black).
+	// PROTOCOLS.md#luxafor-report "off" (static black).
 	{name: "off", info: luxaforFlag, state: off,
 		want: ops(write(b("00 01 FF 00 00 00 00 00 00")))},
-	// §5.4 brightness: none on the device, the scaled colour is sent as is.
+	// PROTOCOLS.md#luxafor-report brightness: none on the device, the scaled colour is sent as is.
 	{name: "half-bright green", info: hidInfo(0x04D8, 0xF372, "LUXAFOR ORB"), state: solid(rgb(0, 0x80, 0)),
 		want: ops(write(b("00 01 FF 00 80 00 00 00 00")))},
-	// §5.3: no hardware blink; Set shows the first software frame (full
+	// PROTOCOLS.md#luxafor-report: no hardware blink; Set shows the first software frame (full
 	// colour) and the daemon sends the rest with Frame.
 	{name: "blink is software", info: luxaforFlag,
 		do: func(d *devices.Device) error {
@@ -36,7 +36,7 @@ var luxaforVectors = vectors("luxafor", []vector{
 			write(b("00 01 FF 00 00 FF 00 00 00")),
 			write(b("00 01 FF 00 00 00 00 00 00")),
 		)},
-	// §5.1 the Bluetooth dongle takes the same commands.
+	// PROTOCOLS.md#luxafor-ids the Bluetooth dongle takes the same commands.
 	{name: "bluetooth yellow", info: hidInfo(0x04D8, 0xF372, "LUXAFOR BT"), state: solid(yellow),
 		want: ops(write(b("00 01 FF FF FF 00 00 00 00")))},
 })
@@ -44,7 +44,7 @@ var luxaforVectors = vectors("luxafor", []vector{
 func TestLuxaforVectors(t *testing.T) { runVectors(t, luxaforVectors) }
 
 func TestLuxaforMuteButton(t *testing.T) {
-	// §5.5: 83 00 on push, 83 01 on release (BLFH); other reports are acks.
+	// PROTOCOLS.md#luxafor-input: 83 00 on push, 83 01 on release (BLFH); other reports are acks.
 	runInputs(t, luxaforMute, []inputCase{
 		{"push", b("83 00 00 00 00 00 00 00"), devices.ButtonDown},
 		{"release", b("83 01 00 00 00 00 00 00"), devices.ButtonUp},

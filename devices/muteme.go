@@ -18,7 +18,7 @@ package devices
 // Input: an 8-byte report, touch state in byte 3: 04 touch started, 01 still
 // touching, 02 touch ended.
 //
-// Source: reference/hid-protocols.md §9 (MuteMe HID page copies, muteme-diy,
+// Source: devices/PROTOCOLS.md#muteme (MuteMe's HID page, muteme-diy,
 // mutebtn, BLFH).
 var MuteMe = Driver{
 	Name:   "muteme",
@@ -63,7 +63,8 @@ func (muteme) encode(s State, _ Info) ([]Report, error) {
 			}
 		}
 	}
-	// The 00 "off" command keeps its report-ID byte in front (§9.2).
+	// The 00 "off" command keeps its report-ID byte in front, or hidapi sends
+	// nothing (PROTOCOLS.md#muteme-report).
 	return []Report{unnumbered([]byte{cmd})}, nil
 }
 

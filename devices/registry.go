@@ -33,7 +33,7 @@ const AnyInterface = -1
 // between vendors — 04D8 is Microchip (Luxafor and the old Kuando), 20A0 is
 // shared by BlinkStick and MuteMe, 16C0 is the V-USB shared range, 303A is
 // Espressif — so every row names its PID, and rows narrow by product string
-// or interface where reference/hid-protocols.md says they must.
+// or interface where devices/PROTOCOLS.md says they must.
 var registry = []ID{
 	{0x047F, 0xD005, "", AnyInterface, "Status Indicator", &Plantronics, ""},
 	{0x04D8, 0xF372, "", AnyInterface, "unknown model", &Luxafor, ""},

@@ -80,7 +80,7 @@ func TestLookup(t *testing.T) {
 		model   string
 		wantErr error
 	}{
-		// §2.3/§5.6: 04D8 is shared by Luxafor and the old Kuando (BLFH #54).
+		// PROTOCOLS.md#luxafor-ids: 04D8 is shared by Luxafor and the old Kuando (BLFH #54).
 		{"old kuando on microchip vid", hidInfo(0x04D8, 0xF848, "BUSYLIGHT"), &devices.Kuando, "Busylight (old, Microchip ID)", nil},
 		{"luxafor flag", hidInfo(0x04D8, 0xF372, "LUXAFOR FLAG"), &devices.Luxafor, "Flag", nil},
 		{"luxafor mute lower case", hidInfo(0x04D8, 0xF372, "Luxafor Mute"), &devices.Luxafor, "Mute", nil},
@@ -88,14 +88,14 @@ func TestLookup(t *testing.T) {
 		{"luxafor bt", hidInfo(0x04D8, 0xF372, "LUXAFOR BT"), &devices.Luxafor, "Bluetooth", nil},
 		{"luxafor unknown product", hidInfo(0x04D8, 0xF372, ""), &devices.Luxafor, "unknown model", nil},
 		{"other microchip device", hidInfo(0x04D8, 0x000A, "CDC RS-232"), nil, "", devices.ErrUnknownDevice},
-		// §7.1/§9.1: 20A0 is shared by BlinkStick and MuteMe.
+		// PROTOCOLS.md#report-ids-per-os (shared vendor IDs): 20A0 is shared by BlinkStick and MuteMe.
 		{"blinkstick", hidInfo(0x20A0, 0x41E5, "BlinkStick"), &devices.BlinkStick, "BlinkStick", nil},
 		{"muteme original", hidInfo(0x20A0, 0x42DA, "MuteMe"), &devices.MuteMe, "MuteMe Original", nil},
 		{"muteme mini", hidInfo(0x20A0, 0x42DB, ""), &devices.MuteMe, "MuteMe Mini", nil},
-		// §9.1: 16C0:27DB is the V-USB shared ID; only a MuteMe product.
+		// PROTOCOLS.md#muteme-ids: 16C0:27DB is the V-USB shared ID; only a MuteMe product.
 		{"v-usb keyboard not claimed", hidInfo(0x16C0, 0x27DB, "DIY Keyboard"), nil, "", devices.ErrUnknownDevice},
 		{"muteme prototype", hidInfo(0x16C0, 0x27DB, "MuteMe"), &devices.MuteMe, "MuteMe Original (prototype)", nil},
-		// §10.2: Espressif VID; Busy Tag's own PID only.
+		// PROTOCOLS.md#busy-tag: Espressif VID; Busy Tag's own PID only.
 		{"busy tag", devices.Info{VID: 0x303A, PID: 0x81DF, Bus: devices.Serial}, &devices.BusyTag, "Busy Tag", nil},
 		{"esp32 bootloader not claimed", devices.Info{VID: 0x303A, PID: 0x1001, Bus: devices.Serial}, nil, "", devices.ErrUnknownDevice},
 		// A serial light is not found on the HID bus and vice versa.
@@ -179,7 +179,7 @@ func TestUdevRulesFile(t *testing.T) {
 func TestUdevRules(t *testing.T) {
 	rules := devices.UdevRules()
 	for _, want := range []string{
-		// §2.1: libusb backend, so the usb device node.
+		// PROTOCOLS.md#report-ids-per-os: libusb backend, so the usb device node.
 		`SUBSYSTEM=="usb", ATTR{idVendor}=="27bb", ATTR{idProduct}=="3bcd", MODE="0660", GROUP="plugdev", TAG+="uaccess"`,
 		// Luxafor's four models share one line.
 		"# Luxafor Bluetooth, Flag, Mute, Orb\n" +

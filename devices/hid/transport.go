@@ -30,7 +30,7 @@ var _ devices.Transport = (*Transport)(nil)
 func Supported() bool { return cgoEnabled && karalabe.Supported() }
 
 // Enumerate lists HID devices: known lights only, or every HID device with
-// all set (for `onair devices list --all`). Unknown devices are dropped
+// all set (for `onair lights --all`). Unknown devices are dropped
 // before any of them is opened.
 func Enumerate(all bool) ([]devices.Info, error) {
 	if !Supported() {
