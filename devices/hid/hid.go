@@ -16,7 +16,7 @@
 // A numbered output report (EPOS, ID 01) cannot be written through
 // karalabe's Write on Windows at all (it would become report 00); frame
 // refuses it with an error wrapping [devices.ErrUnsupported]. See
-// reference/hid-protocols.md §2.
+// devices/PROTOCOLS.md#report-ids-per-os.
 //
 // # Builds without cgo
 //
@@ -42,15 +42,17 @@ func frame(goos string, kind devices.ReportKind, report []byte) ([]byte, error) 
 	switch kind {
 	case devices.Feature:
 		// hid_send_feature_report takes the report ID in byte 0 on every OS
-		// and karalabe adds nothing (§2.2).
+		// and karalabe adds nothing (devices/PROTOCOLS.md#report-ids-per-os).
 		return report, nil
 	case devices.Output:
 		if goos != "windows" {
 			// hidapi (libusb, IOKit) strips a 00 report ID itself and sends
-			// a non-zero one as part of the report (§2.1).
+			// a non-zero one as part of the report
+			// (devices/PROTOCOLS.md#report-ids-per-os).
 			return report, nil
 		}
-		// karalabe prepends 00 on Windows (§2.2): drop ours, and refuse a
+		// karalabe prepends 00 on Windows
+		// (devices/PROTOCOLS.md#report-ids-per-os): drop ours, and refuse a
 		// numbered report that would turn into report 00.
 		if report[0] != 0 {
 			return nil, fmt.Errorf("output report ID %d on windows: %w: karalabe/hid can only write report 0 there", report[0], devices.ErrUnsupported)

@@ -97,12 +97,12 @@ func (p *Profile) Interface(n uint8) *Interface {
 	return nil
 }
 
-// Profile families. Facts from reference/hid-protocols.md (section named per
+// Profile families. Facts from devices/PROTOCOLS.md (section named per
 // family); descriptor details no public source records (endpoint sizes,
 // input report sizes of write-only lights) follow the report sizes.
 func kuando(pid uint16, name, product string) Profile {
-	// §3: output report, no report ID, 64 bytes; 64-byte input report with
-	// ASCII device information (§3.7).
+	// devices/PROTOCOLS.md#kuando: output report, no report ID, 64 bytes;
+	// 64-byte input report with ASCII device information (#kuando-input).
 	info := make([]byte, 64)
 	copy(info, "0001PLENOM00OMEG12345678DASAN00020150522010203")
 	return Profile{
@@ -111,38 +111,40 @@ func kuando(pid uint16, name, product string) Profile {
 		Speed:       FullSpeed,
 		Interfaces:  []Interface{{Number: 0, InEndpoint: 0x81, OutEndpoint: 0x01, PacketSize: 64, Input: []Report{{0, 64}}, Output: []Report{{0, 64}}}},
 		SampleInput: info,
-		Source:      "hid-protocols.md §3.2, §3.7",
+		Source:      "devices/PROTOCOLS.md#kuando-report, #kuando-input",
 	}
 }
 
 func luxafor(product, name string, input []byte) Profile {
-	// §5: output report, no report ID, 8 bytes; 8-byte input (acks, Mute
-	// button). Interface 0, endpoints 0x81/0x01, 8-byte packets (§5.1).
+	// devices/PROTOCOLS.md#luxafor: output report, no report ID, 8 bytes;
+	// 8-byte input (acks, Mute button). Interface 0, endpoints 0x81/0x01,
+	// 8-byte packets (#luxafor-ids).
 	return Profile{
 		Name: name, VendorID: 0x04D8, ProductID: 0xF372, Release: 0x0100,
 		Manufacturer: "Microchip Technology Inc.", Product: product, Serial: "LUX0001",
 		Speed:       FullSpeed,
 		Interfaces:  []Interface{{Number: 0, InEndpoint: 0x81, OutEndpoint: 0x01, PacketSize: 8, Input: []Report{{0, 8}}, Output: []Report{{0, 8}}}},
 		SampleInput: input,
-		Source:      "hid-protocols.md §5.1, §5.2, §5.5",
+		Source:      "devices/PROTOCOLS.md#luxafor-ids, #luxafor-report, #luxafor-input",
 	}
 }
 
 func embrava(vid, pid uint16, name, manufacturer, product string) Profile {
-	// §4.2: output report, no report ID, 8 bytes, interface 0; write-only.
+	// devices/PROTOCOLS.md#embrava-report: output report, no report ID,
+	// 8 bytes, interface 0; write-only.
 	return Profile{
 		Name: name, VendorID: vid, ProductID: pid, Release: 0x0100,
 		Manufacturer: manufacturer, Product: product,
 		Speed:      FullSpeed,
 		Interfaces: []Interface{{Number: 0, InEndpoint: 0x81, OutEndpoint: 0x01, PacketSize: 8, Input: []Report{{0, 8}}, Output: []Report{{0, 8}}}},
-		Source:     "hid-protocols.md §4.2",
+		Source:     "devices/PROTOCOLS.md#embrava-report",
 	}
 }
 
 func blyncUSB10(pid uint16) Profile {
-	// §4.5: two HID interfaces; the light listens on interface 1, which has
-	// no OUT endpoint: the 8-byte output report travels as SET_REPORT
-	// (Output, report ID 0, wIndex 1).
+	// devices/PROTOCOLS.md#early-blync: two HID interfaces; the light
+	// listens on interface 1, which has no OUT endpoint: the 8-byte output
+	// report travels as SET_REPORT (Output, report ID 0, wIndex 1).
 	return Profile{
 		Name: fmt.Sprintf("blyncusb10-%04x", pid), VendorID: 0x1130, ProductID: pid, Release: 0x0100,
 		Manufacturer: "TENX", Product: "BLYNCUSB10",
@@ -151,20 +153,20 @@ func blyncUSB10(pid uint16) Profile {
 			{Number: 0, InEndpoint: 0x81, PacketSize: 8, Input: []Report{{0, 8}}},
 			{Number: 1, InEndpoint: 0x82, PacketSize: 8, Input: []Report{{0, 8}}, Output: []Report{{0, 8}}},
 		},
-		Source: "hid-protocols.md §4.5",
+		Source: "devices/PROTOCOLS.md#early-blync",
 	}
 }
 
 func muteme(vid, pid uint16, name, product string) Profile {
-	// §9: output report, no report ID, 1 byte; 8-byte input, touch state in
-	// byte 3 (04 = touch started).
+	// devices/PROTOCOLS.md#muteme: output report, no report ID, 1 byte;
+	// 8-byte input, touch state in byte 3 (04 = touch started).
 	return Profile{
 		Name: name, VendorID: vid, ProductID: pid, Release: 0x0100,
 		Manufacturer: "muteme.com", Product: product, Serial: "MM0001",
 		Speed:       FullSpeed,
 		Interfaces:  []Interface{{Number: 0, InEndpoint: 0x81, OutEndpoint: 0x01, PacketSize: 8, Input: []Report{{0, 8}}, Output: []Report{{0, 1}}}},
 		SampleInput: []byte{0, 0, 0, 0x04, 0, 0, 0, 0},
-		Source:      "hid-protocols.md §9.2, §9.3",
+		Source:      "devices/PROTOCOLS.md#muteme-report, #muteme-input",
 	}
 }
 
@@ -188,8 +190,9 @@ var profiles = sortProfiles([]Profile{
 	blyncUSB10(0x0001),
 	blyncUSB10(0x0002),
 	{
-		// §4.5: BLYNCUSB20 (TENX20): 64-byte output report, no ID, on
-		// interface 1 through an interrupt OUT endpoint.
+		// devices/PROTOCOLS.md#early-blync: BLYNCUSB20 (TENX20): 64-byte
+		// output report, no ID, on interface 1 through an interrupt OUT
+		// endpoint.
 		Name: "blyncusb20", VendorID: 0x1130, ProductID: 0x1E00, Release: 0x0100,
 		Manufacturer: "TENX", Product: "BLYNCUSB20",
 		Speed: FullSpeed,
@@ -197,37 +200,38 @@ var profiles = sortProfiles([]Profile{
 			{Number: 0, InEndpoint: 0x81, PacketSize: 8, Input: []Report{{0, 8}}},
 			{Number: 1, InEndpoint: 0x82, OutEndpoint: 0x02, PacketSize: 64, Input: []Report{{0, 64}}, Output: []Report{{0, 64}}},
 		},
-		Source: "hid-protocols.md §4.5",
+		Source: "devices/PROTOCOLS.md#early-blync",
 	},
 	{
-		// §8: output report ID 1, 64 bytes with the ID (63 data bytes).
+		// devices/PROTOCOLS.md#epos: output report ID 1, 64 bytes with the ID
+		// (63 data bytes).
 		Name: "epos-ui20bl", VendorID: 0x1395, ProductID: 0x0074, Release: 0x0100,
 		Manufacturer: "EPOS", Product: "EPOS UI 20 BL USB", Serial: "EPOS0001",
 		Speed:      FullSpeed,
 		Interfaces: []Interface{{Number: 0, InEndpoint: 0x81, OutEndpoint: 0x01, PacketSize: 64, Input: []Report{{1, 63}}, Output: []Report{{1, 63}}}},
-		Source:     "hid-protocols.md §8",
+		Source:     "devices/PROTOCOLS.md#epos",
 	},
 	muteme(0x16C0, 0x27DB, "muteme-prototype", "MuteMe"),
 	{
-		// §7.2: feature reports 1–9 (and 0x81), no OUT endpoint; V-USB
-		// low-speed device; the variant is in the serial and bcdDevice.
+		// devices/PROTOCOLS.md#blinkstick: feature reports 1–9 (and 0x81), no
+		// OUT endpoint; V-USB low-speed device; the variant is in the serial and bcdDevice.
 		Name: "blinkstick-square", VendorID: 0x20A0, ProductID: 0x41E5, Release: 0x0200,
 		Manufacturer: "Agile Innovative Ltd", Product: "BlinkStick", Serial: "BS000001-3.0",
 		Speed: LowSpeed,
 		Interfaces: []Interface{{Number: 0, InEndpoint: 0x81, PacketSize: 8, Input: []Report{{1, 3}},
 			Feature: []Report{{1, 3}, {2, 32}, {3, 32}, {4, 1}, {5, 5}, {6, 25}, {7, 49}, {8, 97}, {9, 193}, {0x81, 1}}}},
-		Source: "hid-protocols.md §7.1, §7.2",
+		Source: "devices/PROTOCOLS.md#blinkstick",
 	},
 	muteme(0x20A0, 0x42DA, "muteme-original", "MuteMe"),
 	muteme(0x20A0, 0x42DB, "muteme-mini", "MuteMe Mini"),
 	{
-		// §6.2: feature report 1 (8 bytes) and, on mk3, report 2 (60
-		// bytes); interrupt IN only; V-USB low-speed device.
+		// devices/PROTOCOLS.md#blink1: feature report 1 (8 bytes) and, on
+		// mk3, report 2 (60 bytes); interrupt IN only; V-USB low-speed device.
 		Name: "blink1-mk3", VendorID: 0x27B8, ProductID: 0x01ED, Release: 0x0003,
 		Manufacturer: "ThingM", Product: "blink(1) mk3", Serial: "30001234",
 		Speed:      LowSpeed,
 		Interfaces: []Interface{{Number: 0, InEndpoint: 0x81, PacketSize: 8, Input: []Report{{1, 8}}, Feature: []Report{{1, 8}, {2, 60}}}},
-		Source:     "hid-protocols.md §6.2",
+		Source:     "devices/PROTOCOLS.md#blink1",
 	},
 	kuando(0x3BCA, "kuando-alpha", "BUSYLIGHT ALPHA"),
 	kuando(0x3BCB, "kuando-uc", "BUSYLIGHT UC"),

@@ -173,8 +173,8 @@ func TestProfilesOverTheWire(t *testing.T) {
 	}
 }
 
-// TestProfileFacts pins the descriptor facts of reference/hid-protocols.md
-// that decide how karalabe/hid talks to each light: report IDs, sizes,
+// TestProfileFacts pins the descriptor facts of devices/PROTOCOLS.md (each
+// case name ends with its section anchor there) that decide how karalabe/hid talks to each light: report IDs, sizes,
 // interrupt OUT versus control SET_REPORT, and the interface number.
 func TestProfileFacts(t *testing.T) {
 	type fact struct {
@@ -190,16 +190,16 @@ func TestProfileFacts(t *testing.T) {
 		vid, pid    uint16
 		want        fact
 	}{
-		{"Kuando Omega §3.2", "", 0x27BB, 0x3BCD, fact{iface: 0, out: &Report{0, 64}, outEP: true, input: 64}},
-		{"Luxafor Flag §5.2", "LUXAFOR FLAG", 0x04D8, 0xF372, fact{iface: 0, out: &Report{0, 8}, outEP: true, input: 8}},
-		{"Blynclight §4.2", "", 0x2C0D, 0x0001, fact{iface: 0, out: &Report{0, 8}, outEP: true}},
-		{"Plantronics §4.2", "", 0x047F, 0xD005, fact{iface: 0, out: &Report{0, 8}, outEP: true}},
-		{"BLYNCUSB10 §4.5", "", 0x1130, 0x0001, fact{iface: 1, out: &Report{0, 8}, outEP: false}},
-		{"BLYNCUSB20 §4.5", "", 0x1130, 0x1E00, fact{iface: 1, out: &Report{0, 64}, outEP: true}},
-		{"blink(1) §6.2", "", 0x27B8, 0x01ED, fact{iface: 0, feature: []Report{{1, 8}, {2, 60}}, numbered: true}},
-		{"BlinkStick §7.2", "", 0x20A0, 0x41E5, fact{iface: 0, feature: []Report{{1, 3}, {2, 32}, {3, 32}, {4, 1}, {5, 5}, {6, 25}, {7, 49}, {8, 97}, {9, 193}, {0x81, 1}}, numbered: true}},
-		{"EPOS §8", "", 0x1395, 0x0074, fact{iface: 0, out: &Report{1, 63}, outEP: true, numbered: true}},
-		{"MuteMe §9.2", "", 0x20A0, 0x42DA, fact{iface: 0, out: &Report{0, 1}, outEP: true, input: 8}},
+		{"Kuando Omega #kuando-report", "", 0x27BB, 0x3BCD, fact{iface: 0, out: &Report{0, 64}, outEP: true, input: 64}},
+		{"Luxafor Flag #luxafor-report", "LUXAFOR FLAG", 0x04D8, 0xF372, fact{iface: 0, out: &Report{0, 8}, outEP: true, input: 8}},
+		{"Blynclight #embrava-report", "", 0x2C0D, 0x0001, fact{iface: 0, out: &Report{0, 8}, outEP: true}},
+		{"Plantronics #plantronics", "", 0x047F, 0xD005, fact{iface: 0, out: &Report{0, 8}, outEP: true}},
+		{"BLYNCUSB10 #early-blync", "", 0x1130, 0x0001, fact{iface: 1, out: &Report{0, 8}, outEP: false}},
+		{"BLYNCUSB20 #early-blync", "", 0x1130, 0x1E00, fact{iface: 1, out: &Report{0, 64}, outEP: true}},
+		{"blink(1) #blink1", "", 0x27B8, 0x01ED, fact{iface: 0, feature: []Report{{1, 8}, {2, 60}}, numbered: true}},
+		{"BlinkStick #blinkstick", "", 0x20A0, 0x41E5, fact{iface: 0, feature: []Report{{1, 3}, {2, 32}, {3, 32}, {4, 1}, {5, 5}, {6, 25}, {7, 49}, {8, 97}, {9, 193}, {0x81, 1}}, numbered: true}},
+		{"EPOS #epos", "", 0x1395, 0x0074, fact{iface: 0, out: &Report{1, 63}, outEP: true, numbered: true}},
+		{"MuteMe #muteme-report", "", 0x20A0, 0x42DA, fact{iface: 0, out: &Report{0, 1}, outEP: true, input: 8}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.id, func(t *testing.T) {
@@ -578,7 +578,7 @@ func TestServeStopsAndClosesConnections(t *testing.T) {
 }
 
 func TestParseReportDescriptor(t *testing.T) {
-	// blink(1) mk2 style descriptor written by hand (hid-protocols.md §6.2):
+	// blink(1) mk2 style descriptor written by hand (devices/PROTOCOLS.md#blink1):
 	// usage page FF00, report ID 1, 8 × 8-bit feature.
 	d := []byte{0x06, 0x00, 0xFF, 0x09, 0x01, 0xA1, 0x01, 0x15, 0x00, 0x26, 0xFF, 0x00,
 		0x75, 0x08, 0x85, 0x01, 0x95, 0x08, 0x09, 0x00, 0xB2, 0x02, 0x01, 0xC0}

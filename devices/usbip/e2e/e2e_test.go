@@ -179,7 +179,7 @@ func hostOps(t *testing.T, info devices.Info, do func(*devices.Device) error) []
 }
 
 // wire turns transport operations into what must arrive at the device, by
-// hidapi's rule on Linux (libusb backend, reference/hid-protocols.md §2.1):
+// hidapi's rule on Linux (libusb backend, devices/PROTOCOLS.md#report-ids-per-os):
 // byte 0 is the report ID; a 00 is stripped, any other ID stays in the
 // data; output reports go to the interrupt OUT endpoint if the interface has
 // one, else SET_REPORT(Output); feature reports always SET_REPORT(Feature).
@@ -607,7 +607,8 @@ func runDaemon(t *testing.T, b *bench, sum *summary) {
 		if resp.Exit != "exit status 0" {
 			t.Errorf("daemon exited with %q after SIGTERM, want status 0", resp.Exit)
 		}
-		// Shutdown turns the lights off (DESIGN: shutdown actions).
+		// Shutdown turns the lights off: every light runs its exit action,
+		// off by default (lights[].exit_action in configs/onair.example.yaml).
 		for _, l := range ls {
 			names := l.check(t, l.dev.Records())
 			if len(names) == 0 || names[len(names)-1] != "offline" && names[len(names)-1] != "off-hours" {
