@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Measures the idle cost of `onair run --demo`: resident memory and CPU time
-# over a 60 s window after a 10 s warm-up. Budget (DESIGN.md): RSS <= 20 MB,
-# CPU <= 0.05 % of one core at the default interval (the demo polls every
+# over a 60 s window after a 10 s warm-up. Budget (CONTRIBUTING.md, "Tests
+# and CI"): RSS <= 20 MB, CPU <= 0.05 % of one core at the default interval,
+# for a daemon that runs all day in the background (the demo polls every
 # second, so it is a pessimistic stand-in). Linux only (/proc).
 set -euo pipefail
 cd "$(dirname "$0")/.."
