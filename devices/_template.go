@@ -24,7 +24,7 @@ package devices
 //
 // Report: an 8-byte output report, no report ID: 01 R G B 00 00 00 00.
 //
-// Source: devices/PROTOCOLS.md#acme (vendor datasheet rev X).
+// Source: devices/PROTOCOLS.md, section "Acme" (vendor datasheet rev X).
 var Acme = Driver{
 	Name:   "acme",
 	Vendor: "Acme",

@@ -26,18 +26,18 @@ func TestFrame(t *testing.T) {
 		want    []byte
 		wantErr error
 	}{
-		// PROTOCOLS.md#report-ids-per-os: Linux/macOS: always hand hidapi 00 + data.
+		// devices/PROTOCOLS.md#report-ids-per-os: Linux/macOS: always hand hidapi 00 + data.
 		{"linux", devices.Output, unnumbered, unnumbered, nil},
 		{"darwin", devices.Output, unnumbered, unnumbered, nil},
 		{"linux", devices.Output, startsWith00, startsWith00, nil},
-		// PROTOCOLS.md#report-ids-per-os: Windows: karalabe prepends 00; don't add another.
+		// devices/PROTOCOLS.md#report-ids-per-os: Windows: karalabe prepends 00; don't add another.
 		{"windows", devices.Output, unnumbered, unnumbered[1:], nil},
 		{"windows", devices.Output, startsWith00, startsWith00[1:], nil},
-		// PROTOCOLS.md#report-ids-per-os: numbered output report: fine with hidapi, impossible on Windows.
+		// devices/PROTOCOLS.md#report-ids-per-os: numbered output report: fine with hidapi, impossible on Windows.
 		{"linux", devices.Output, numbered, numbered, nil},
 		{"darwin", devices.Output, numbered, numbered, nil},
 		{"windows", devices.Output, numbered, nil, devices.ErrUnsupported},
-		// PROTOCOLS.md#report-ids-per-os: feature reports: id + data everywhere.
+		// devices/PROTOCOLS.md#report-ids-per-os: feature reports: id + data everywhere.
 		{"linux", devices.Feature, feature, feature, nil},
 		{"darwin", devices.Feature, feature, feature, nil},
 		{"windows", devices.Feature, feature, feature, nil},
