@@ -330,8 +330,8 @@ func fieldsOf(name string, s *output.Snapshot, u output.UserView) Fields {
 		Color: u.Signal.Color.String(), Hex: strings.TrimPrefix(u.Signal.Color.String(), "#"),
 		Brightness: u.Signal.Brightness, Effect: string(u.Signal.Effect), On: !u.Signal.Dark(),
 		Label: label, StatusMessage: u.Presence.StatusMessage, OutOfOffice: u.Presence.OutOfOffice,
-		State: stateName(u.State),
-		Stale: u.State == mapping.Stale || u.State == mapping.Error || u.State == mapping.LoginRequired,
+		State:  stateName(u.State),
+		Stale:  u.State == mapping.Stale || u.State == mapping.Error || u.State == mapping.LoginRequired,
 		Online: av != "" && !av.Is(mapping.Availability("Offline")) && !av.Is(mapping.Availability("PresenceUnknown")),
 		Paused: s.Paused, Since: u.Since, Until: u.BusyUntil, NextBusy: u.NextBusy,
 	}
