@@ -440,3 +440,43 @@ func TestListenError(t *testing.T) {
 		t.Fatalf("status %+v", st)
 	}
 }
+
+// TestPageWeight keeps the pages light enough for an old tablet on weak
+// Wi-Fi: everything a page loads, as served (no compression), within a
+// budget of 32 KB.
+func TestPageWeight(t *testing.T) {
+	w, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.snap.Store(snapshot(1, view("me", "Ada", "#ff0000", "Busy")))
+	h := w.Handler()
+	size := func(path string) int {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
+		if rec.Code != 200 {
+			t.Fatalf("%s: status %d", path, rec.Code)
+		}
+		return rec.Body.Len()
+	}
+	for page, files := range map[string][]string{
+		"sign":  {"/sign/me", "/static/common.js", "/static/sign.js", "/static/onair.css"},
+		"board": {"/", "/static/common.js", "/static/board.js", "/static/onair.css"},
+	} {
+		total := 0
+		for _, f := range files {
+			total += size(f)
+		}
+		t.Logf("%s page weight: %.1f KB in %d requests, plus its event stream", page, float64(total)/1024, len(files))
+		if total > 32*1024 {
+			t.Errorf("%s page weighs %d bytes, over the 32 KB budget", page, total)
+		}
+	}
+	users := make([]output.UserView, 1000)
+	for i := range users {
+		users[i] = view(fmt.Sprintf("user%04d@contoso.com", i), fmt.Sprintf("User %04d", i), "#00ff00", "Available")
+	}
+	snap := frame("snapshot", w.stateOf(snapshot(1, users...), ""))
+	user := frame("user", userOf(users[0]))
+	t.Logf("events: a snapshot of 1000 users is %.0f KB, one user event %d bytes", float64(len(snap))/1024, len(user))
+}

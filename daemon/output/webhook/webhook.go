@@ -103,8 +103,10 @@ func (v *Value) UnmarshalYAML(unmarshal func(any) error) error {
 		*v = Value{Value: s}
 		return nil
 	}
-	type plain Value
-	return unmarshal((*plain)(v))
+	// A distinct type without this method, so unmarshal does not recurse;
+	// its name shows in YAML's "field x not found" errors.
+	type headerValue Value
+	return unmarshal((*headerValue)(v))
 }
 
 // LogValue implements slog.LogValuer: header values are secrets.
