@@ -211,6 +211,16 @@ func TestBrowser(t *testing.T) {
 		t.Logf("sign reconnected %s after onair came back", took.Round(time.Millisecond))
 	})
 
+	t.Run("unknown user", func(t *testing.T) {
+		w, mb, _ := start(t, Options{})
+		mb.Put(snapshot(1, person(0, "me", "Ada Lovelace")))
+		ctx := tab(t, 800, 600)
+		if err := chromedp.Do(ctx, chromedp.Navigate(w.URL()+"/sign/nobody")); err != nil {
+			t.Fatal(err)
+		}
+		poll(t, ctx, "not watched", `document.body.className.indexOf('connecting') < 0 && document.getElementById('label').textContent === 'Not watched' && document.body.style.backgroundColor === 'rgb(107, 107, 107)'`, 10*time.Second)
+	})
+
 	t.Run("board", func(t *testing.T) {
 		first := []string{"Ada", "Grace", "Alan", "Barbara", "Edsger", "Frances", "Donald", "Margaret", "Ken", "Radia", "Linus", "Hedy", "John", "Katherine", "Dennis", "Sophie"}
 		last := []string{"Lovelace", "Hopper", "Turing", "Liskov", "Dijkstra", "Allen", "Knuth", "Hamilton", "Thompson", "Perlman", "Torvalds", "Lamarr", "Backus", "Johnson", "Ritchie", "Wilson"}

@@ -2,6 +2,8 @@ package web
 
 import (
 	"bufio"
+	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -478,5 +480,40 @@ func TestPageWeight(t *testing.T) {
 	}
 	snap := frame("snapshot", w.stateOf(snapshot(1, users...), ""))
 	user := frame("user", userOf(users[0]))
-	t.Logf("events: a snapshot of 1000 users is %.0f KB, one user event %d bytes", float64(len(snap))/1024, len(user))
+	var gz bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestSpeed)
+	zw.Write(snap)
+	zw.Close()
+	t.Logf("events: a snapshot of 1000 users is %.0f KB (%.0f KB gzipped), one user event %d bytes", float64(len(snap))/1024, float64(gz.Len())/1024, len(user))
+}
+
+// TestGzip: state and events are compressed for clients that accept it,
+// and not for others.
+func TestGzip(t *testing.T) {
+	w, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.snap.Store(snapshot(1, view("me", "Ada", "#ff0000", "Busy")))
+	for ae, want := range map[string]bool{"gzip, deflate, br": true, "br;q=1, gzip;q=0.5": true, "gzip;q=0": false, "": false, "identity": false} {
+		req := httptest.NewRequest("GET", "/api/v1/state", nil)
+		req.Header.Set("Accept-Encoding", ae)
+		rec := httptest.NewRecorder()
+		w.Handler().ServeHTTP(rec, req)
+		body := rec.Body.Bytes()
+		if got := rec.Header().Get("Content-Encoding") == "gzip"; got != want {
+			t.Errorf("Accept-Encoding %q: gzip %v, want %v", ae, got, want)
+			continue
+		}
+		if want {
+			zr, err := gzip.NewReader(rec.Body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ = io.ReadAll(zr)
+		}
+		if !json.Valid(body) || !bytes.Contains(body, []byte(`"user": "me"`)) {
+			t.Errorf("Accept-Encoding %q: body %.200q", ae, body)
+		}
+	}
 }

@@ -81,7 +81,8 @@
       var us = d.users || [], found = null;
       for (var i = 0; i < us.length; i++) { if (us[i].user === key) { found = us[i]; } }
       user = found;
-      known = !!found || !us.length;
+      /* Before the daemon's first snapshot nobody is known yet. */
+      known = !!found || !health || health.state === 'starting';
       render();
     },
     user: function (u) { take(u); render(); },
