@@ -253,7 +253,7 @@ func (w *Web) Status() []output.Status {
 			scheme = "https"
 		}
 		st.State = "listening"
-		st.Detail = fmt.Sprintf("%s://%s/ (%d live clients)", scheme, w.addr, w.hub.count())
+		st.Detail = fmt.Sprintf("%s://%s/ (%d connected)", scheme, w.addr, w.hub.count())
 	default:
 		st.State = "stopped"
 	}

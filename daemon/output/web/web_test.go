@@ -6,6 +6,7 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -13,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -36,7 +38,8 @@ func snapshot(seq uint64, users ...output.UserView) *output.Snapshot {
 }
 
 // start runs a web output on a free loopback port until the test ends.
-func start(t *testing.T, o Options) (*Web, *output.Mailbox, context.CancelFunc) {
+// stop cancels Run and waits for it to return.
+func start(t *testing.T, o Options) (w *Web, mb *output.Mailbox, stop func()) {
 	t.Helper()
 	if o.Listen == "" {
 		o.Listen = "127.0.0.1:0"
@@ -45,7 +48,7 @@ func start(t *testing.T, o Options) (*Web, *output.Mailbox, context.CancelFunc) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	mb := output.NewMailbox()
+	mb = output.NewMailbox()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- w.Run(ctx, mb) }()
@@ -54,13 +57,17 @@ func start(t *testing.T, o Options) (*Web, *output.Mailbox, context.CancelFunc) 
 		cancel()
 		t.Fatalf("web did not listen: %v", <-done)
 	}
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	})
-	return w, mb, cancel
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("Run: %v", err)
+			}
+		})
+	}
+	t.Cleanup(stop)
+	return w, mb, stop
 }
 
 func TestValidate(t *testing.T) {
@@ -406,24 +413,22 @@ func TestEvents(t *testing.T) {
 }
 
 // TestStreamsEndWithRun: stopping the output ends every stream, so the
-// pages notice at once.
+// pages notice at once, and Run returns.
 func TestStreamsEndWithRun(t *testing.T) {
-	w, mb, cancel := start(t, Options{})
+	w, mb, stop := start(t, Options{})
 	mb.Put(snapshot(1, view("me", "Ada", "#ff0000", "Busy")))
 	s, closeS := openEvents(t, w.URL()+"/api/v1/events")
 	defer closeS()
 	s.next(t)
-	cancel()
-	for {
-		if _, err := s.r.ReadString('\n'); err != nil {
-			break
-		}
+	if st := w.Status()[0]; st.State != "listening" || !strings.Contains(st.Detail, "(1 connected)") {
+		t.Fatalf("status while streaming: %+v", st)
 	}
-	if st := w.Status()[0]; st.State == "listening" {
-		// Run may still be returning; Status must not claim more clients.
-		if !strings.Contains(st.Detail, "(0 live clients)") {
-			t.Fatalf("status after stop: %+v", st)
-		}
+	stop()
+	if _, err := io.ReadAll(s.r); err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Fatalf("stream did not end cleanly: %v", err)
+	}
+	if st := w.Status()[0]; st.State != "stopped" {
+		t.Fatalf("status after Run returned: %+v", st)
 	}
 }
 
