@@ -191,6 +191,8 @@ func TestBrowser(t *testing.T) {
 		y.State = mapping.Stale
 		mb.Put(snapshot(21, y))
 		poll(t, ctx, "stale", `document.body.className.indexOf('stale') >= 0 && document.getElementById('notice').textContent.indexOf('Not current') === 0`, time.Second)
+		poll(t, ctx, "yellow transition done", `getComputedStyle(document.body).backgroundColor === 'rgb(255, 192, 0)'`, 2*time.Second)
+		screenshot(t, ctx, dir, "sign-stale.png")
 
 		// The output stops: the page must say so within 10 s.
 		addr := strings.TrimPrefix(w.URL(), "http://")
