@@ -31,7 +31,7 @@ import (
 const (
 	RolePresenceReadAll    = "Presence.Read.All"
 	RoleGroupMemberReadAll = "GroupMember.Read.All"
-	RoleCalendarsReadBasic = "Calendars.ReadBasic.All"
+	RoleCalendarsReadBasic = "Calendars.ReadBasic"
 	RoleCalendarsRead      = "Calendars.Read"
 	RoleUserReadBasicAll   = "User.ReadBasic.All"
 )
@@ -446,7 +446,7 @@ func (c *AppClient) transition(ctx context.Context, err error) {
 // Permissions is what a configuration needs the app to be granted.
 type Permissions struct {
 	Groups   bool // graph.groups configured: GroupMember.Read.All
-	Calendar bool // calendar.enabled: Calendars.ReadBasic.All or Calendars.Read
+	Calendar bool // calendar.enabled: Calendars.ReadBasic (the application permission of that name) or Calendars.Read
 	// Users resolves watched UPNs to object IDs: User.ReadBasic.All.
 	Users bool
 }

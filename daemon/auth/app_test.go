@@ -226,8 +226,8 @@ func TestAppMissingPermissions(t *testing.T) {
 	c = f.app(t, cred) // a new client: MSAL cached the roleless token
 	_, err = c.Check(t.Context(), auth.Permissions{Groups: true, Calendar: true})
 	var pe *auth.PermissionError
-	if !errors.As(err, &pe) || strings.Join(pe.Missing, ",") != "GroupMember.Read.All,Calendars.ReadBasic.All" {
-		t.Fatalf("Check with groups and calendar = %v, want GroupMember.Read.All and Calendars.ReadBasic.All missing", err)
+	if !errors.As(err, &pe) || strings.Join(pe.Missing, ",") != "GroupMember.Read.All,Calendars.ReadBasic" {
+		t.Fatalf("Check with groups and calendar = %v, want GroupMember.Read.All and Calendars.ReadBasic missing", err)
 	}
 	if _, err := c.Check(t.Context(), auth.Permissions{}); err != nil {
 		t.Errorf("Check with presence only = %v, want nil", err)
