@@ -521,11 +521,8 @@ func (c *Client) statusError(r request, resp *http.Response, body []byte, token 
 	case s == http.StatusNotFound && r.user != "":
 		return &NotFoundError{User: r.user, Err: ae}
 	case s == http.StatusTooManyRequests || s == http.StatusServiceUnavailable:
-		return &ThrottledError{
-			RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), now),
-			Status:     s,
-			Err:        ae,
-		}
+		capped, requested := parseRetryAfter(resp.Header.Get("Retry-After"), now)
+		return &ThrottledError{RetryAfter: capped, Requested: requested, Status: s, Err: ae}
 	case s >= 500:
 		return &TransientError{Status: s, Err: ae}
 	}

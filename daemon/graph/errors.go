@@ -137,16 +137,22 @@ func (e *NotFoundError) Is(target error) bool { return target == ErrUserNotFound
 func (e *NotFoundError) Unwrap() error { return e.Err }
 
 // ThrottledError is an HTTP 429 or 503. RetryAfter is Graph's Retry-After
-// header exactly (seconds or an HTTP date), or 0 when the header was absent
-// or unusable, in which case the caller uses its own backoff.
+// header (seconds or an HTTP date) capped at one hour, or 0 when the header
+// was absent or unusable, in which case the caller uses its own backoff.
 type ThrottledError struct {
 	RetryAfter time.Duration
+	// Requested is the Retry-After Graph asked for, before the cap; log it
+	// when it differs from RetryAfter.
+	Requested time.Duration
 	// Status is 429 or 503.
 	Status int
 	Err    *APIError
 }
 
 func (e *ThrottledError) Error() string {
+	if e.Requested > e.RetryAfter {
+		return fmt.Sprintf("graph: throttled: %s; retry after %s (Graph asked for %s, capped)", e.Err.detail(), e.RetryAfter, e.Requested)
+	}
 	if e.RetryAfter > 0 {
 		return fmt.Sprintf("graph: throttled: %s; retry after %s", e.Err.detail(), e.RetryAfter)
 	}
@@ -193,34 +199,43 @@ func (e *sentinelError) Error() string { return e.sentinel.Error() + ": " + e.ap
 
 func (e *sentinelError) Unwrap() []error { return []error{e.sentinel, e.api} }
 
-// maxRetryAfter bounds Retry-After so that a garbage header cannot overflow
-// time.Duration or park the daemon for days. Observed values go up to a few
-// minutes (reference A.4); a day is far beyond anything legitimate.
-const maxRetryAfter = 24 * time.Hour
+// maxRetryAfter caps the Retry-After a caller is told to wait. Observed
+// values go up to a few minutes (Graph's throttling guidance,
+// https://learn.microsoft.com/graph/throttling); a larger one is a garbage
+// header or an outage, and parking a door sign for a day on it would be worse
+// than asking again in an hour. The uncapped value stays on the error for
+// logging (ThrottledError.Requested).
+const maxRetryAfter = time.Hour
+
+// maxRequested bounds the uncapped value only so that it cannot overflow
+// time.Duration.
+const maxRequested = 100 * 365 * 24 * time.Hour
 
 // parseRetryAfter reads a Retry-After header (RFC 9110 §10.2.3): delay
-// seconds or an HTTP date, relative to now. It returns 0 when the header is
-// absent, unparseable or in the past.
-func parseRetryAfter(v string, now time.Time) time.Duration {
+// seconds or an HTTP date, relative to now. It returns the delay capped at
+// maxRetryAfter, and as requested. Both are 0 when the header is absent,
+// unparseable or in the past.
+func parseRetryAfter(v string, now time.Time) (capped, requested time.Duration) {
 	v = strings.TrimSpace(v)
 	if v == "" {
-		return 0
+		return 0, 0
 	}
 	if n, err := strconv.ParseUint(v, 10, 64); err == nil {
-		if n > uint64(maxRetryAfter/time.Second) {
-			return maxRetryAfter
+		requested = maxRequested
+		if n < uint64(maxRequested/time.Second) {
+			requested = time.Duration(n) * time.Second
 		}
-		return time.Duration(n) * time.Second
+		return min(requested, maxRetryAfter), requested
 	}
 	t, err := http.ParseTime(v)
 	if err != nil {
-		return 0
+		return 0, 0
 	}
 	d := t.Sub(now)
 	if d <= 0 {
-		return 0
+		return 0, 0
 	}
-	return min(d, maxRetryAfter)
+	return min(d, maxRetryAfter), d
 }
 
 // snippetLen is how much of a bad body goes into an error.
