@@ -56,6 +56,24 @@ type AppCredential struct {
 	Warning string
 }
 
+// Format implements fmt.Formatter: every verb prints the source and the
+// certificate's thumbprint, never the secret or the private key (fmt would
+// otherwise print unexported fields raw).
+func (c AppCredential) Format(f fmt.State, _ rune) { _, _ = fmt.Fprint(f, c.describe()) }
+
+// LogValue implements slog.LogValuer, with the same redaction as Format.
+func (c AppCredential) LogValue() slog.Value { return slog.StringValue(c.describe()) }
+
+func (c AppCredential) describe() string {
+	switch {
+	case c.IsCertificate():
+		return "certificate " + c.Thumbprint() + " from " + c.Source
+	case c.secret != "":
+		return "client secret " + redacted + " from " + c.Source
+	}
+	return "no credential"
+}
+
 // IsCertificate reports whether the credential is a certificate.
 func (c AppCredential) IsCertificate() bool { return len(c.certs) > 0 }
 
@@ -422,7 +440,7 @@ func (c *AppClient) transition(ctx context.Context, err error) {
 	}
 	s := "ok"
 	if err != nil {
-		s = fmt.Sprintf("%T", errors.Unwrap(err))
+		s = "failed"
 		for _, target := range []error{ErrCertificateExpired, ErrInvalidCredential, ErrTenantNotFound, ErrUnavailable} {
 			if errors.Is(err, target) {
 				s = target.Error()

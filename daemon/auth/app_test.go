@@ -3,6 +3,8 @@ package auth_test
 import (
 	"crypto/x509"
 	"errors"
+	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -285,5 +287,27 @@ func TestLoadAppCredentialRefusals(t *testing.T) {
 		if _, err := auth.NewApp(auth.AppOptions{ClientID: appClientID, Tenant: tenant, Credential: cred}); err == nil || !strings.Contains(err.Error(), "tenant ID") {
 			t.Errorf("tenant %q: NewApp = %v, want a refusal naming the tenant ID", tenant, err)
 		}
+	}
+}
+
+func TestAppCredentialNeverPrintsSecrets(t *testing.T) {
+	t.Parallel()
+	sec, _ := auth.SecretCredential("hunter2-secret", "env X")
+	c := entratest.NewCertificate(t, "x", time.Now().Add(time.Hour))
+	cert, _ := auth.CertificateFromBytes(c.PEM, "", "x.pem")
+	var buf strings.Builder
+	logger := slog.New(slog.NewJSONHandler(&buf, nil))
+	for _, cred := range []auth.AppCredential{sec, cert} {
+		logger.Info("cred", "c", cred)
+		for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x"} {
+			fmt.Fprintf(&buf, verb+"\n", cred)
+		}
+	}
+	out := buf.String()
+	if strings.Contains(out, "hunter2") || strings.Contains(out, c.Key.D.String()) || strings.Contains(out, "PRIVATE") {
+		t.Errorf("a secret leaked:\n%s", out)
+	}
+	if !strings.Contains(out, cert.Thumbprint()) || !strings.Contains(out, "REDACTED") {
+		t.Errorf("output does not describe the credentials:\n%s", out)
 	}
 }
