@@ -91,6 +91,7 @@ type Client struct {
 	now     func() time.Time
 
 	mu      sync.Mutex
+	anchor  string              // mailbox the last app-only getSchedule went through
 	users   map[string]*lookup  // user lookups by lower-cased id or UPN
 	unknown map[string]struct{} // unknown values already logged
 	missing map[string]struct{} // batch ids already logged as missing

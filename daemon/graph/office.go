@@ -230,16 +230,17 @@ func (c *Client) scheduleBatch(ctx context.Context, op string, batch []string, s
 	if err != nil {
 		return fmt.Errorf("graph: %s: encode request: %w", op, err)
 	}
-	path := "/me/calendar/getSchedule"
-	if c.appOnly {
-		// No /me for an app: any mailbox the app may read anchors the call.
-		path = "/users/" + url.PathEscape(batch[0]) + "/calendar/getSchedule"
-	}
-	resp, err := c.do(ctx, request{
-		op: op, method: http.MethodPost, path: path, body: body,
+	r := request{
+		op: op, method: http.MethodPost, path: "/me/calendar/getSchedule", body: body,
 		header:     http.Header{"Prefer": {`outlook.timezone="UTC"`}},
 		permission: PermissionCalendars,
-	})
+	}
+	var resp response
+	if !c.appOnly {
+		resp, err = c.do(ctx, r)
+	} else {
+		resp, err = c.scheduleAnchored(ctx, r, batch)
+	}
 	if err != nil {
 		return err
 	}
@@ -256,6 +257,45 @@ func (c *Client) scheduleBatch(ctx context.Context, op string, batch []string, s
 		out[u] = s
 	}
 	return nil
+}
+
+// scheduleAnchored sends a getSchedule request in app-only mode, where
+// there is no /me: the call goes through some mailbox the app may read,
+// which need not be one of those asked about. The last mailbox that worked
+// is tried first, then the batch's own, so a typo'd or departed first
+// address costs one extra request once, not on every poll.
+func (c *Client) scheduleAnchored(ctx context.Context, r request, batch []string) (response, error) {
+	c.mu.Lock()
+	anchors := []string{}
+	if c.anchor != "" {
+		anchors = append(anchors, c.anchor)
+	}
+	c.mu.Unlock()
+	for _, u := range batch {
+		if !slices.ContainsFunc(anchors, func(a string) bool { return strings.EqualFold(a, u) }) {
+			anchors = append(anchors, u)
+		}
+	}
+	var err error
+	for i, a := range anchors {
+		if i == 3 {
+			break // three missing mailboxes in a row: report, do not scan the office
+		}
+		r.path = "/users/" + url.PathEscape(a) + "/calendar/getSchedule"
+		r.user = a
+		var resp response
+		resp, err = c.do(ctx, r)
+		if err == nil {
+			c.mu.Lock()
+			c.anchor = a
+			c.mu.Unlock()
+			return resp, nil
+		}
+		if !errors.Is(err, ErrUserNotFound) {
+			return response{}, err
+		}
+	}
+	return response{}, err
 }
 
 // decodeSchedules decodes a getSchedule answer into Schedules around now,

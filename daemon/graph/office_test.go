@@ -147,8 +147,8 @@ func TestGetScheduleFromFake(t *testing.T) {
 	if err != nil {
 		t.Fatalf("GetSchedule: %v", err)
 	}
-	if n := srv.Requests(graphtest.EndpointSchedule); n != 2 {
-		t.Errorf("getSchedule requests = %d, want 2 for 26 users", n)
+	if n := srv.Requests(graphtest.EndpointSchedule); n != 3 {
+		t.Errorf("getSchedule requests = %d, want 3 for 26 users (2 batches, and one 404 through the missing user's mailbox)", n)
 	}
 	u1 := got["user1@contoso.com"]
 	if !u1.Busy() || !u1.BusyUntil.Equal(at(11, 30)) || !u1.NextBusy.Equal(at(14, 0)) || u1.Err != nil {
@@ -233,5 +233,26 @@ func TestRetryAfterCapped(t *testing.T) {
 	}
 	if !strings.Contains(err.Error(), "capped") {
 		t.Errorf("error %q does not say the value was capped", err)
+	}
+}
+
+// In app-only mode getSchedule goes through a mailbox in the path; an
+// unknown first address costs one extra request, once.
+func TestGetScheduleAnchorSkipsUnknownMailbox(t *testing.T) {
+	t.Parallel()
+	srv := newFake(t, 2)
+	c := newAppClient(t, srv, graph.Options{}, appRoles...)
+	users := []string{"leaver@contoso.com", "user1@contoso.com", "user2@contoso.com"}
+	for range 3 {
+		got, err := c.GetSchedule(t.Context(), users, time.Now(), time.Now().Add(time.Hour))
+		if err != nil {
+			t.Fatalf("GetSchedule: %v", err)
+		}
+		if got["leaver@contoso.com"].Err == nil || got["user1@contoso.com"].Err != nil {
+			t.Fatalf("schedules = %+v", got)
+		}
+	}
+	if n := srv.Requests(graphtest.EndpointSchedule); n != 4 {
+		t.Errorf("getSchedule requests for 3 polls = %d, want 4 (one 404 on the leaver's mailbox, then the remembered one)", n)
 	}
 }

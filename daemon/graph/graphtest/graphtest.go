@@ -690,6 +690,16 @@ func (s *Server) handleLocked(r *http.Request, endpoint, id string, body []byte,
 	case EndpointGroupMembers:
 		return s.membersLocked(r, id, rid)
 	case EndpointSchedule, EndpointMeSchedule:
+		if endpoint == EndpointSchedule {
+			k := strings.ToLower(id)
+			if uid, ok := s.upns[k]; ok {
+				k = uid
+			}
+			if _, ok := s.users[k]; !ok {
+				// The mailbox in the path must exist, whatever the body asks.
+				return graphError(http.StatusNotFound, "ErrorItemNotFound", "The specified object was not found in the store.", rid)
+			}
+		}
 		return s.scheduleLocked(r, body, rid)
 	case EndpointMe:
 		u, ok := s.users[s.me]
