@@ -166,7 +166,7 @@ func New(opts Options) (*Client, error) {
 		popts = append(popts, public.WithHTTPClient(opts.HTTPClient))
 	}
 	if opts.CachePath != "" {
-		c.cache = &fileCache{path: opts.CachePath, logger: logger}
+		c.cache = &fileCache{path: opts.CachePath, logger: logger, write: writeFileAtomic, now: time.Now}
 		popts = append(popts, public.WithCache(c.cache))
 	}
 	c.pca, err = public.New(clientID, popts...)
@@ -251,6 +251,22 @@ func (c *Client) token(ctx context.Context, claims string) (string, error) {
 	}
 	c.transition(ctx, nil, toAccount(acct))
 	return res.AccessToken, nil
+}
+
+// CacheWriteError returns a *CacheWriteError while the newest tokens could
+// not be written to the cache file (full disk, read-only state directory)
+// and live in memory only, and nil otherwise. Token keeps working meanwhile;
+// the daemon shows this as a local storage state with the error's Remedy,
+// never as Entra ID being unavailable. The write is retried every minute, on
+// the next Token call after that.
+func (c *Client) CacheWriteError() error {
+	if c.cache == nil {
+		return nil
+	}
+	if err := c.cache.writeError(); err != nil {
+		return err
+	}
+	return nil
 }
 
 // Account returns the signed-in account; false when there is none.

@@ -27,12 +27,27 @@ import (
 type fileCache struct {
 	path   string
 	logger *slog.Logger
+	// write stores data at path; writeFileAtomic except in tests, which
+	// inject ENOSPC or EROFS (as root, chmod does not stop a write).
+	write func(path string, data []byte) error
+	now   func() time.Time
 
 	mu       sync.Mutex
 	stamp    fileStamp         // the file as last read or written by us
 	target   cache.Unmarshaler // what stamp was loaded into
 	warnedRW bool              // permissions warning logged
+
+	// A failed write leaves MSAL's newer tokens in memory only. pending is
+	// what should be on disk, retried by Replace every writeRetry until it
+	// lands; writeErr is the last failure, for Client.CacheWriteError.
+	pending   []byte
+	writeErr  *CacheWriteError
+	nextRetry time.Time
 }
+
+// writeRetry is how often a failed cache write is retried. Each Token call
+// passes through Replace, so without it a full disk would be hit every poll.
+const writeRetry = time.Minute
 
 // fileStamp identifies one version of the cache file.
 type fileStamp struct {
@@ -81,8 +96,13 @@ func (c *fileCache) Replace(ctx context.Context, u cache.Unmarshaler, _ cache.Re
 	}
 	st := stampOf(fi)
 	if sameTarget(c.target, u) && st.same(c.stamp) {
+		c.retryWriteLocked()
 		return nil
 	}
+	// Someone else (`onair login`) wrote the file since our failed write:
+	// theirs is newer, so the tokens only we hold in memory are dropped,
+	// as with any two writers (last writer wins).
+	c.pending, c.writeErr = nil, nil
 	var data []byte
 	if fi != nil {
 		c.checkModeLocked(fi)
@@ -113,21 +133,63 @@ func (c *fileCache) Export(ctx context.Context, m cache.Marshaler, _ cache.Expor
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if err := writeFileAtomic(c.path, data); err != nil {
-		// The old file is intact and c.stamp still describes it, so Replace
-		// keeps MSAL's newer in-memory tokens instead of reloading stale ones.
-		return fmt.Errorf("write token cache %s: %w", c.path, err)
+	if err := c.write(c.path, data); err != nil {
+		// A local storage fault, not an Entra ID one: MSAL has already put
+		// the new tokens in its in-memory cache, and the old file is intact
+		// with c.stamp still describing it, so Replace keeps the in-memory
+		// tokens instead of reloading stale ones. Returning nil lets MSAL
+		// hand out the token it just got, so presence keeps flowing; the
+		// write is retried by Replace and reported by CacheWriteError.
+		c.failedLocked(data, err)
+		return nil
 	}
-	fi, err := os.Stat(c.path)
-	if err != nil {
-		c.stamp = fileStamp{}
-		return nil // written; the next Replace re-reads it
-	}
-	c.stamp = stampOf(fi)
+	c.wroteLocked()
 	if u, ok := m.(cache.Unmarshaler); ok {
 		c.target = u
 	}
 	return nil
+}
+
+// failedLocked records a failed write of data.
+func (c *fileCache) failedLocked(data []byte, err error) {
+	first := c.writeErr == nil
+	c.pending = data
+	c.writeErr = &CacheWriteError{Path: c.path, Err: err}
+	c.nextRetry = c.now().Add(writeRetry)
+	if first {
+		c.logger.Error("token_cache_unwritable", "path", c.path, "err", err, "retry_every", writeRetry)
+	}
+}
+
+// retryWriteLocked writes the pending cache when a retry is due.
+func (c *fileCache) retryWriteLocked() {
+	if c.pending == nil || c.now().Before(c.nextRetry) {
+		return
+	}
+	if err := c.write(c.path, c.pending); err != nil {
+		c.failedLocked(c.pending, err)
+		return
+	}
+	c.wroteLocked()
+	c.logger.Info("token_cache_written", "path", c.path)
+}
+
+// wroteLocked records a successful write.
+func (c *fileCache) wroteLocked() {
+	c.pending, c.writeErr = nil, nil
+	fi, err := os.Stat(c.path)
+	if err != nil {
+		c.stamp = fileStamp{} // written; the next Replace re-reads it
+		return
+	}
+	c.stamp = stampOf(fi)
+}
+
+// writeError returns the last failed write, or nil once a write landed.
+func (c *fileCache) writeError() *CacheWriteError {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.writeErr
 }
 
 // sameTarget reports whether a and b are the same MSAL cache object. MSAL
@@ -145,6 +207,7 @@ func (c *fileCache) remove() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.stamp, c.target = fileStamp{}, nil
+	c.pending, c.writeErr = nil, nil
 	if err := os.Remove(c.path); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("auth: remove token cache %s: %w", c.path, err)
 	}

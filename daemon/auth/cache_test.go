@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -212,5 +213,92 @@ func TestCacheFileDeletedUnderneath(t *testing.T) {
 	}
 	if _, err := c.Token(t.Context()); !errors.Is(err, auth.ErrLoginRequired) {
 		t.Errorf("Token after the file vanished = %v, want ErrLoginRequired", err)
+	}
+}
+
+// A cache file that cannot be written (full disk, read-only state
+// directory) is a local storage fault: tokens keep flowing from memory, the
+// error names the file and the remedy, and the write lands once storage
+// recovers. The failure is injected (ENOSPC, EROFS) because tests run as
+// root, where a read-only mode bit does not stop a write.
+func TestCacheWriteFailureKeepsTokensFlowing(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		errno  error
+		remedy string
+	}{
+		{syscall.ENOSPC, "free disk space"},
+		{syscall.EROFS, "read-only file system"},
+	} {
+		t.Run(tc.errno.Error(), func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t, entratest.Options{AccessTokenLifetime: time.Minute})
+			var logs bytes.Buffer
+			c := f.client(t, func(o *auth.Options) { o.Logger = slog.New(slog.NewTextHandler(&logs, nil)) })
+			login(t, c)
+			before, err := os.ReadFile(f.cache)
+			if err != nil {
+				t.Fatal(err)
+			}
+
+			var mu sync.Mutex
+			failing, now := true, time.Now()
+			auth.SetCacheWrite(c, func(path string, data []byte) error {
+				mu.Lock()
+				defer mu.Unlock()
+				if failing {
+					return &os.PathError{Op: "write", Path: path, Err: tc.errno}
+				}
+				return auth.WriteFileAtomic(path, data)
+			}, func() time.Time { mu.Lock(); defer mu.Unlock(); return now })
+
+			refreshes := f.srv.Counts().RefreshToken
+			for range 3 {
+				tok := mustToken(t, c) // 1-minute tokens: every call refreshes
+				if !f.srv.ValidAccessToken(tok) {
+					t.Fatalf("token %q not valid at the fake", tok)
+				}
+			}
+			if got := f.srv.Counts().RefreshToken - refreshes; got != 3 {
+				t.Errorf("refreshes = %d, want 3 (each from the in-memory refresh token)", got)
+			}
+			werr := c.CacheWriteError()
+			var cwe *auth.CacheWriteError
+			if !errors.As(werr, &cwe) || !errors.Is(werr, auth.ErrCacheUnwritable) || !errors.Is(werr, tc.errno) {
+				t.Fatalf("CacheWriteError = %v, want a *CacheWriteError matching ErrCacheUnwritable and %v", werr, tc.errno)
+			}
+			if errors.Is(werr, auth.ErrUnavailable) {
+				t.Errorf("CacheWriteError %v matches ErrUnavailable; it is a local fault", werr)
+			}
+			if !strings.Contains(cwe.Remedy(), tc.remedy) || !strings.Contains(werr.Error(), f.cache) {
+				t.Errorf("error %q: want the path and remedy %q", werr, tc.remedy)
+			}
+			if n := strings.Count(logs.String(), "token_cache_unwritable"); n != 1 {
+				t.Errorf("token_cache_unwritable logged %d times, want once:\n%s", n, logs.String())
+			}
+			if strings.Contains(logs.String(), "entra_unavailable") {
+				t.Errorf("a storage fault was logged as Entra ID unavailable:\n%s", logs.String())
+			}
+			if after, _ := os.ReadFile(f.cache); !bytes.Equal(after, before) {
+				t.Error("cache file changed while writes failed")
+			}
+
+			// Storage recovers; the retry is due a minute later.
+			mu.Lock()
+			failing, now = false, now.Add(2*time.Minute)
+			mu.Unlock()
+			f.srv.SetAccessTokenLifetime(time.Hour)
+			last := mustToken(t, c)
+			if err := c.CacheWriteError(); err != nil {
+				t.Fatalf("CacheWriteError after recovery = %v, want nil", err)
+			}
+			// A restart (new Client) finds the newest tokens on disk.
+			if data, _ := os.ReadFile(f.cache); !bytes.Contains(data, []byte(last)) {
+				t.Error("cache file does not hold the newest access token after recovery")
+			}
+			if tok := mustToken(t, f.client(t)); tok != last {
+				t.Errorf("restart: token %q, want the cached %q", tok, last)
+			}
+		})
 	}
 }

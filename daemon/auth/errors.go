@@ -8,9 +8,11 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	msalerrors "github.com/AzureAD/microsoft-authentication-library-for-go/apps/errors"
@@ -42,6 +44,42 @@ var ErrUnavailable = errors.New("entra id unavailable")
 // or parsed. Errors matching it are *CacheError values whose message names the
 // file and the remedy.
 var ErrCacheUnreadable = errors.New("token cache unreadable")
+
+// ErrCacheUnwritable reports a token cache file that cannot be written: a
+// read-only or full file system, or a directory onair may not write. It is a
+// local storage fault, not an Entra ID one: tokens keep flowing from memory
+// and the write is retried, but a restart would lose the refreshed sign-in.
+// Errors matching it are *CacheWriteError values.
+var ErrCacheUnwritable = errors.New("token cache unwritable")
+
+// CacheWriteError is a token cache file that could not be written. It
+// matches ErrCacheUnwritable; Client.CacheWriteError returns it while the
+// newest tokens live in memory only.
+type CacheWriteError struct {
+	Path string // the cache file
+	Err  error  // the write failure, e.g. ENOSPC or EROFS
+}
+
+func (e *CacheWriteError) Error() string {
+	return fmt.Sprintf("auth: token cache %s cannot be written: %v; %s", e.Path, e.Err, e.Remedy())
+}
+
+// Remedy is the one sentence telling the user what to do.
+func (e *CacheWriteError) Remedy() string {
+	dir := filepath.Dir(e.Path)
+	switch {
+	case errors.Is(e.Err, syscall.ENOSPC) || errors.Is(e.Err, syscall.EDQUOT):
+		return "free disk space on the file system holding " + dir + " (tokens are kept in memory and the write is retried every minute)"
+	case errors.Is(e.Err, syscall.EROFS):
+		return dir + " is on a read-only file system: remount it read-write or point the state directory elsewhere (tokens are kept in memory and the write is retried every minute)"
+	}
+	return "check free space and that onair's user may write " + dir + " and " + e.Path + " (tokens are kept in memory and the write is retried every minute)"
+}
+
+func (e *CacheWriteError) Unwrap() error { return e.Err }
+
+// Is reports whether target is ErrCacheUnwritable.
+func (e *CacheWriteError) Is(target error) bool { return target == ErrCacheUnwritable }
 
 // CacheError is a token cache file that cannot be read or parsed. It matches
 // ErrCacheUnreadable. Logout removes such a file, after which login works
@@ -175,6 +213,9 @@ func classify(ctx context.Context, op string, scopes []string, err error) error 
 		return nil
 	}
 	if _, ok := errors.AsType[*CacheError](err); ok {
+		return err
+	}
+	if _, ok := errors.AsType[*CacheWriteError](err); ok {
 		return err
 	}
 	if ctx.Err() != nil {

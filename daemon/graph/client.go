@@ -61,7 +61,22 @@ type Options struct {
 	BatchSize int
 	// Timeout bounds each request. Default DefaultTimeout.
 	Timeout time.Duration
+	// AppOnly says Tokens hands out app-only (client credentials) tokens.
+	// There is no signed-in user then, so Me and the /me endpoints fail
+	// with ErrAppOnly without a request, and GetSchedule asks through a
+	// watched user's mailbox instead of /me.
+	AppOnly bool
+	// UnknownUserTTL is how long LookupUser and ResolveUser remember that
+	// a user does not exist (Graph answered 404) before asking again, so
+	// that a typo'd UPN or a leaver costs one request per TTL, not one per
+	// poll. Default DefaultUnknownUserTTL; negative turns the memory off.
+	UnknownUserTTL time.Duration
+	// Now is the clock for UnknownUserTTL. Default time.Now.
+	Now func() time.Time
 }
+
+// DefaultUnknownUserTTL is Options.UnknownUserTTL's default.
+const DefaultUnknownUserTTL = time.Hour
 
 // Client reads presence from Microsoft Graph. It is safe for concurrent use.
 type Client struct {
@@ -71,8 +86,12 @@ type Client struct {
 	log     *slog.Logger
 	batch   int
 	timeout time.Duration
+	appOnly bool
+	unkTTL  time.Duration
+	now     func() time.Time
 
 	mu      sync.Mutex
+	anchor  string              // mailbox the last app-only getSchedule went through
 	users   map[string]*lookup  // user lookups by lower-cased id or UPN
 	unknown map[string]struct{} // unknown values already logged
 	missing map[string]struct{} // batch ids already logged as missing
@@ -84,6 +103,8 @@ type lookup struct {
 	done chan struct{}
 	info UserInfo
 	err  error
+	// until is when a remembered "not found" expires; zero for a found user.
+	until time.Time
 }
 
 // maxUnknownLogged bounds the set of unknown values remembered for "log
@@ -129,7 +150,18 @@ func New(opts Options) (*Client, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	ttl := opts.UnknownUserTTL
+	if ttl == 0 {
+		ttl = DefaultUnknownUserTTL
+	}
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
 	return &Client{
+		appOnly: opts.AppOnly,
+		unkTTL:  ttl,
+		now:     now,
 		base:    base,
 		tokens:  opts.Tokens,
 		hc:      hc,
@@ -146,6 +178,9 @@ func New(opts Options) (*Client, error) {
 // Presence.Read). The Presence's User is "me".
 func (c *Client) Me(ctx context.Context) (mapping.Presence, error) {
 	const op = "get presence of me"
+	if c.appOnly {
+		return mapping.Presence{}, fmt.Errorf("graph: %s: %w", op, ErrAppOnly)
+	}
 	resp, err := c.do(ctx, request{
 		op: op, method: http.MethodGet, path: "/me/presence",
 		permission: PermissionPresenceRead, user: "me",
@@ -288,8 +323,10 @@ type UserInfo struct {
 // ResolveUser returns the object ID for a UPN or object ID. An object ID is
 // returned unchanged without a request. A UPN is looked up once with
 // GET /users/{upn}?$select=id,userPrincipalName,displayName (permission
-// User.ReadBasic.All) and the answer is cached for the Client's lifetime;
-// failures are not cached.
+// User.ReadBasic.All) and the answer is cached for the Client's lifetime.
+// A user Graph does not know (*NotFoundError) is remembered for
+// Options.UnknownUserTTL: until NotFoundError.Until the same error comes
+// back without a request. Other failures are not cached.
 func (c *Client) ResolveUser(ctx context.Context, upnOrID string) (string, error) {
 	if isObjectID(upnOrID) {
 		return upnOrID, nil
@@ -319,6 +356,17 @@ func (c *Client) LookupUser(ctx context.Context, upnOrID string) (UserInfo, erro
 	if ok {
 		select {
 		case <-l.done:
+			if !l.until.IsZero() {
+				if c.now().Before(l.until) {
+					return UserInfo{}, l.err // remembered: not found
+				}
+				c.mu.Lock()
+				if c.users[key] == l {
+					delete(c.users, key)
+				}
+				c.mu.Unlock()
+				return c.LookupUser(ctx, upnOrID)
+			}
 			// A failed lookup is forgotten, so the next call tries again;
 			// callers that shared it get its error rather than piling on,
 			// unless it failed only because its own caller gave up.
@@ -331,13 +379,27 @@ func (c *Client) LookupUser(ctx context.Context, upnOrID string) (UserInfo, erro
 		}
 	}
 	l.info, l.err = c.lookupUser(ctx, op, upnOrID)
-	if l.err != nil {
+	var nf *NotFoundError
+	if errors.As(l.err, &nf) && c.unkTTL > 0 {
+		// Remembered, so that an unknown user costs one request per TTL.
+		l.until = c.now().Add(c.unkTTL)
+		nf.Until = l.until
+	} else if l.err != nil {
 		c.mu.Lock()
 		delete(c.users, key)
 		c.mu.Unlock()
 	}
 	close(l.done)
 	return l.info, l.err
+}
+
+// ForgetUser drops what LookupUser remembers about upnOrID, found or not,
+// so the next lookup asks Graph (e.g. after a config reload that fixed a
+// typo, or when an admin says a new hire now exists).
+func (c *Client) ForgetUser(upnOrID string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.users, strings.ToLower(upnOrID))
 }
 
 // callerGaveUp reports whether err is a caller's context ending rather than
@@ -430,6 +492,10 @@ type request struct {
 	method string
 	path   string // relative to the base URL, already escaped
 	query  string // raw query, without "?"
+	// url, when set, is the absolute URL to use instead of path and query
+	// (an @odata.nextLink); it must be on the base URL's host.
+	url    string
+	header http.Header // extra request headers
 	body   []byte
 	// permission is the least-privileged permission the call needs, named
 	// in a *ForbiddenError.
@@ -463,6 +529,9 @@ func (c *Client) do(ctx context.Context, r request) (response, error) {
 	if r.query != "" {
 		u += "?" + r.query
 	}
+	if r.url != "" {
+		u = r.url
+	}
 	var body io.Reader
 	if r.body != nil {
 		body = bytes.NewReader(r.body)
@@ -475,6 +544,9 @@ func (c *Client) do(ctx context.Context, r request) (response, error) {
 	req.Header.Set("Accept", "application/json")
 	if r.body != nil {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	for k, v := range r.header {
+		req.Header[k] = v
 	}
 
 	start := time.Now()
@@ -517,15 +589,12 @@ func (c *Client) statusError(r request, resp *http.Response, body []byte, token 
 	case s == http.StatusUnauthorized:
 		return &sentinelError{sentinel: ErrUnauthorized, api: ae}
 	case s == http.StatusForbidden:
-		return &ForbiddenError{Permission: r.permission, Remedy: remedy(r.permission), Err: ae}
+		return &ForbiddenError{Permission: r.permission, Remedy: c.remedy(r.permission), Err: ae}
 	case s == http.StatusNotFound && r.user != "":
 		return &NotFoundError{User: r.user, Err: ae}
 	case s == http.StatusTooManyRequests || s == http.StatusServiceUnavailable:
-		return &ThrottledError{
-			RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), now),
-			Status:     s,
-			Err:        ae,
-		}
+		capped, requested := parseRetryAfter(resp.Header.Get("Retry-After"), now)
+		return &ThrottledError{RetryAfter: capped, Requested: requested, Status: s, Err: ae}
 	case s >= 500:
 		return &TransientError{Status: s, Err: ae}
 	}
@@ -533,7 +602,11 @@ func (c *Client) statusError(r request, resp *http.Response, body []byte, token 
 }
 
 // remedy is the sentence a *ForbiddenError gives the user.
-func remedy(permission string) string {
+func (c *Client) remedy(permission string) string {
+	if c.appOnly {
+		return "add the Microsoft Graph application permission " + permission +
+			" to the app registration and have an administrator grant admin consent; `onair login` checks it"
+	}
 	return "add the delegated Microsoft Graph permission " + permission +
 		" to the app registration (an administrator may have to grant consent), then sign in again so the token carries it"
 }

@@ -18,28 +18,36 @@ import (
 func TestParseRetryAfter(t *testing.T) {
 	now := time.Date(2024, 5, 31, 15, 42, 10, 0, time.UTC)
 	tests := []struct {
-		in   string
-		want time.Duration
+		in        string
+		want      time.Duration
+		requested time.Duration // 0: same as want
 	}{
-		{"", 0},
-		{"7", 7 * time.Second},
-		{" 120 ", 120 * time.Second},
-		{"0", 0},
-		{"300", 5 * time.Minute},
-		{"-5", 0},
-		{"1.5", 0},
-		{"soon", 0},
-		{"99999999999999999999999", 0}, // overflows uint64: unusable
-		{"999999999", maxRetryAfter},
-		{"Fri, 31 May 2024 15:42:40 GMT", 30 * time.Second},
-		{"Friday, 31-May-24 15:43:10 GMT", time.Minute}, // RFC 850
-		{"Fri May 31 15:42:11 2024", time.Second},       // asctime
-		{"Fri, 31 May 2024 15:42:00 GMT", 0},            // in the past
-		{"Sat, 01 Jun 2030 00:00:00 GMT", maxRetryAfter},
+		{"", 0, 0},
+		{"7", 7 * time.Second, 0},
+		{" 120 ", 120 * time.Second, 0},
+		{"0", 0, 0},
+		{"300", 5 * time.Minute, 0},
+		{"-5", 0, 0},
+		{"1.5", 0, 0},
+		{"soon", 0, 0},
+		{"99999999999999999999999", 0, 0}, // overflows uint64: unusable
+		{"999999999", maxRetryAfter, 999999999 * time.Second},
+		{"3600", time.Hour, 0},
+		{"3601", time.Hour, 3601 * time.Second},
+		{"18446744073709551615", maxRetryAfter, maxRequested},
+		{"Fri, 31 May 2024 15:42:40 GMT", 30 * time.Second, 0},
+		{"Friday, 31-May-24 15:43:10 GMT", time.Minute, 0}, // RFC 850
+		{"Fri May 31 15:42:11 2024", time.Second, 0},       // asctime
+		{"Fri, 31 May 2024 15:42:00 GMT", 0, 0},            // in the past
+		{"Sat, 01 Jun 2030 00:00:00 GMT", maxRetryAfter, time.Date(2030, 6, 1, 0, 0, 0, 0, time.UTC).Sub(now)},
 	}
 	for _, tt := range tests {
-		if got := parseRetryAfter(tt.in, now); got != tt.want {
-			t.Errorf("parseRetryAfter(%q) = %s, want %s", tt.in, got, tt.want)
+		req := tt.requested
+		if req == 0 {
+			req = tt.want
+		}
+		if got, gotReq := parseRetryAfter(tt.in, now); got != tt.want || gotReq != req {
+			t.Errorf("parseRetryAfter(%q) = %s, %s; want %s, %s", tt.in, got, gotReq, tt.want, req)
 		}
 	}
 }

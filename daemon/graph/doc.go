@@ -1,7 +1,11 @@
 // Package graph reads presence from Microsoft Graph: the signed-in user's
 // (GET /me/presence), one user's (GET /users/{id}/presence) and many users'
 // in batches of at most 650 (POST /communications/getPresencesByUserId). It
-// also resolves user principal names to object IDs, once per client.
+// also resolves user principal names to object IDs, once per client
+// (remembering unknown users for an hour), and, for offices, lists group
+// members (GroupMembers) and reads free/busy (GetSchedule). With
+// Options.AppOnly (tokens from the client credentials grant) it never asks
+// for /me, which Graph refuses for app-only tokens.
 //
 // It speaks mapping's vocabulary: every response becomes a mapping.Presence,
 // with availability and activity parsed case-insensitively and unknown values

@@ -35,6 +35,14 @@ var (
 	// a value of the wrong type, or a batch naming ids that were not asked
 	// for. The caller should keep its last good state.
 	ErrMalformed = errors.New("graph: malformed response")
+	// ErrAppOnly means an operation about the signed-in user (/me) was
+	// asked of a Client with app-only tokens, which have no user; Graph
+	// would answer 400 "/me request is only valid with delegated
+	// authentication flow". Watch users by UPN or object ID instead.
+	ErrAppOnly = errors.New("graph: app-only mode has no signed-in user (/me); name the users to watch")
+	// ErrGroupNotFound means no group has the ID or display name asked
+	// for. Matched by *GroupNotFoundError.
+	ErrGroupNotFound = errors.New("graph: group not found")
 )
 
 // Permissions (delegated scopes) the client's requests need, named in
@@ -43,6 +51,8 @@ const (
 	PermissionPresenceRead    = "Presence.Read"
 	PermissionPresenceReadAll = "Presence.Read.All"
 	PermissionUserReadBasic   = "User.ReadBasic.All"
+	PermissionGroupMember     = "GroupMember.Read.All"
+	PermissionCalendars       = "Calendars.ReadBasic"
 )
 
 // APIError is a non-2xx Graph response: the status and the error JSON
@@ -124,9 +134,17 @@ type NotFoundError struct {
 	// User is the id or UPN that was asked for ("me" for /me).
 	User string
 	Err  *APIError
+	// Until is set when the Client remembers the answer (a user lookup;
+	// see Options.UnknownUserTTL): lookups before it return this error
+	// without asking Graph. The same *NotFoundError value is returned
+	// each time, so a caller can compare errors to warn once.
+	Until time.Time
 }
 
 func (e *NotFoundError) Error() string {
+	if !e.Until.IsZero() {
+		return fmt.Sprintf("graph: user %q not found: %s (not asked again before %s)", e.User, e.Err.detail(), e.Until.Format(time.TimeOnly))
+	}
 	return fmt.Sprintf("graph: user %q not found: %s", e.User, e.Err.detail())
 }
 
@@ -136,17 +154,47 @@ func (e *NotFoundError) Is(target error) bool { return target == ErrUserNotFound
 // Unwrap returns the underlying *APIError.
 func (e *NotFoundError) Unwrap() error { return e.Err }
 
+// GroupNotFoundError is a group that no ID or display name matched, or a
+// display name that several groups share.
+type GroupNotFoundError struct {
+	// Group is the ID or display name asked for.
+	Group string
+	// Matches is how many groups have that display name: 0, or more than 1
+	// (ambiguous; use the object ID).
+	Matches int
+	Err     *APIError // the 404 for an ID; nil for a display name
+}
+
+func (e *GroupNotFoundError) Error() string {
+	switch {
+	case e.Matches > 1:
+		return fmt.Sprintf("graph: %d groups are named %q; use the group's object ID in graph.groups", e.Matches, e.Group)
+	case e.Err != nil:
+		return fmt.Sprintf("graph: group %q not found: %s", e.Group, e.Err.detail())
+	}
+	return fmt.Sprintf("graph: no group is named %q; check graph.groups (display names are matched exactly, ignoring case)", e.Group)
+}
+
+// Is reports whether target is ErrGroupNotFound.
+func (e *GroupNotFoundError) Is(target error) bool { return target == ErrGroupNotFound }
+
 // ThrottledError is an HTTP 429 or 503. RetryAfter is Graph's Retry-After
-// header exactly (seconds or an HTTP date), or 0 when the header was absent
-// or unusable, in which case the caller uses its own backoff.
+// header (seconds or an HTTP date) capped at one hour, or 0 when the header
+// was absent or unusable, in which case the caller uses its own backoff.
 type ThrottledError struct {
 	RetryAfter time.Duration
+	// Requested is the Retry-After Graph asked for, before the cap; log it
+	// when it differs from RetryAfter.
+	Requested time.Duration
 	// Status is 429 or 503.
 	Status int
 	Err    *APIError
 }
 
 func (e *ThrottledError) Error() string {
+	if e.Requested > e.RetryAfter {
+		return fmt.Sprintf("graph: throttled: %s; retry after %s (Graph asked for %s, capped)", e.Err.detail(), e.RetryAfter, e.Requested)
+	}
 	if e.RetryAfter > 0 {
 		return fmt.Sprintf("graph: throttled: %s; retry after %s", e.Err.detail(), e.RetryAfter)
 	}
@@ -193,34 +241,43 @@ func (e *sentinelError) Error() string { return e.sentinel.Error() + ": " + e.ap
 
 func (e *sentinelError) Unwrap() []error { return []error{e.sentinel, e.api} }
 
-// maxRetryAfter bounds Retry-After so that a garbage header cannot overflow
-// time.Duration or park the daemon for days. Observed values go up to a few
-// minutes (reference A.4); a day is far beyond anything legitimate.
-const maxRetryAfter = 24 * time.Hour
+// maxRetryAfter caps the Retry-After a caller is told to wait. Observed
+// values go up to a few minutes (Graph's throttling guidance,
+// https://learn.microsoft.com/graph/throttling); a larger one is a garbage
+// header or an outage, and parking a door sign for a day on it would be worse
+// than asking again in an hour. The uncapped value stays on the error for
+// logging (ThrottledError.Requested).
+const maxRetryAfter = time.Hour
+
+// maxRequested bounds the uncapped value only so that it cannot overflow
+// time.Duration.
+const maxRequested = 100 * 365 * 24 * time.Hour
 
 // parseRetryAfter reads a Retry-After header (RFC 9110 §10.2.3): delay
-// seconds or an HTTP date, relative to now. It returns 0 when the header is
-// absent, unparseable or in the past.
-func parseRetryAfter(v string, now time.Time) time.Duration {
+// seconds or an HTTP date, relative to now. It returns the delay capped at
+// maxRetryAfter, and as requested. Both are 0 when the header is absent,
+// unparseable or in the past.
+func parseRetryAfter(v string, now time.Time) (capped, requested time.Duration) {
 	v = strings.TrimSpace(v)
 	if v == "" {
-		return 0
+		return 0, 0
 	}
 	if n, err := strconv.ParseUint(v, 10, 64); err == nil {
-		if n > uint64(maxRetryAfter/time.Second) {
-			return maxRetryAfter
+		requested = maxRequested
+		if n < uint64(maxRequested/time.Second) {
+			requested = time.Duration(n) * time.Second
 		}
-		return time.Duration(n) * time.Second
+		return min(requested, maxRetryAfter), requested
 	}
 	t, err := http.ParseTime(v)
 	if err != nil {
-		return 0
+		return 0, 0
 	}
 	d := t.Sub(now)
 	if d <= 0 {
-		return 0
+		return 0, 0
 	}
-	return min(d, maxRetryAfter)
+	return min(d, maxRetryAfter), d
 }
 
 // snippetLen is how much of a bad body goes into an error.

@@ -3,9 +3,12 @@
 // public client: device-code and browser sign-in, silent refresh, and the
 // refusals that force a new sign-in.
 //
-// It is not a security token service: tokens are opaque strings and the
-// id_token is an unsigned JWT (MSAL decodes its claims and checks no
-// signature). It is not a Graph fake either; Graph fakes ask it whether a
+// It is not a security token service: delegated tokens are opaque strings,
+// the id_token is an unsigned JWT (MSAL decodes its claims and checks no
+// signature), and app-only access tokens are JWT-shaped with a roles claim
+// but no real signature. It does check what clients send: client secrets,
+// and client assertions (signature against the registered certificate, aud,
+// iss, sub, exp, nbf, jti replay, x5t#S256 or x5t thumbprint). It is not a Graph fake either; Graph fakes ask it whether a
 // bearer token is valid (Server.ValidAccessToken).
 //
 // Typical use with daemon/auth:
@@ -25,7 +28,8 @@
 //
 //	GET  /{tenant}/v2.0/.well-known/openid-configuration
 //	POST /{tenant}/oauth2/v2.0/devicecode
-//	POST /{tenant}/oauth2/v2.0/token        grant_type device_code, refresh_token, authorization_code
+//	POST /{tenant}/oauth2/v2.0/token        grant_type device_code, refresh_token, authorization_code,
+//	                                        client_credentials (apps added with RegisterApp; see App)
 //	GET  /{tenant}/oauth2/v2.0/authorize    answers with Entra's form_post page
 //	GET  /common/discovery/instance         instance discovery (MSAL sends it only to Microsoft hosts)
 //	GET  /devicelogin                       the verification page (a note; use Approve)
@@ -84,6 +88,10 @@ type Options struct {
 	// PendingPolls is how many token polls of each device code answer
 	// authorization_pending before it is approved. Default 0.
 	PendingPolls int
+	// MissingTenants are tenant segments (IDs or domains) the fake says do
+	// not exist: their OpenID configuration answers 400 AADSTS90002, as
+	// Entra ID does for a mistyped tenant.
+	MissingTenants []string
 	// ManualApproval makes device codes wait (authorization_pending) until
 	// Approve or Decline is called, regardless of PendingPolls.
 	ManualApproval bool
@@ -98,6 +106,7 @@ type Counts struct {
 	RefreshToken      int // token, grant_type=refresh_token (refused ones included)
 	AuthorizationCode int // token, grant_type=authorization_code
 	Authorize         int // GET /authorize
+	ClientCredentials int // token, grant_type=client_credentials (refused ones included)
 }
 
 // Server is a fake Entra ID. Its methods are safe for concurrent use.
@@ -120,6 +129,9 @@ type Server struct {
 	needConsent bool
 	failures    []failure
 	malform     bool
+	apps        map[string]*App      // client credentials apps by client ID
+	appRoles    map[string][]string  // app-only access tokens → roles
+	jtis        map[string]time.Time // client assertion IDs seen → their expiry
 }
 
 type deviceCode struct {
@@ -174,6 +186,9 @@ func newServer(opts Options) *Server {
 		codes:    map[string]authCode{},
 		refresh:  map[string]bool{},
 		access:   map[string]time.Time{},
+		apps:     map[string]*App{},
+		appRoles: map[string][]string{},
+		jtis:     map[string]time.Time{},
 		lifetime: opts.AccessTokenLifetime,
 	}
 	mux := http.NewServeMux()
@@ -369,6 +384,16 @@ func (s *Server) openIDConfig(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.counts.OpenIDConfig++
 	s.mu.Unlock()
+	if t := r.PathValue("tenant"); slices.ContainsFunc(s.opts.MissingTenants, func(m string) bool { return strings.EqualFold(m, t) }) {
+		writeJSON(w, http.StatusBadRequest, map[string]any{
+			"error": "invalid_tenant",
+			"error_description": "AADSTS90002: Tenant '" + t + "' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. " +
+				"Check with your subscription administrator, this may happen if there are no active subscriptions for the tenant.",
+			"error_codes": []int{90002},
+			"timestamp":   time.Now().UTC().Format(time.DateTime) + "Z",
+		})
+		return
+	}
 	base := s.ts.URL + "/{tenant}"
 	writeJSON(w, http.StatusOK, map[string]any{
 		"authorization_endpoint":                base + "/oauth2/v2.0/authorize",
@@ -483,6 +508,12 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		s.counts.RefreshToken++
 	case "authorization_code":
 		s.counts.AuthorizationCode++
+	case "client_credentials":
+		s.counts.ClientCredentials++
+		if !s.failLocked(w) {
+			s.clientCredentialsGrantLocked(w, r, f)
+		}
+		return
 	}
 	if s.failLocked(w) || !s.clientOKLocked(w, r) {
 		return

@@ -25,8 +25,17 @@
 //	srv.SetPresence(alice, "Busy", "InAMeeting")
 //	c, _ := graph.New(graph.Options{BaseURL: srv.URL(), Tokens: tokens})
 //
-// It is not a Graph emulator: there is no paging, no $select, no other
-// resources, and object IDs must be GUIDs (see ID). A Server is safe for
+// and, for offices (app-only mode, tokens from AddAppToken or
+// Options.AppToken; /me answers 400 to those):
+//
+//	GET  /groups?$filter=displayName eq '…'    EndpointGroups
+//	GET  /groups/{id}/members                  EndpointGroupMembers (pages of 100, $top up to 999)
+//	POST /users/{id}/calendar/getSchedule      EndpointSchedule
+//	POST /me/calendar/getSchedule              EndpointMeSchedule
+//
+// It is not a Graph emulator: $select is ignored, paging exists only for
+// group members, there are no other resources, and object IDs must be GUIDs
+// (see ID). A Server is safe for
 // concurrent use and deterministic: the same calls give the same responses,
 // apart from the date in error bodies.
 package graphtest
@@ -54,6 +63,11 @@ const (
 	EndpointPresence     = "/communications/presences/{id}"
 	EndpointBatch        = "/communications/getPresencesByUserId"
 	EndpointUser         = "/users/{id}"
+	// Offices (app-only mode): groups, their members, and calendars.
+	EndpointGroups       = "/groups"              // GET ?$filter=displayName eq '…'
+	EndpointGroupMembers = "/groups/{id}/members" // GET, paged with @odata.nextLink
+	EndpointSchedule     = "/users/{id}/calendar/getSchedule"
+	EndpointMeSchedule   = "/me/calendar/getSchedule"
 )
 
 // MaxBatch is the most ids getPresencesByUserId accepts; more is a 400
@@ -98,6 +112,12 @@ type Options struct {
 	// bearer token is accepted. It runs with the server's lock held, so it
 	// must not call the Server's methods.
 	Authorize func(token string) bool
+	// AppToken, if set, is asked first about every bearer token: ok means
+	// an app-only token (client credentials) carrying the application
+	// permissions roles. entratest.Server.AppToken fits. App-only tokens
+	// get Graph's 400 on /me endpoints, as there is no signed-in user. It
+	// runs with the server's lock held, like Authorize.
+	AppToken func(token string) (roles []string, ok bool)
 	// OnRequest, if set, is called for every request once its response is
 	// decided and before it is written, on the server's goroutine. Keep it
 	// short; WaitRequests is usually simpler.
@@ -214,6 +234,10 @@ type Server struct {
 	tokens    map[string][]string // token → scopes
 	scopes    []string            // for tokens accepted by authorize or by default
 	authorize func(string) bool
+	appToken  func(string) ([]string, bool)
+	appTokens map[string][]string // app-only token → roles
+	groups    map[string]*group   // by lower-cased id
+	calendars map[string][]CalendarItem
 	faults    []pendingFault
 	counts    map[string]int // by endpoint pattern and by path
 	log       []Request
@@ -230,6 +254,10 @@ func NewServer(opts Options) *Server {
 		tokens:    make(map[string][]string),
 		scopes:    slices.Clone(DefaultScopes),
 		authorize: opts.Authorize,
+		appToken:  opts.AppToken,
+		appTokens: make(map[string][]string),
+		groups:    make(map[string]*group),
+		calendars: make(map[string][]CalendarItem),
 		counts:    make(map[string]int),
 		changed:   make(chan struct{}),
 	}
@@ -448,7 +476,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	case !ok:
 		rep = s.unauthorized(token, rid)
 	default:
-		scopes, valid := s.scopesLocked(token)
+		scopes, app, valid := s.scopesLocked(token)
 		if !valid {
 			rep = s.unauthorized(token, rid)
 			break
@@ -459,7 +487,13 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			break
 		}
 		stale := hasFault && f.Kind == StaleSequence
-		rep = s.handleLocked(r.Method, endpoint, ids, body, scopes, stale, rid)
+		if app && (endpoint == EndpointMe || endpoint == EndpointMeSchedule) {
+			// Graph's answer to an app-only token on /me (documented on
+			// Microsoft Q&A, e.g. learn.microsoft.com/answers/questions/573381).
+			rep = graphError(http.StatusBadRequest, "BadRequest", "/me request is only valid with delegated authentication flow.", rid)
+			break
+		}
+		rep = s.handleLocked(r, endpoint, ids, body, scopes, stale, rid)
 		if hasFault && rep.status == http.StatusOK {
 			// A body fault is used up even when the request failed for
 			// another reason, but only recorded when it shaped the reply.
@@ -521,6 +555,14 @@ func (s *Server) route(r *http.Request) (path, endpoint, id string) {
 		return path, EndpointBatch, ""
 	case len(segs) == 2 && segs[0] == "users" && segs[1] != "":
 		return path, EndpointUser, segs[1]
+	case len(segs) == 1 && segs[0] == "groups":
+		return path, EndpointGroups, ""
+	case len(segs) == 3 && segs[0] == "groups" && segs[2] == "members":
+		return path, EndpointGroupMembers, segs[1]
+	case len(segs) == 4 && segs[0] == "users" && segs[2] == "calendar" && segs[3] == "getSchedule":
+		return path, EndpointSchedule, segs[1]
+	case len(segs) == 3 && segs[0] == "me" && segs[1] == "calendar" && segs[2] == "getSchedule":
+		return path, EndpointMeSchedule, ""
 	}
 	return path, "", ""
 }
@@ -536,20 +578,37 @@ func (s *Server) bearer(r *http.Request) (string, bool) {
 }
 
 // scopesLocked returns the scopes of a valid token.
-func (s *Server) scopesLocked(token string) ([]string, bool) {
+// app reports an app-only token, whose scopes are its roles.
+func (s *Server) scopesLocked(token string) (scopes []string, app, valid bool) {
+	if roles, ok := s.appTokens[token]; ok {
+		return roles, true, true
+	}
+	if s.appToken != nil {
+		if roles, ok := s.appToken(token); ok {
+			return roles, true, true
+		}
+	}
 	if sc, ok := s.tokens[token]; ok {
-		return sc, true
+		return sc, false, true
 	}
 	if s.authorize != nil {
 		if s.authorize(token) {
-			return s.scopes, true
+			return s.scopes, false, true
 		}
-		return nil, false
+		return nil, false, false
 	}
-	if len(s.tokens) == 0 {
-		return s.scopes, true
+	if len(s.tokens) == 0 && len(s.appTokens) == 0 {
+		return s.scopes, false, true
 	}
-	return nil, false
+	return nil, false, false
+}
+
+// AddAppToken makes token a valid app-only (client credentials) token with
+// the given application permissions. /me endpoints refuse it.
+func (s *Server) AddAppToken(token string, roles ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.appTokens[token] = slices.Clone(roles)
 }
 
 // unauthorized is Graph's 401 with its WWW-Authenticate challenge
@@ -613,9 +672,10 @@ func bodyFault(f Fault, rep reply) reply {
 }
 
 // handleLocked serves a request that passed the token check.
-func (s *Server) handleLocked(method, endpoint, id string, body []byte, scopes []string, stale bool, rid string) reply {
+func (s *Server) handleLocked(r *http.Request, endpoint, id string, body []byte, scopes []string, stale bool, rid string) reply {
+	method := r.Method
 	want := http.MethodGet
-	if endpoint == EndpointBatch {
+	if endpoint == EndpointBatch || endpoint == EndpointSchedule || endpoint == EndpointMeSchedule {
 		want = http.MethodPost
 	}
 	if method != want {
@@ -625,6 +685,22 @@ func (s *Server) handleLocked(method, endpoint, id string, body []byte, scopes [
 		return graphError(http.StatusForbidden, "Forbidden", "Insufficient privileges to complete the operation.", rid)
 	}
 	switch endpoint {
+	case EndpointGroups:
+		return s.groupsLocked(r, rid)
+	case EndpointGroupMembers:
+		return s.membersLocked(r, id, rid)
+	case EndpointSchedule, EndpointMeSchedule:
+		if endpoint == EndpointSchedule {
+			k := strings.ToLower(id)
+			if uid, ok := s.upns[k]; ok {
+				k = uid
+			}
+			if _, ok := s.users[k]; !ok {
+				// The mailbox in the path must exist, whatever the body asks.
+				return graphError(http.StatusNotFound, "ErrorItemNotFound", "The specified object was not found in the store.", rid)
+			}
+		}
+		return s.scheduleLocked(r, body, rid)
 	case EndpointMe:
 		u, ok := s.users[s.me]
 		if !ok {
@@ -765,6 +841,10 @@ func hasScope(scopes []string, endpoint string) bool {
 		ok = []string{"Presence.Read", "Presence.Read.All", "Presence.ReadWrite", "Presence.ReadWrite.All"}
 	case EndpointUser:
 		ok = []string{"User.ReadBasic.All", "User.Read.All", "User.ReadWrite.All", "Directory.Read.All"}
+	case EndpointGroups, EndpointGroupMembers:
+		ok = []string{"GroupMember.Read.All", "Group.Read.All", "Group.ReadWrite.All", "Directory.Read.All"}
+	case EndpointSchedule, EndpointMeSchedule:
+		ok = []string{"Calendars.ReadBasic", "Calendars.Read", "Calendars.ReadWrite"}
 	default:
 		ok = []string{"Presence.Read.All", "Presence.ReadWrite.All"}
 	}
