@@ -101,7 +101,9 @@ func ParseOverride(words ...string) (Override, error) {
 
 // looksLikeDuration reports whether w starts with a digit, so that "100000h"
 // is reported as a bad duration rather than as an unexpected word.
-func looksLikeDuration(w string) bool { return w != "" && w[0] >= '0' && w[0] <= '9' }
+func looksLikeDuration(w string) bool {
+	return w != "" && (w[0] >= '0' && w[0] <= '9' || w[0] == '-' || w[0] == '+' || w[0] == '.')
+}
 
 // setStatus reads one presence word or colour into o.
 func (o *Override) setStatus(s string) error {
@@ -170,6 +172,25 @@ func (o *Override) setLabel(s string) error {
 	}
 	o.Label = s
 	return nil
+}
+
+// WithEffect returns o with the effect s (as ParseOverride reads it: only
+// with a colour, not "keep").
+func (o Override) WithEffect(s string) (Override, error) {
+	if o.Effect != "" && !(o.Color == (Color{}) && o.Effect == Off) {
+		return o, fmt.Errorf("effect given twice (%s and %s)", o.Effect, s)
+	}
+	err := o.setEffect(s)
+	return o, err
+}
+
+// WithFor returns o lasting for the duration s (as ParseDuration reads it).
+func (o Override) WithFor(s string) (Override, error) {
+	if o.For != 0 {
+		return o, fmt.Errorf("duration given twice (%s and %q)", o.For, s)
+	}
+	err := o.setFor(s)
+	return o, err
 }
 
 // WithLabel returns o with label set, checked as OverrideText checks it:
