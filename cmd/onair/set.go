@@ -114,7 +114,9 @@ func reorder(args []string) []string {
 
 // isNumber reports whether a is a negative number or duration ("-5m"), a
 // positional value rather than a flag.
-func isNumber(a string) bool { return len(a) > 1 && a[0] == '-' && (a[1] >= '0' && a[1] <= '9' || a[1] == '.') }
+func isNumber(a string) bool {
+	return len(a) > 1 && a[0] == '-' && (a[1] >= '0' && a[1] <= '9' || a[1] == '.')
+}
 
 func isBoolFlag(a string) bool {
 	a = strings.TrimLeft(a, "-")
