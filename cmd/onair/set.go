@@ -62,31 +62,37 @@ func overrideRequest(o mapping.Override, user string) daemon.OverrideRequest {
 }
 
 func cmdSet(ctx context.Context, e *env, args []string) int {
+	req, _, code, ok := parseSetArgs(e, args)
+	if !ok {
+		return code
+	}
+	st, err := daemon.NewClient(e.paths().Socket).SetOverride(ctx, req)
+	if err != nil {
+		return fail(e, err)
+	}
+	printOverride(e, st)
+	return exitOK
+}
+
+// parseSetArgs reads `onair set` arguments into the override and the
+// request for the daemon. It checks everything locally, so that a typo is a
+// usage error even with no daemon running; when ok is false it has printed
+// why and code is the exit code.
+func parseSetArgs(e *env, args []string) (daemon.OverrideRequest, mapping.Override, int, bool) {
 	fs := newFlags(e, "set", setUsage)
 	dur := fs.String("for", "", "how long: a `duration` such as 30m, 1h30m, 2d or seconds, at most 7d (default: until onair clear)")
 	effect := fs.String("effect", "", "`effect` of a colour: solid, blink, pulse or off (default solid)")
 	label := fs.String("label", "", "door-sign `text` while the override lasts (default: the colour's name, or the rule's label)")
 	user := fs.String("user", "", "whose signal to override: a watched `user` (default: you)")
 	if code, ok := parseFlags(fs, reorder(args)); !ok {
-		return code
+		return daemon.OverrideRequest{}, mapping.Override{}, code, false
 	}
-	if fs.NArg() == 0 {
-		fmt.Fprintln(e.stderr, "onair set: give a presence or a colour, e.g. onair set busy --for 30m (onair set -h for more)")
-		return exitUsage
-	}
-	// Check locally first so that a typo is a usage error even with no
-	// daemon running.
 	o, err := parseSet(fs.Args(), *effect, *dur, *label)
 	if err != nil {
-		fmt.Fprintf(e.stderr, "onair set: %v\n", err)
-		return exitUsage
+		fmt.Fprintf(e.stderr, "onair set: %v (onair set -h for more)\n", err)
+		return daemon.OverrideRequest{}, mapping.Override{}, exitUsage, false
 	}
-	st, err := daemon.NewClient(e.paths().Socket).SetOverride(ctx, overrideRequest(o, *user))
-	if err != nil {
-		return fail(e, err)
-	}
-	printOverride(e, st)
-	return exitOK
+	return overrideRequest(o, *user), o, 0, true
 }
 
 // reorder moves flags after the positional arguments to the front, so that
