@@ -38,7 +38,8 @@ const MaxLabel = 64
 
 const setHint = "give a presence (busy, available, away, dnd, meeting, call, presenting, brb, offline) or a colour (red, green, off, #ff0000)"
 
-// ParseOverride reads an override from words as a person types them:
+// ParseOverride reads an override from words as a person types them
+// (errors are *FieldError):
 //
 //	<presence|colour> [effect] [[for] duration]
 //
@@ -53,7 +54,7 @@ func ParseOverride(words ...string) (Override, error) {
 		fields = append(fields, strings.Fields(w)...)
 	}
 	if len(fields) == 0 {
-		return Override{}, errors.New("nothing to set: " + setHint)
+		return Override{}, field("status", errors.New("nothing to set: "+setHint))
 	}
 	// The longest leading run of words that names a presence or colour.
 	var o Override
@@ -73,7 +74,7 @@ func ParseOverride(words ...string) (Override, error) {
 			i++
 			w = fields[i]
 			if dur != "" {
-				return Override{}, fmt.Errorf("duration given twice (%q and %q)", dur, w)
+				return Override{}, field("for", fmt.Errorf("duration given twice (%q and %q)", dur, w))
 			}
 			dur = w
 			continue
@@ -88,7 +89,7 @@ func ParseOverride(words ...string) (Override, error) {
 				continue
 			}
 		}
-		return Override{}, fmt.Errorf("unexpected %q after %q: want an effect (solid, blink, pulse, off) or a duration (30m, 1h30m, 2d)", w, strings.Join(fields[:n], " "))
+		return Override{}, field("words", fmt.Errorf("unexpected %q after %q: want an effect (solid, blink, pulse, off) or a duration (30m, 1h30m, 2d)", w, strings.Join(fields[:n], " ")))
 	}
 	if err := o.setEffect(effect); err != nil {
 		return Override{}, err
@@ -105,8 +106,33 @@ func looksLikeDuration(w string) bool {
 	return w != "" && (w[0] >= '0' && w[0] <= '9' || w[0] == '-' || w[0] == '+' || w[0] == '.')
 }
 
+// FieldError is why an override was rejected, and which part of it was
+// wrong: "status" (the presence or colour word), "color", "effect", "for",
+// "label", or "words" for a word ParseOverride cannot place. Interfaces
+// with stable error keys (MQTT) map Field to theirs.
+type FieldError struct {
+	Field string
+	Err   error
+}
+
+func (e *FieldError) Error() string { return e.Err.Error() }
+func (e *FieldError) Unwrap() error { return e.Err }
+
+// field wraps a non-nil err as a *FieldError.
+func field(name string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if _, ok := err.(*FieldError); ok {
+		return err
+	}
+	return &FieldError{Field: name, Err: err}
+}
+
 // setStatus reads one presence word or colour into o.
-func (o *Override) setStatus(s string) error {
+func (o *Override) setStatus(s string) error { return field("status", o.readStatus(s)) }
+
+func (o *Override) readStatus(s string) error {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return errors.New("nothing to set: " + setHint)
@@ -130,7 +156,9 @@ func (o *Override) setColor(c Color) {
 	}
 }
 
-func (o *Override) setEffect(s string) error {
+func (o *Override) setEffect(s string) error { return field("effect", o.readEffect(s)) }
+
+func (o *Override) readEffect(s string) error {
 	if strings.TrimSpace(s) == "" {
 		return nil
 	}
@@ -154,13 +182,15 @@ func (o *Override) setEffect(s string) error {
 func (o *Override) setFor(s string) error {
 	d, err := ParseDuration(s)
 	if err != nil {
-		return err
+		return field("for", err)
 	}
 	o.For = d
 	return nil
 }
 
-func (o *Override) setLabel(s string) error {
+func (o *Override) setLabel(s string) error { return field("label", o.readLabel(s)) }
+
+func (o *Override) readLabel(s string) error {
 	s = strings.TrimSpace(s)
 	if utf8.RuneCountInString(s) > MaxLabel {
 		return fmt.Errorf("label is %d characters, more than %d", utf8.RuneCountInString(s), MaxLabel)
@@ -178,7 +208,7 @@ func (o *Override) setLabel(s string) error {
 // with a colour, not "keep").
 func (o Override) WithEffect(s string) (Override, error) {
 	if o.Effect != "" && !(o.Color == (Color{}) && o.Effect == Off) {
-		return o, fmt.Errorf("effect given twice (%s and %s)", o.Effect, s)
+		return o, field("effect", fmt.Errorf("effect given twice (%s and %s)", o.Effect, s))
 	}
 	err := o.setEffect(s)
 	return o, err
@@ -187,7 +217,7 @@ func (o Override) WithEffect(s string) (Override, error) {
 // WithFor returns o lasting for the duration s (as ParseDuration reads it).
 func (o Override) WithFor(s string) (Override, error) {
 	if o.For != 0 {
-		return o, fmt.Errorf("duration given twice (%s and %q)", o.For, s)
+		return o, field("for", fmt.Errorf("duration given twice (%s and %q)", o.For, s))
 	}
 	err := o.setFor(s)
 	return o, err
@@ -235,13 +265,14 @@ func (d *DurationText) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// Parse checks t and returns the override it describes. A presence Status
+// Parse checks t and returns the override it describes. Errors are
+// *FieldError naming the field that is wrong. A presence Status
 // and a Color may be combined: the colour is shown and the presence is
 // reported (the MQTT select shows it).
 func (t OverrideText) Parse() (Override, error) {
 	var o Override
 	if strings.TrimSpace(t.Status) == "" && strings.TrimSpace(t.Color) == "" {
-		return o, errors.New("nothing to set: " + setHint)
+		return o, field("status", errors.New("nothing to set: "+setHint))
 	}
 	if strings.TrimSpace(t.Status) != "" {
 		if err := o.setStatus(t.Status); err != nil {
@@ -250,11 +281,11 @@ func (t OverrideText) Parse() (Override, error) {
 	}
 	if strings.TrimSpace(t.Color) != "" {
 		if o.HasColor {
-			return Override{}, fmt.Errorf("two colours: status %q is a colour already; give it once", clip(t.Status, 40))
+			return Override{}, field("color", fmt.Errorf("two colours: status %q is a colour already; give it once", clip(t.Status, 40)))
 		}
 		c, err := ParseColor(t.Color)
 		if err != nil {
-			return Override{}, err
+			return Override{}, field("color", err)
 		}
 		o.setColor(c)
 	}

@@ -191,3 +191,34 @@ func FuzzParseOverride(f *testing.F) {
 		}
 	})
 }
+
+// TestFieldError: every rejection names the field that is wrong, so that
+// MQTT can keep its stable error keys.
+func TestFieldError(t *testing.T) {
+	tests := []struct {
+		text  OverrideText
+		field string
+	}{
+		{OverrideText{}, "status"},
+		{OverrideText{Status: "sleepy"}, "status"},
+		{OverrideText{Color: "#ggg"}, "color"},
+		{OverrideText{Status: "red", Color: "blue"}, "color"},
+		{OverrideText{Status: "busy", Effect: "blink"}, "effect"},
+		{OverrideText{Color: "red", Effect: "sparkle"}, "effect"},
+		{OverrideText{Status: "busy", For: "soon"}, "for"},
+		{OverrideText{Status: "busy", Label: "\x00"}, "label"},
+	}
+	for _, tt := range tests {
+		_, err := tt.text.Parse()
+		fe, ok := err.(*FieldError)
+		if !ok || fe.Field != tt.field || fe.Unwrap() == nil || fe.Error() == "" {
+			t.Errorf("%+v: error %#v, want a FieldError for %q", tt.text, err, tt.field)
+		}
+	}
+	for words, f := range map[string]string{"": "status", "sleepy": "status", "busy soon": "words", "busy for 1h for 2h": "for", "busy blink": "effect", "busy 9d": "for"} {
+		_, err := ParseOverride(words)
+		if fe, ok := err.(*FieldError); !ok || fe.Field != f {
+			t.Errorf("ParseOverride(%q): error %#v, want a FieldError for %q", words, err, f)
+		}
+	}
+}
