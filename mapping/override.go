@@ -250,7 +250,8 @@ type OverrideText struct {
 // number of seconds (90), which MQTT payloads often send.
 type DurationText string
 
-// UnmarshalJSON accepts a JSON string or number.
+// UnmarshalJSON accepts a JSON string or number; anything else is a
+// *FieldError for "for".
 func (d *DurationText) UnmarshalJSON(b []byte) error {
 	var s string
 	if err := json.Unmarshal(b, &s); err == nil {
@@ -259,7 +260,7 @@ func (d *DurationText) UnmarshalJSON(b []byte) error {
 	}
 	var n json.Number
 	if err := json.Unmarshal(b, &n); err != nil {
-		return errors.New(`"for" must be a duration such as "30m" or a number of seconds`)
+		return field("for", errors.New(`"for" must be a duration such as "30m" or a number of seconds`))
 	}
 	*d = DurationText(n.String())
 	return nil

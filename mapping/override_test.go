@@ -2,6 +2,7 @@ package mapping
 
 import (
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -93,8 +94,9 @@ func TestOverrideText(t *testing.T) {
 		}
 	}
 	var text OverrideText
-	if err := json.Unmarshal([]byte(`{"for":true}`), &text); err == nil {
-		t.Error(`"for": true was accepted`)
+	err := json.Unmarshal([]byte(`{"for":true}`), &text)
+	if fe, ok := errors.AsType[*FieldError](err); !ok || fe.Field != "for" {
+		t.Errorf(`"for": true: error %#v, want a FieldError for "for"`, err)
 	}
 }
 
