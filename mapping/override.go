@@ -273,6 +273,9 @@ func (d *DurationText) UnmarshalJSON(b []byte) error {
 func (t OverrideText) Parse() (Override, error) {
 	var o Override
 	if strings.TrimSpace(t.Status) == "" && strings.TrimSpace(t.Color) == "" {
+		if err := o.setEffect(t.Effect); err != nil {
+			return Override{}, err // {"effect":"blink"}: says what is missing
+		}
 		return o, field("status", errors.New("nothing to set: "+setHint))
 	}
 	if strings.TrimSpace(t.Status) != "" {
