@@ -33,6 +33,20 @@ func ColorNames() []string {
 	return []string{"black", "blue", "cyan", "green", "magenta", "off", "orange", "pink", "purple", "red", "white", "yellow"}
 }
 
+// ColorName returns the name ParseColor reads as c ("green"), and whether
+// c has one. Black is "off", the word people use for a dark light.
+func ColorName(c Color) (string, bool) {
+	if c == (Color{}) {
+		return "off", true
+	}
+	for _, n := range ColorNames() {
+		if namedColors[n] == c {
+			return n, true
+		}
+	}
+	return "", false
+}
+
 // ParseColor parses a colour: a name ("red"), "#RGB", "#RRGGBB", or
 // "rgb(r, g, b)" with components 0–255. Case and surrounding space are
 // ignored.

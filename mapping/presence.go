@@ -78,29 +78,27 @@ var Activities = []Activity{
 }
 
 // ParseAvailability returns the canonical spelling of s when it is a known
-// availability (case-insensitive, surrounding space ignored), and s verbatim
-// otherwise. ok reports whether s was known.
+// availability in any accepted spelling: case, spaces, '-' and '_' are
+// ignored ("DoNotDisturb", "doNotDisturb", "do_not_disturb",
+// "do-not-disturb") and the short words dnd, free, brb, focus… stand for
+// the value they abbreviate (see NormalizeWord and ShortWords). Otherwise it
+// returns s verbatim. ok reports whether s was known.
 func ParseAvailability(s string) (a Availability, ok bool) {
-	s = strings.TrimSpace(s)
-	for _, v := range Availabilities {
-		if strings.EqualFold(s, string(v)) {
-			return v, true
-		}
+	if v, ok := lookup(Availabilities, s); ok {
+		return v, true
 	}
-	return Availability(s), false
+	return Availability(strings.TrimSpace(s)), false
 }
 
 // ParseActivity returns the canonical spelling of s when it is a known
-// activity (case-insensitive), and s verbatim otherwise. ok reports whether
-// s was known.
+// activity in any accepted spelling (as for ParseAvailability: "meeting",
+// "in_a_meeting" and "inAMeeting" are all InAMeeting), and s verbatim
+// otherwise. ok reports whether s was known.
 func ParseActivity(s string) (a Activity, ok bool) {
-	s = strings.TrimSpace(s)
-	for _, v := range Activities {
-		if strings.EqualFold(s, string(v)) {
-			return v, true
-		}
+	if v, ok := lookup(Activities, s); ok {
+		return v, true
 	}
-	return Activity(s), false
+	return Activity(strings.TrimSpace(s)), false
 }
 
 // Known reports whether a is one of the documented availabilities.
@@ -109,11 +107,27 @@ func (a Availability) Known() bool { _, ok := ParseAvailability(string(a)); retu
 // Known reports whether a is one of the documented activities.
 func (a Activity) Known() bool { _, ok := ParseActivity(string(a)); return ok }
 
-// Is reports whether a and b name the same availability, ignoring case.
-func (a Availability) Is(b Availability) bool { return strings.EqualFold(string(a), string(b)) }
+// Is reports whether a and b name the same availability in any accepted
+// spelling ("do_not_disturb" is DoNotDisturb).
+func (a Availability) Is(b Availability) bool {
+	if strings.EqualFold(string(a), string(b)) {
+		return true
+	}
+	x, ok1 := ParseAvailability(string(a))
+	y, ok2 := ParseAvailability(string(b))
+	return ok1 && ok2 && x == y
+}
 
-// Is reports whether a and b name the same activity, ignoring case.
-func (a Activity) Is(b Activity) bool { return strings.EqualFold(string(a), string(b)) }
+// Is reports whether a and b name the same activity in any accepted
+// spelling.
+func (a Activity) Is(b Activity) bool {
+	if strings.EqualFold(string(a), string(b)) {
+		return true
+	}
+	x, ok1 := ParseActivity(string(a))
+	y, ok2 := ParseActivity(string(b))
+	return ok1 && ok2 && x == y
+}
 
 // Presence is one user's presence at one moment.
 type Presence struct {

@@ -27,16 +27,46 @@ const (
 // States lists the daemon states a rule may name.
 var States = []State{LoginRequired, Stale, OffHours, Error}
 
-// ParseState parses a daemon state name, case-insensitively; "_" may stand for
-// "-" ("login_required").
+// ParseState parses a daemon state in any accepted spelling: case, spaces,
+// '-' and '_' are ignored, so "login-required" (the canonical spelling,
+// which String returns and config rules use), "login_required" (as MQTT
+// and Home Assistant have published it) and "LoginRequired" are the same.
+// "ok" and "normal" are the Normal state.
 func ParseState(s string) (State, error) {
-	n := strings.ReplaceAll(strings.ToLower(strings.TrimSpace(s)), "_", "-")
-	for _, v := range States {
-		if n == string(v) {
-			return v, nil
+	switch n := NormalizeWord(s); n {
+	case "ok", "normal":
+		return Normal, nil
+	default:
+		for _, v := range States {
+			if n == NormalizeWord(string(v)) {
+				return v, nil
+			}
 		}
 	}
-	return "", fmt.Errorf("invalid state %q (want one of login-required, stale, off-hours, error)", s)
+	return "", fmt.Errorf("invalid state %q (want one of ok, login-required, stale, off-hours, error)", s)
+}
+
+// String returns the canonical text of s, used by status, logs and every
+// other place a state is shown: "ok" for Normal, otherwise "login-required",
+// "stale", "off-hours" or "error". ParseState reads it back.
+func (s State) String() string {
+	if s == Normal {
+		return "ok"
+	}
+	return string(s)
+}
+
+// MarshalText implements encoding.TextMarshaler with String.
+func (s State) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// UnmarshalText implements encoding.TextUnmarshaler with ParseState.
+func (s *State) UnmarshalText(b []byte) error {
+	v, err := ParseState(string(b))
+	if err != nil {
+		return err
+	}
+	*s = v
+	return nil
 }
 
 // Rule turns matching presence into a signal. Every non-empty condition must

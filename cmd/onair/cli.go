@@ -60,11 +60,17 @@ func commands() []command {
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	e := &env{stdout: stdout, stderr: stderr}
 	fs := flag.NewFlagSet("onair", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.StringVar(&e.configPath, "config", "", "config `file` (default: the per-user location, see `onair config path`)")
-	fs.StringVar(&e.logLevel, "log-level", "", "log level: debug, info, warn, error (default: from the config, else info)")
+	out := &flagOutput{w: stderr}
+	fs.SetOutput(out)
+	fs.StringVar(&e.configPath, "config", "", "config `file` (default: the per-user location; onair config path shows it)")
+	fs.StringVar(&e.logLevel, "log-level", "", "log `level`: debug, info, warn, error (default: from the config, else info)")
 	fs.BoolVar(&e.system, "system", false, "use the system-wide service's config and state locations")
-	fs.Usage = func() { usage(stderr) }
+	showVersion := fs.Bool("version", false, "print the version and exit (as onair version)")
+	fs.Usage = func() {
+		// -h and --help are a request: the help goes to stdout. After a
+		// flag error (which flag has written already) it goes to stderr.
+		usage(out.pick(stdout))
+	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitOK
@@ -72,6 +78,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	rest := fs.Args()
+	if *showVersion {
+		return cmdVersion(ctx, e, rest)
+	}
 	if len(rest) == 0 {
 		usage(stderr)
 		return exitUsage
@@ -80,19 +89,27 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if name == "-h" || name == "--help" {
 		name = "help"
 	}
-	for _, c := range commands() {
-		if c.name == name {
-			return c.run(ctx, e, rest[1:])
-		}
+	if c, ok := findCommand(name); ok {
+		return c.run(ctx, e, rest[1:])
 	}
 	fmt.Fprintf(stderr, "onair: unknown command %q\n", name)
 	fmt.Fprintf(stderr, "Run 'onair help' for the list of commands.\n")
 	return exitUsage
 }
 
+func findCommand(name string) (command, bool) {
+	for _, c := range commands() {
+		if c.name == name {
+			return c, true
+		}
+	}
+	return command{}, false
+}
+
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "onair shows your Microsoft Teams presence on busy-lights, MQTT and Home Assistant.")
 	fmt.Fprintln(w, "\nUsage: onair [--config FILE] [--log-level LEVEL] [--system] <command> [arguments]")
+	fmt.Fprintln(w, "       onair --version")
 	fmt.Fprintln(w, "\nCommands:")
 	cs := commands()
 	for _, c := range cs {
@@ -100,27 +117,78 @@ func usage(w io.Writer) {
 			fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
 		}
 	}
-	fmt.Fprintln(w, "\nRun 'onair <command> -h' for a command's flags. Docs: README.md.")
+	fmt.Fprintln(w, "\nRun 'onair help <command>' or 'onair <command> -h' for a command's flags. Docs: README.md.")
 }
 
-func cmdHelp(_ context.Context, e *env, args []string) int {
-	usage(e.stdout)
-	return exitOK
+// cmdHelp prints the command list, or with a command name that command's
+// help (`onair help set` is `onair set -h`).
+func cmdHelp(ctx context.Context, e *env, args []string) int {
+	if len(args) == 0 {
+		usage(e.stdout)
+		return exitOK
+	}
+	c, ok := findCommand(args[0])
+	if !ok || c.name == "help" {
+		fmt.Fprintf(e.stderr, "onair help: unknown command %q\n", args[0])
+		return exitUsage
+	}
+	return c.run(ctx, e, []string{"-h"})
 }
 
-// newFlags returns a FlagSet for a subcommand whose usage goes to stderr.
+// flagOutput is a FlagSet's output. It remembers whether flag has written
+// an error, so that the usage that follows goes to stderr, while the usage
+// for -h or --help, which comes with no error, goes to stdout.
+type flagOutput struct {
+	w     io.Writer
+	wrote bool
+}
+
+func (o *flagOutput) Write(p []byte) (int, error) {
+	o.wrote = true
+	return o.w.Write(p)
+}
+
+// pick returns where the usage goes: stdout for a help request, else the
+// error stream.
+func (o *flagOutput) pick(stdout io.Writer) io.Writer {
+	if o.wrote {
+		return o.w
+	}
+	return stdout
+}
+
+// newFlags returns a FlagSet for a subcommand. Its usage goes to stdout for
+// -h/--help and to stderr after a usage error.
 func newFlags(e *env, name, argsUsage string) *flag.FlagSet {
 	fs := flag.NewFlagSet("onair "+name, flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
+	out := &flagOutput{w: e.stderr}
+	fs.SetOutput(out)
 	// The global path and verbosity flags work after the command too
 	// (`onair run --log-level debug`).
 	fs.StringVar(&e.configPath, "config", e.configPath, "config `file` (also accepted before the command)")
 	fs.StringVar(&e.logLevel, "log-level", e.logLevel, "log `level`: debug, info, warn, error")
 	fs.Usage = func() {
-		fmt.Fprintf(e.stderr, "Usage: onair %s %s\n", name, argsUsage)
-		fs.PrintDefaults()
+		w := out.pick(e.stdout)
+		fmt.Fprintf(w, "Usage: onair %s %s\n", name, argsUsage)
+		printFlags(w, fs)
 	}
 	return fs
+}
+
+// printFlags lists fs's flags as they are typed, with two dashes. A
+// backquoted word in a flag's usage names its argument (flag.UnquoteUsage),
+// so usage strings quote nothing else with backquotes.
+func printFlags(w io.Writer, fs *flag.FlagSet) {
+	fs.VisitAll(func(f *flag.Flag) {
+		arg, text := flag.UnquoteUsage(f)
+		if arg != "" {
+			arg = " " + arg
+		}
+		if f.DefValue != "" && f.DefValue != "false" {
+			text += fmt.Sprintf(" (default %q)", f.DefValue)
+		}
+		fmt.Fprintf(w, "  --%s%s\n    \t%s\n", f.Name, arg, text)
+	})
 }
 
 // noArgs reports a usage error for leftover arguments.

@@ -4,11 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/onair-dev/onair/daemon"
 	"github.com/onair-dev/onair/daemon/auth"
+	"github.com/onair-dev/onair/mapping"
 )
 
 func cmdLogin(ctx context.Context, e *env, args []string) int {
@@ -61,13 +64,13 @@ func tellDaemon(ctx context.Context, e *env) {
 	for {
 		var err error
 		st, err = c.Status(ctx)
-		if err == nil && st.Health.State == "ok" && st.Health.LastSuccess.After(time.Now().Add(-10*time.Second)) {
+		if err == nil && stateText(st.Health.State) == mapping.Normal.String() && st.Health.LastSuccess.After(time.Now().Add(-10*time.Second)) {
 			fmt.Fprintln(e.stdout, "The running daemon picked up the new sign-in.")
 			return
 		}
 		select {
 		case <-ctx.Done():
-			fmt.Fprintf(e.stdout, "The running daemon has not recovered yet (health %s", st.Health.State)
+			fmt.Fprintf(e.stdout, "The running daemon has not recovered yet (health %s", stateText(st.Health.State))
 			if st.Health.Remedy != "" {
 				fmt.Fprintf(e.stdout, ": %s", st.Health.Remedy)
 			}
@@ -86,29 +89,41 @@ func cmdLogout(ctx context.Context, e *env, args []string) int {
 	if !noArgs(e, fs, "logout") {
 		return exitUsage
 	}
-	a, code := e.authClient()
-	if a == nil {
-		return code
+	a, err := e.newAuthClient()
+	if errors.Is(err, auth.ErrNoClientID) {
+		// Signing out needs no app registration: without one there is
+		// nothing to tell Entra ID, only the token cache to delete.
+		return removeTokenCache(e)
 	}
-	if err := a.Logout(ctx); err != nil {
+	if err != nil {
 		return fail(e, err)
 	}
+	if err := a.Logout(ctx); err != nil {
+		return fail(e, fmt.Errorf("sign-out failed: %w", err))
+	}
 	fmt.Fprintln(e.stdout, "Signed out; cached tokens deleted.")
+	return exitOK
+}
+
+// removeTokenCache deletes the token cache file, for logout without a
+// client ID.
+func removeTokenCache(e *env) int {
+	path := e.paths().TokenCache
+	switch err := os.Remove(path); {
+	case errors.Is(err, fs.ErrNotExist):
+		fmt.Fprintf(e.stdout, "Not signed in: there is no token cache at %s.\n", path)
+	case err != nil:
+		return fail(e, fmt.Errorf("delete the token cache: %w", err))
+	default:
+		fmt.Fprintf(e.stdout, "Signed out; deleted the token cache %s.\n", path)
+	}
 	return exitOK
 }
 
 // authClient builds the sign-in client from the config. On failure it has
 // printed the error and returns the exit code.
 func (e *env) authClient() (*auth.Client, int) {
-	cfg, err := e.loadConfig()
-	if err != nil {
-		return nil, fail(e, err)
-	}
-	log, err := e.logger(cfg.Log.Level, cfg.Log.Format)
-	if err != nil {
-		return nil, fail(e, err)
-	}
-	a, err := daemon.NewAuth(cfg, e.paths(), &http.Client{Timeout: 30 * time.Second}, log.With("component", "auth"))
+	a, err := e.newAuthClient()
 	if errors.Is(err, auth.ErrNoClientID) {
 		fmt.Fprintf(e.stderr, "onair: %v\n\nPut it in %s:\n\n  version: 1\n  graph:\n    client_id: 00000000-0000-0000-0000-000000000000\n", err, e.paths().Config)
 		return nil, exitFailure
@@ -117,4 +132,17 @@ func (e *env) authClient() (*auth.Client, int) {
 		return nil, fail(e, err)
 	}
 	return a, 0
+}
+
+// newAuthClient builds the sign-in client from the config.
+func (e *env) newAuthClient() (*auth.Client, error) {
+	cfg, err := e.loadConfig()
+	if err != nil {
+		return nil, err
+	}
+	log, err := e.logger(cfg.Log.Level, cfg.Log.Format)
+	if err != nil {
+		return nil, err
+	}
+	return daemon.NewAuth(cfg, e.paths(), &http.Client{Timeout: 30 * time.Second}, log.With("component", "auth"))
 }

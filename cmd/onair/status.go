@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/onair-dev/onair/daemon"
+	"github.com/onair-dev/onair/mapping"
 )
 
 func cmdStatus(ctx context.Context, e *env, args []string) int {
@@ -29,6 +31,11 @@ func cmdStatus(ctx context.Context, e *env, args []string) int {
 	fmt.Fprintln(svcOut, serviceStatusLine(e))
 	st, err := daemon.NewClient(e.paths().Socket).Status(ctx)
 	if err != nil {
+		if *asJSON {
+			// --json always prints JSON, so that a script can tell "down"
+			// from "broken" without parsing stderr.
+			writeJSON(e.stdout, statusError{Error: err.Error(), Running: !errors.Is(err, daemon.ErrNotRunning)})
+		}
 		return fail(e, err)
 	}
 	if *asJSON {
@@ -37,6 +44,14 @@ func cmdStatus(ctx context.Context, e *env, args []string) int {
 	}
 	printStatus(e.stdout, st, time.Now())
 	return exitOK
+}
+
+// statusError is what status --json prints when it gets no status.
+// Running is false when no daemon answers, true when one answered with an
+// error.
+type statusError struct {
+	Error   string `json:"error"`
+	Running bool   `json:"running"`
 }
 
 func writeJSON(w io.Writer, v any) {
@@ -49,7 +64,16 @@ func ago(t, now time.Time) string {
 	if t.IsZero() {
 		return "never"
 	}
-	return now.Sub(t).Round(time.Second).String() + " ago"
+	return mapping.FormatDuration(now.Sub(t)) + " ago"
+}
+
+// stateText shows a daemon state in its one canonical spelling
+// (mapping.State.String), whichever spelling the daemon sent.
+func stateText(s string) string {
+	if st, err := mapping.ParseState(s); err == nil {
+		return st.String()
+	}
+	return s
 }
 
 // printStatus prints a human-readable status.
@@ -58,7 +82,7 @@ func printStatus(w io.Writer, st daemon.Status, now time.Time) {
 	if st.Account != "" {
 		fmt.Fprintf(w, "account:   %s\n", st.Account)
 	}
-	fmt.Fprintf(w, "health:    %s\n", st.Health.State)
+	fmt.Fprintf(w, "health:    %s\n", stateText(st.Health.State))
 	if st.Health.Error != "" {
 		fmt.Fprintf(w, "error:     %s (%s)\n", st.Health.Error, ago(st.Health.LastError, now))
 	}
@@ -73,23 +97,20 @@ func printStatus(w io.Writer, st daemon.Status, now time.Time) {
 	fmt.Fprintf(w, "schedule:  %s (%s)\n", st.Schedule, hours)
 	switch {
 	case st.Paused && st.PausedUntil.IsZero():
-		fmt.Fprintln(w, "paused:    until `onair resume`")
+		fmt.Fprintln(w, "paused:    until onair resume")
 	case st.Paused:
-		fmt.Fprintf(w, "paused:    until %s\n", st.PausedUntil.Local().Format("15:04:05"))
+		fmt.Fprintf(w, "paused:    until %s\n", mapping.FormatUntil(now, st.PausedUntil.In(now.Location())))
 	}
 	if o := st.Override; o != nil {
-		what := string(o.Availability) + string(o.Activity)
+		mo := mapping.Override{Availability: o.Availability, Activity: o.Activity, Effect: o.Effect, Label: o.Label}
 		if o.Color != nil {
-			what = o.Color.String()
-			if o.Effect != "" {
-				what += " " + string(o.Effect)
-			}
+			mo.Color, mo.HasColor = *o.Color, true
 		}
-		until := "until `onair clear`"
+		until := "until onair clear"
 		if !o.Until.IsZero() {
-			until = "until " + o.Until.Local().Format("15:04:05")
+			until = "until " + mapping.FormatUntil(now, o.Until.In(now.Location()))
 		}
-		fmt.Fprintf(w, "override:  %s for %s, %s (set by %s)\n", what, o.User, until, o.Source)
+		fmt.Fprintf(w, "override:  %s for %s, %s (set by %s)\n", mo, o.User, until, o.Source)
 	}
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
@@ -99,7 +120,7 @@ func printStatus(w io.Writer, st daemon.Status, now time.Time) {
 		if u.Availability == "" {
 			presence = "-"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s %d%% %s\t%s\t%s\t%s\n", u.Name, presence, u.State, u.Color, u.Brightness, u.Effect, u.Label, u.Rule, ago(u.Since, now))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s %d%% %s\t%s\t%s\t%s\n", u.Name, presence, stateText(u.State), u.Color, u.Brightness, u.Effect, u.Label, u.Rule, ago(u.Since, now))
 	}
 	tw.Flush()
 	if len(st.Outputs) > 0 {

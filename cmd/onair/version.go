@@ -56,9 +56,12 @@ func buildInfo() versionInfo {
 
 func cmdVersion(_ context.Context, e *env, args []string) int {
 	fs := newFlags(e, "version", "[--json]")
-	asJSON := fs.Bool("json", false, "print JSON")
+	asJSON := fs.Bool("json", false, "print JSON (stable keys)")
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
+	}
+	if !noArgs(e, fs, "version") {
+		return exitUsage
 	}
 	v := buildInfo()
 	if *asJSON {
