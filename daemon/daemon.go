@@ -11,6 +11,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/onair-dev/onair/daemon/config"
+	"github.com/onair-dev/onair/daemon/output"
+	"github.com/onair-dev/onair/daemon/output/lights"
 	"github.com/onair-dev/onair/mapping"
 )
 
@@ -18,9 +21,9 @@ import (
 // usable zero value.
 type Options struct {
 	// Config is the loaded config; DefaultConfig when there is no file.
-	Config *Config
+	Config *config.Config
 	// Paths locate the token cache and control socket.
-	Paths Paths
+	Paths config.Paths
 	// Demo plays a scripted working day instead of polling Graph: no
 	// account, no network.
 	Demo bool
@@ -43,9 +46,9 @@ type Options struct {
 	// source replaces the presence source (tests).
 	source presenceSource
 	// outputs are extra outputs (tests).
-	outputs []output
+	outputs []output.Output
 	// lights replaces the USB backend of the lights output (tests).
-	lights lightBackend
+	lights lights.Backend
 }
 
 // presenceSource yields the current presence of every watched user.
@@ -57,7 +60,7 @@ type presenceSource interface {
 // start it with Run.
 type Daemon struct {
 	opts   Options
-	set    *settings
+	set    *config.Settings
 	log    *slog.Logger
 	source presenceSource
 	outs   []*outputSlot
@@ -70,13 +73,13 @@ type Daemon struct {
 	mu        sync.Mutex
 	users     []*userState
 	byKey     map[string]*userState
-	health    Health
-	override  *Override
+	health    output.Health
+	override  *output.Override
 	paused    bool
 	pauseTill time.Time
 	started   time.Time
 	seq       uint64
-	last      *Snapshot
+	last      *output.Snapshot
 	resend    bool
 	// nextDue is the earliest time the snapshot changes without a poll or
 	// a command (an override or pause ends, a user turns stale); zero
@@ -108,7 +111,7 @@ func New(opts Options) (*Daemon, error) {
 	if opts.Config == nil {
 		return nil, errors.New("daemon: no config")
 	}
-	set, err := opts.Config.compile()
+	set, err := opts.Config.Compile()
 	if err != nil {
 		return nil, err
 	}
@@ -125,14 +128,14 @@ func New(opts Options) (*Daemon, error) {
 		pollNow: make(chan struct{}, 1),
 		changed: make(chan struct{}, 1),
 	}
-	for _, u := range set.users {
-		d.users = append(d.users, &userState{key: u.key, name: u.name})
+	for _, u := range set.Users {
+		d.users = append(d.users, &userState{key: u.Key, name: u.Name})
 	}
 	if opts.Demo {
 		// The demo plays a scripted day for every watched user (so a
 		// config with colleagues, lights and signs works as it is), and
 		// polls often enough to see each step.
-		d.set.interval = time.Second
+		d.set.Interval = time.Second
 	}
 	d.byKey = make(map[string]*userState, len(d.users))
 	for _, u := range d.users {
@@ -150,13 +153,7 @@ func New(opts Options) (*Daemon, error) {
 		}
 		d.source, d.account = src, account
 	}
-	if opts.Terminal != nil {
-		d.addOutput(newTerminal(opts.Terminal, opts.TerminalColor, d.userKeys(), d.set.rules))
-	}
-	for _, o := range opts.outputs {
-		d.addOutput(o)
-	}
-	if err := d.addConfiguredOutputs(); err != nil {
+	if err := d.addOutputs(); err != nil {
 		return nil, err
 	}
 	return d, nil
@@ -171,11 +168,11 @@ func (d *Daemon) userKeys() []string {
 }
 
 // Interval returns the poll interval.
-func (d *Daemon) Interval() time.Duration { return d.set.interval }
+func (d *Daemon) Interval() time.Duration { return d.set.Interval }
 
 // staleAfter is how long presence may go unrefreshed before the stale state:
 // max(3 intervals, 60 s).
-func (d *Daemon) staleAfter() time.Duration { return max(3*d.set.interval, 60*time.Second) }
+func (d *Daemon) staleAfter() time.Duration { return max(3*d.set.Interval, 60*time.Second) }
 
 // Run polls and drives the outputs until ctx is done, then runs every
 // output's exit action and returns once every goroutine it started has
@@ -210,21 +207,18 @@ func (d *Daemon) Run(ctx context.Context) error {
 	d.loop(ctx)
 
 	// Shutdown: outputs run their exit action (lights off, MQTT offline)
-	// on a context that is not yet cancelled, bounded by exitTimeout.
+	// on a context that is not yet cancelled, bounded by output.ExitTimeout.
 	stopOutputs()
 	done := make(chan struct{})
 	go func() { wg.Wait(); close(done) }()
 	select {
 	case <-done:
-	case <-time.After(exitTimeout):
-		d.log.Warn("outputs did not stop in time", "timeout", exitTimeout)
+	case <-time.After(output.ExitTimeout):
+		d.log.Warn("outputs did not stop in time", "timeout", output.ExitTimeout)
 		<-done
 	}
 	return nil
 }
-
-// exitTimeout bounds every output's exit action.
-const exitTimeout = 2 * time.Second
 
 // loop polls presence and re-evaluates the signal until ctx is done.
 func (d *Daemon) loop(ctx context.Context) {
@@ -345,12 +339,12 @@ func (d *Daemon) handlePoll(now time.Time, ps []mapping.Presence, err error, fai
 		if c.retryAfter > 0 {
 			return c.retryAfter
 		}
-		return jitter(d.set.interval)
+		return jitter(d.set.Interval)
 	}
 	if err == nil {
 		*failures = 0
 		d.apply(now, ps)
-		return jitter(d.set.interval)
+		return jitter(d.set.Interval)
 	}
 	*failures++
 	c := classify(err)
@@ -363,9 +357,9 @@ func (d *Daemon) handlePoll(now time.Time, ps []mapping.Presence, err error, fai
 		// Cheap when nobody is signed in (the cache is a local file); a
 		// successful `onair login` also pokes the daemon through the
 		// control API, so this is only the fallback.
-		return min(backoff(d.set.interval, *failures), time.Minute)
+		return min(backoff(d.set.Interval, *failures), time.Minute)
 	}
-	return backoff(d.set.interval, *failures)
+	return backoff(d.set.Interval, *failures)
 }
 
 // maxBackoff caps the exponential backoff after errors.
@@ -394,7 +388,7 @@ func (d *Daemon) apply(now time.Time, ps []mapping.Presence) {
 	if d.health.State != mapping.Normal {
 		d.log.Info("presence available again", "previous", string(d.health.State))
 	}
-	d.health = Health{State: mapping.Normal, LastPoll: now, LastSuccess: now, LastError: d.health.LastError}
+	d.health = output.Health{State: mapping.Normal, LastPoll: now, LastSuccess: now, LastError: d.health.LastError}
 	for _, p := range ps {
 		u := d.userLocked(p.User)
 		if u == nil {
@@ -482,7 +476,7 @@ func stateName(s mapping.State) string {
 // publish) it also ends an expired override or pause and records when the
 // next one is due; without (status requests) it changes nothing, so that
 // the loop still sees the expiry and publishes it.
-func (d *Daemon) snapshotLocked(now time.Time, commit bool) *Snapshot {
+func (d *Daemon) snapshotLocked(now time.Time, commit bool) *output.Snapshot {
 	override, paused, pauseTill := d.override, d.paused, d.pauseTill
 	if o := override; o != nil && !o.Until.IsZero() && !now.Before(o.Until) {
 		override = nil
@@ -498,7 +492,7 @@ func (d *Daemon) snapshotLocked(now time.Time, commit bool) *Snapshot {
 			d.paused, d.pauseTill = false, time.Time{}
 		}
 	}
-	s := &Snapshot{Time: now, Health: d.health, Paused: paused, PausedUntil: pauseTill}
+	s := &output.Snapshot{Time: now, Health: d.health, Paused: paused, PausedUntil: pauseTill}
 	var next time.Time
 	later := func(t time.Time) {
 		if t.After(now) && (next.IsZero() || t.Before(next)) {
@@ -512,12 +506,12 @@ func (d *Daemon) snapshotLocked(now time.Time, commit bool) *Snapshot {
 	}
 	later(pauseTill)
 	stale := d.staleAfter()
-	working := d.set.schedule.working(now)
+	working := d.set.Schedule.Working(now)
 	for _, u := range d.users {
 		if u.have {
 			later(u.updated.Add(stale + time.Nanosecond))
 		}
-		v := UserView{Key: u.key, Name: u.name, Presence: u.presence, Since: u.since, Err: u.err}
+		v := output.UserView{Key: u.key, Name: u.name, Presence: u.presence, Since: u.since, Err: u.err}
 		switch {
 		case !working:
 			v.State = mapping.OffHours
@@ -539,7 +533,7 @@ func (d *Daemon) snapshotLocked(now time.Time, commit bool) *Snapshot {
 		s.Health.Remedy = "presence has not been refreshed for " + stale.String() + "; check the network and `onair status`"
 	}
 	for i := range s.Users {
-		s.Users[i].Signal = s.signalOf(s.Users[i], d.set.rules)
+		s.Users[i].Signal = s.SignalOf(s.Users[i], d.set.Rules)
 	}
 	if commit {
 		d.nextDue, d.working = next, working
@@ -552,7 +546,7 @@ func (d *Daemon) snapshotLocked(now time.Time, commit bool) *Snapshot {
 func (d *Daemon) due(now time.Time) bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return d.resend || (!d.nextDue.IsZero() && !now.Before(d.nextDue)) || d.set.schedule.working(now) != d.working
+	return d.resend || (!d.nextDue.IsZero() && !now.Before(d.nextDue)) || d.set.Schedule.Working(now) != d.working
 }
 
 // publish computes the snapshot and hands it to every output if anything
@@ -575,12 +569,12 @@ func (d *Daemon) publish(now time.Time) {
 	d.last = s
 	d.mu.Unlock()
 	for _, o := range d.outs {
-		o.mb.put(s)
+		o.mb.Put(s)
 	}
 }
 
 // sameSnapshot reports whether a and b would show the same on every output.
-func sameSnapshot(a, b *Snapshot) bool {
+func sameSnapshot(a, b *output.Snapshot) bool {
 	if a.Paused != b.Paused || !a.PausedUntil.Equal(b.PausedUntil) || a.Health.State != b.Health.State ||
 		a.Health.Err != b.Health.Err || len(a.Users) != len(b.Users) {
 		return false
@@ -599,7 +593,7 @@ func sameSnapshot(a, b *Snapshot) bool {
 	return true
 }
 
-func sameOverride(a, b Override) bool {
+func sameOverride(a, b output.Override) bool {
 	return a.User == b.User && a.Availability == b.Availability && a.Activity == b.Activity &&
 		a.Effect == b.Effect && a.Label == b.Label && a.Until.Equal(b.Until) &&
 		(a.Color == nil) == (b.Color == nil) && (a.Color == nil || *a.Color == *b.Color)
@@ -614,9 +608,9 @@ func (d *Daemon) poke() {
 }
 
 // SetOverride sets a manual override. Duration 0 means until cleared.
-func (d *Daemon) SetOverride(o Override, dur time.Duration) error {
+func (d *Daemon) SetOverride(o output.Override, dur time.Duration) error {
 	if o.User == "" {
-		o.User = Me
+		o.User = config.Me
 	}
 	if o.Color == nil && o.Availability == "" && o.Activity == "" {
 		return errors.New("override needs an availability, an activity or a colour")
@@ -691,7 +685,7 @@ func (d *Daemon) PollNow() {
 
 // Snapshot returns the current state, including changes (an override just
 // set) that the loop has not yet published.
-func (d *Daemon) Snapshot() *Snapshot {
+func (d *Daemon) Snapshot() *output.Snapshot {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	s := d.snapshotLocked(time.Now(), false)

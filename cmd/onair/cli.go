@@ -12,7 +12,7 @@ import (
 
 	"golang.org/x/term"
 
-	"github.com/onair-dev/onair/daemon"
+	"github.com/onair-dev/onair/daemon/config"
 )
 
 // Exit codes.
@@ -143,8 +143,8 @@ func parseFlags(fs *flag.FlagSet, args []string) (code int, ok bool) {
 	return 0, true
 }
 
-func (e *env) paths() daemon.Paths {
-	p := daemon.DefaultPaths(e.system)
+func (e *env) paths() config.Paths {
+	p := config.DefaultPaths(e.system)
 	if e.configPath != "" {
 		p.Config = e.configPath
 	}
@@ -153,11 +153,11 @@ func (e *env) paths() daemon.Paths {
 
 // loadConfig loads and validates the config. A missing file at the default
 // location is fine (defaults); a missing file named by --config is not.
-func (e *env) loadConfig() (*daemon.Config, error) {
+func (e *env) loadConfig() (*config.Config, error) {
 	p := e.paths()
-	cfg, err := daemon.Load(p.Config)
-	if errors.Is(err, daemon.ErrNoConfig) && e.configPath == "" {
-		return daemon.DefaultConfig(), nil
+	cfg, err := config.Load(p.Config)
+	if errors.Is(err, config.ErrNoConfig) && e.configPath == "" {
+		return config.DefaultConfig(), nil
 	}
 	if err != nil {
 		return nil, err
@@ -169,10 +169,10 @@ func (e *env) loadConfig() (*daemon.Config, error) {
 }
 
 // configErrors formats Validate's problems as "file:line: path: message".
-func configErrors(cfg *daemon.Config, err error) error {
+func configErrors(cfg *config.Config, err error) error {
 	var lines []string
 	for _, e := range flatten(err) {
-		var fe *daemon.FieldError
+		var fe *config.FieldError
 		if errors.As(e, &fe) && fe.Line > 0 {
 			lines = append(lines, fmt.Sprintf("%s:%d: %s", cfg.Path(), fe.Line, fe.Error()))
 		} else {

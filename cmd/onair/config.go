@@ -6,7 +6,7 @@ import (
 	"fmt"
 
 	"github.com/onair-dev/onair/configs"
-	"github.com/onair-dev/onair/daemon"
+	"github.com/onair-dev/onair/daemon/config"
 )
 
 func cmdConfig(_ context.Context, e *env, args []string) int {
@@ -43,8 +43,8 @@ func configCheck(e *env, args []string) int {
 		fmt.Fprintln(e.stderr, "onair config check: give at most one file")
 		return exitUsage
 	}
-	cfg, err := daemon.Load(path)
-	if errors.Is(err, daemon.ErrNoConfig) {
+	cfg, err := config.Load(path)
+	if errors.Is(err, config.ErrNoConfig) {
 		fmt.Fprintf(e.stderr, "onair: %s does not exist; `onair config example > %s` writes a commented example\n", path, path)
 		return exitFailure
 	}

@@ -505,7 +505,7 @@ func leftovers() string {
 		buf := make([]byte, 1<<20)
 		var left []string
 		for _, g := range strings.Split(string(buf[:runtime.Stack(buf, true)]), "\n\n") {
-			if (strings.Contains(g, "daemon/mqtt.(*Publisher)") || strings.Contains(g, "eclipse/paho")) && !strings.Contains(g, "leftovers") {
+			if (strings.Contains(g, "daemon/output/mqtt.(*Publisher)") || strings.Contains(g, "eclipse/paho")) && !strings.Contains(g, "leftovers") {
 				left = append(left, g)
 			}
 		}
