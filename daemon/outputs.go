@@ -81,7 +81,7 @@ func (d *Daemon) addLights() error {
 // the next one brings the signal back.
 func (d *Daemon) lightButton(light string) {
 	d.mu.Lock()
-	paused := d.paused
+	paused := d.st.paused
 	d.mu.Unlock()
 	if paused {
 		d.log.Info("light button pressed: resuming", "light", light)

@@ -70,7 +70,10 @@ type UserView struct {
 	Key  string
 	Name string
 	// Presence is the latest presence applied (what Teams says); zero
-	// before the first poll.
+	// before the first poll. Its Time and Sequence are left zero: they
+	// change with every poll, and a view holds only what is shown, so
+	// that == says "changed" only when something shown changed. Since
+	// says when the presence last changed.
 	Presence mapping.Presence
 	// State is the daemon state for this user (login required, stale,
 	// off-hours, error) or Normal.
