@@ -103,7 +103,7 @@ func (d *Daemon) addMQTT() error {
 		Broker:             m.Broker,
 		ClientID:           m.ClientID,
 		Username:           m.Username,
-		Password:           mqtt.Secret(m.Password),
+		Password:           m.Secret,
 		CAFile:             m.CAFile,
 		CertFile:           m.CertFile,
 		KeyFile:            m.KeyFile,

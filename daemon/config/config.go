@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/onair-dev/onair/daemon/secret"
 )
 
 // ErrNoConfig is returned by Load when the config file does not exist, as
@@ -171,7 +173,7 @@ type MQTTConfig struct {
 	Username string `yaml:"username"`
 	// Password, or PasswordFile (a file holding it), or PasswordEnv (the
 	// name of an environment variable holding it). At most one.
-	Password     string `yaml:"password"`
+	Password     secret.Secret `yaml:"password"`
 	PasswordFile string `yaml:"password_file"`
 	PasswordEnv  string `yaml:"password_env"`
 	// CAFile, CertFile, KeyFile configure TLS for ssl:// and wss://.

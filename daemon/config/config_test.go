@@ -1,7 +1,9 @@
 package config
 
 import (
+	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -133,12 +135,12 @@ func TestSecretsFromFileAndEnv(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.MQTT.Password != "s3cret" {
-		t.Errorf("password from file = %q", s.MQTT.Password)
+	if s.MQTT.Secret.Reveal() != "s3cret" {
+		t.Errorf("password from file = %q", s.MQTT.Secret.Reveal())
 	}
 	t.Setenv("ONAIR_TEST_PW", "fromenv")
 	c, _ = Parse([]byte("version: 1\nmqtt:\n  broker: tcp://localhost\n  password_env: ONAIR_TEST_PW\n"))
-	if s, err = c.Compile(); err != nil || s.MQTT.Password != "fromenv" {
+	if s, err = c.Compile(); err != nil || s.MQTT.Secret.Reveal() != "fromenv" {
 		t.Errorf("password from env = %v, %v", s, err)
 	}
 }
@@ -232,4 +234,28 @@ func FuzzParseConfig(f *testing.F) {
 		}
 		c.Validate() // must not panic
 	})
+}
+
+// TestPasswordNeverPrinted: a password from the file decodes into a
+// secret.Secret, so printing or encoding the config cannot show it.
+func TestPasswordNeverPrinted(t *testing.T) {
+	c, err := Parse([]byte("version: 1\nmqtt:\n  broker: tcp://x:1883\n  password: hunter2\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := c.Compile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, err := json.Marshal(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := fmt.Sprintf("%v %+v %#v %+v %s", c, *c, c.MQTT, *s.MQTT, j)
+	if strings.Contains(out, "hunter2") {
+		t.Fatalf("password leaked: %s", out)
+	}
+	if s.MQTT.Secret.Reveal() != "hunter2" {
+		t.Errorf("password = %q", s.MQTT.Secret.Reveal())
+	}
 }

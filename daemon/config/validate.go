@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/onair-dev/onair/daemon/secret"
 	"github.com/onair-dev/onair/mapping"
 )
 
@@ -66,10 +67,11 @@ type Light struct {
 	Disabled                    bool
 }
 
-// MQTT is the validated mqtt section with the password resolved.
+// MQTT is the validated mqtt section with the password resolved (from
+// password, password_file or password_env) into Secret.
 type MQTT struct {
 	MQTTConfig
-	Password string
+	Secret secret.Secret
 }
 
 // Sign is a validated signs: entry.
@@ -330,7 +332,7 @@ func compileMQTT(p *problems, m MQTTConfig) *MQTT {
 		}
 	}
 	n := 0
-	for _, v := range []string{m.Password, m.PasswordFile, m.PasswordEnv} {
+	for _, v := range []string{m.Password.Reveal(), m.PasswordFile, m.PasswordEnv} {
 		if v != "" {
 			n++
 		}
@@ -343,15 +345,15 @@ func compileMQTT(p *problems, m MQTTConfig) *MQTT {
 		if err != nil {
 			p.add("mqtt.password_file", "cannot read the password file: %v", err)
 		}
-		ms.Password = strings.TrimRight(string(b), "\r\n")
+		ms.Secret = secret.New(strings.TrimRight(string(b), "\r\n"))
 	case m.PasswordEnv != "":
 		v, ok := os.LookupEnv(m.PasswordEnv)
 		if !ok {
 			p.add("mqtt.password_env", "environment variable %s is not set", m.PasswordEnv)
 		}
-		ms.Password = v
+		ms.Secret = secret.New(v)
 	default:
-		ms.Password = m.Password
+		ms.Secret = m.Password
 	}
 	for _, f := range []struct{ path, file string }{{"mqtt.ca_file", m.CAFile}, {"mqtt.cert_file", m.CertFile}, {"mqtt.key_file", m.KeyFile}} {
 		if f.file == "" {

@@ -428,8 +428,8 @@ func (p *Publisher) clientOptions(lost chan<- error) *paho.ClientOptions {
 	if p.opts.Username != "" {
 		o.SetUsername(p.opts.Username)
 	}
-	if p.opts.Password != "" {
-		o.SetPassword(string(p.opts.Password))
+	if !p.opts.Password.IsZero() {
+		o.SetPassword(p.opts.Password.Reveal())
 	}
 	if p.tls != nil {
 		o.SetTLSConfig(p.tls)
