@@ -92,6 +92,9 @@ func TestValidate(t *testing.T) {
 		{"unknown key", "version: 1\nlights:\n  - vendor: kuando\n    colr: red\n", []string{`lights[0].colr: unknown key "colr"`}},
 		{"wrong type", "version: one\ngraph:\n  users: {a: b}\n", []string{"version: wrong type: !!str `one` into int", "graph.users: wrong type: !!map into []config.UserConfig"}},
 		{"nested list in rule", "version: 1\nmapping:\n  rules:\n    - availability: [[Busy]]\n      color: red\n", []string{"mapping.rules[0].availability[0]: want a list of words, got a nested list"}},
+		{"wrong type on a list item's first line", "version: 1\nmapping:\n  rules:\n    - brightness: bright\n      color: red\n", []string{"mapping.rules[0].brightness: wrong type: !!str `bright` into int"}},
+		{"unknown key first in a list item", "version: 1\nlights:\n  - colr: red\n", []string{`lights[0].colr: unknown key "colr"`}},
+		{"unknown key through a merge", "version: 1\nbase: &b {vendor: kuando, colr: red}\nlights:\n  - <<: *b\n", []string{`base: unknown key "base"`, `lights[0].colr: unknown key "colr"`}},
 		{"missing version", "graph:\n  interval: 5s\n", []string{"version: missing: start the file with \"version: 1\""}},
 		{"log", "version: 1\nlog:\n  level: loud\n  format: xml\n", []string{"log.level", "log.format"}},
 	}
