@@ -6,11 +6,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"net/http"
 	"sync"
 	"time"
 
+	"github.com/onair-dev/onair/daemon/backoff"
 	"github.com/onair-dev/onair/daemon/config"
 	"github.com/onair-dev/onair/daemon/output"
 	"github.com/onair-dev/onair/daemon/output/lights"
@@ -315,14 +315,14 @@ func (d *Daemon) handlePoll(now time.Time, ps []mapping.Presence, err error, fai
 		if c.retryAfter > 0 {
 			return c.retryAfter
 		}
-		return jitter(d.set.Interval)
+		return backoff.Jitter(d.set.Interval)
 	}
 	if err == nil {
 		*failures = 0
 		d.mu.Lock()
 		d.st.apply(now, ps)
 		d.mu.Unlock()
-		return jitter(d.set.Interval)
+		return backoff.Jitter(d.set.Interval)
 	}
 	*failures++
 	c := classify(err)
@@ -337,29 +337,13 @@ func (d *Daemon) handlePoll(now time.Time, ps []mapping.Presence, err error, fai
 		// Cheap when nobody is signed in (the cache is a local file); a
 		// successful `onair login` also pokes the daemon through the
 		// control API, so this is only the fallback.
-		return min(backoff(d.set.Interval, *failures), time.Minute)
+		return min(backoff.Delay(d.set.Interval, maxBackoff, *failures), time.Minute)
 	}
-	return backoff(d.set.Interval, *failures)
+	return backoff.Delay(d.set.Interval, maxBackoff, *failures)
 }
 
 // maxBackoff caps the exponential backoff after errors.
 const maxBackoff = 5 * time.Minute
-
-// backoff returns the wait after n consecutive failures: interval doubling
-// per failure, with ±10 % jitter, capped at maxBackoff.
-func backoff(interval time.Duration, n int) time.Duration {
-	d := interval
-	for i := 1; i < n && d < maxBackoff; i++ {
-		d *= 2
-	}
-	return jitter(min(d, maxBackoff))
-}
-
-// jitter spreads polls of many daemons by ±10 %.
-func jitter(d time.Duration) time.Duration {
-	j := time.Duration(rand.Int64N(int64(d)/5+1)) - d/10
-	return d + j
-}
 
 // due reports whether the snapshot may have changed by now without a poll
 // or a command.

@@ -35,6 +35,7 @@ var layers = map[string]struct {
 	"devices/usbip/guest": {onair: []string{"devices", "devices/hid", "devices/usbip", "devices/usbip/e2e"}},
 
 	"daemon/secret":          {stdlibOnly: true},
+	"daemon/backoff":         {stdlibOnly: true},
 	"daemon/config":          {onair: []string{"mapping", "daemon/secret"}, thirdParty: []string{"go.yaml.in/yaml/v3"}},
 	"daemon/auth":            {thirdParty: []string{"github.com/AzureAD/microsoft-authentication-library-for-go/"}},
 	"daemon/auth/entratest":  {stdlibOnly: true},
@@ -43,14 +44,14 @@ var layers = map[string]struct {
 
 	"daemon/output":          {onair: []string{"mapping"}},
 	"daemon/output/lights":   {onair: []string{"daemon/output", "mapping", "devices", "devices/hid", "devices/serial"}},
-	"daemon/output/mqtt":     {onair: []string{"daemon/output", "mapping", "daemon/secret"}, thirdParty: []string{"github.com/eclipse/paho.mqtt.golang"}},
+	"daemon/output/mqtt":     {onair: []string{"daemon/output", "mapping", "daemon/secret", "daemon/backoff"}, thirdParty: []string{"github.com/eclipse/paho.mqtt.golang"}},
 	"daemon/output/terminal": {onair: []string{"daemon/output", "mapping"}},
 	// The web page and webhook outputs, being built on the same contract.
 	"daemon/output/web":     {onair: []string{"daemon/output", "mapping", "daemon/secret"}},
 	"daemon/output/webhook": {onair: []string{"daemon/output", "mapping", "daemon/secret"}},
 
 	"daemon": {onair: []string{
-		"mapping", "daemon/config", "daemon/secret", "daemon/auth", "daemon/graph",
+		"mapping", "daemon/config", "daemon/secret", "daemon/backoff", "daemon/auth", "daemon/graph",
 		"daemon/output", "daemon/output/lights", "daemon/output/mqtt", "daemon/output/terminal",
 		"daemon/output/web", "daemon/output/webhook",
 	}},

@@ -200,18 +200,9 @@ func (e *env) logger(cfgLevel, cfgFormat string) (*slog.Logger, error) {
 	if lvl == "" {
 		lvl = cfgLevel
 	}
-	var level slog.Level
-	switch strings.ToLower(lvl) {
-	case "", "info":
-		level = slog.LevelInfo
-	case "debug":
-		level = slog.LevelDebug
-	case "warn", "warning":
-		level = slog.LevelWarn
-	case "error":
-		level = slog.LevelError
-	default:
-		return nil, fmt.Errorf("invalid log level %q: want debug, info, warn or error", lvl)
+	level, err := config.ParseLevel(lvl)
+	if err != nil {
+		return nil, fmt.Errorf("log level: %w", err)
 	}
 	hopts := &slog.HandlerOptions{Level: level}
 	format := strings.ToLower(cfgFormat)

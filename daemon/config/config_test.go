@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -260,5 +261,25 @@ func TestPasswordNeverPrinted(t *testing.T) {
 	}
 	if s.MQTT.Secret.Reveal() != "hunter2" {
 		t.Errorf("password = %q", s.MQTT.Secret.Reveal())
+	}
+}
+
+// TestDefaultPathsFollowXDG: on Linux the per-user files follow the XDG
+// variables, as the service units and scripts expect.
+func TestDefaultPathsFollowXDG(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("XDG layout is the Linux one")
+	}
+	t.Setenv("XDG_CONFIG_HOME", "/x/config")
+	t.Setenv("XDG_STATE_HOME", "/x/state")
+	t.Setenv("XDG_RUNTIME_DIR", "/x/run")
+	want := Paths{Config: "/x/config/onair/config.yaml", TokenCache: "/x/state/onair/token-cache.json", Socket: "/x/run/onair.sock"}
+	if got := DefaultPaths(false); got != want {
+		t.Errorf("DefaultPaths = %+v, want %+v", got, want)
+	}
+	t.Setenv("XDG_CONFIG_HOME", "")
+	t.Setenv("HOME", "/home/u")
+	if got := DefaultPaths(false).Config; got != "/home/u/.config/onair/config.yaml" {
+		t.Errorf("without XDG_CONFIG_HOME: %s", got)
 	}
 }

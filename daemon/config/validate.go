@@ -205,17 +205,10 @@ func (c *Config) Compile() (*Settings, error) {
 		s.Signs = append(s.Signs, ss)
 	}
 
-	switch strings.ToLower(c.Log.Level) {
-	case "", "info":
-		s.LogLevel = slog.LevelInfo
-	case "debug":
-		s.LogLevel = slog.LevelDebug
-	case "warn", "warning":
-		s.LogLevel = slog.LevelWarn
-	case "error":
-		s.LogLevel = slog.LevelError
-	default:
-		p.add("log.level", "invalid level %q: want debug, info, warn or error", c.Log.Level)
+	if lvl, err := ParseLevel(c.Log.Level); err != nil {
+		p.add("log.level", "%v", err)
+	} else {
+		s.LogLevel = lvl
 	}
 	switch s.LogFormat = strings.ToLower(orDefault(c.Log.Format, "auto")); s.LogFormat {
 	case "auto", "text", "json":
@@ -382,4 +375,18 @@ func orDefault(s, def string) string {
 		return def
 	}
 	return strings.TrimSpace(s)
+}
+
+// ParseLevel parses a log level, debug, info, warn or error in any case
+// (slog's own names, through slog.Level.UnmarshalText, so "warn+2" works
+// too); "" is info.
+func ParseLevel(s string) (slog.Level, error) {
+	var l slog.Level
+	if strings.TrimSpace(s) == "" {
+		return slog.LevelInfo, nil
+	}
+	if err := l.UnmarshalText([]byte(strings.TrimSpace(s))); err != nil {
+		return 0, fmt.Errorf("invalid level %q: want debug, info, warn or error", s)
+	}
+	return l, nil
 }
