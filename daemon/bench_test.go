@@ -10,7 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/onair-dev/onair/daemon/config"
 	"github.com/onair-dev/onair/daemon/graph"
+	"github.com/onair-dev/onair/daemon/output"
 )
 
 // cannedGraph answers every request in-process with a presence body whose
@@ -39,9 +41,9 @@ func BenchmarkGraphResponseToOutput(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	c, _ := Parse([]byte("version: 1\n"))
+	c, _ := config.Parse([]byte("version: 1\n"))
 	rec := &recorder{}
-	d, err := New(Options{Config: c, NoControl: true, NoLights: true, source: &graphSource{g: g, ids: map[string]string{}}, outputs: []output{rec}})
+	d, err := New(Options{Config: c, NoControl: true, NoLights: true, source: &graphSource{g: g, ids: map[string]string{}}, outputs: []output.Output{rec}})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -116,11 +118,11 @@ func thousandUsers(b *testing.B, src *scriptSource) *Daemon {
 	for i := range 999 {
 		fmt.Fprintf(&cfg, "    - user%d@contoso.example\n", i)
 	}
-	c, err := Parse([]byte(cfg.String()))
+	c, err := config.Parse([]byte(cfg.String()))
 	if err != nil {
 		b.Fatal(err)
 	}
-	d, err := New(Options{Config: c, NoControl: true, NoLights: true, source: src, outputs: []output{&recorder{}}})
+	d, err := New(Options{Config: c, NoControl: true, NoLights: true, source: src, outputs: []output.Output{&recorder{}}})
 	if err != nil {
 		b.Fatal(err)
 	}

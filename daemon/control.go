@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/onair-dev/onair/daemon/output"
 	"github.com/onair-dev/onair/mapping"
 )
 
@@ -33,13 +34,13 @@ type Status struct {
 		LastSuccess time.Time `json:"last_success,omitzero"`
 		LastError   time.Time `json:"last_error,omitzero"`
 	} `json:"health"`
-	Users       []UserStatus   `json:"users"`
-	Override    *Override      `json:"override,omitempty"`
-	Paused      bool           `json:"paused"`
-	PausedUntil time.Time      `json:"paused_until,omitzero"`
-	Schedule    string         `json:"schedule"`
-	Working     bool           `json:"working_hours"`
-	Outputs     []OutputStatus `json:"outputs"`
+	Users       []UserStatus     `json:"users"`
+	Override    *output.Override `json:"override,omitempty"`
+	Paused      bool             `json:"paused"`
+	PausedUntil time.Time        `json:"paused_until,omitzero"`
+	Schedule    string           `json:"schedule"`
+	Working     bool             `json:"working_hours"`
+	Outputs     []output.Status  `json:"outputs"`
 }
 
 // UserStatus is one watched user in Status.
@@ -60,14 +61,6 @@ type UserStatus struct {
 	Error         string    `json:"error,omitempty"`
 }
 
-// HealthName is the health state as status, MQTT and Home Assistant show it.
-func HealthName(s mapping.State) string {
-	if s == mapping.Normal {
-		return "ok"
-	}
-	return strings.ReplaceAll(string(s), "-", "_")
-}
-
 // Status describes the daemon for `onair status`.
 func (d *Daemon) Status(ctx context.Context) Status {
 	snap := d.Snapshot()
@@ -77,7 +70,7 @@ func (d *Daemon) Status(ctx context.Context) Status {
 	if d.opts.Demo {
 		st.Mode = "demo"
 	}
-	st.Interval = d.set.interval.String()
+	st.Interval = d.set.Interval.String()
 	if d.account != nil {
 		acct, err := d.account(ctx)
 		if err != nil {
@@ -86,20 +79,20 @@ func (d *Daemon) Status(ctx context.Context) Status {
 			st.Account = acct
 		}
 	}
-	st.Health.State = HealthName(snap.Health.State)
+	st.Health.State = output.HealthName(snap.Health.State)
 	st.Health.Error, st.Health.Remedy = snap.Health.Err, snap.Health.Remedy
 	st.Health.LastPoll, st.Health.LastSuccess, st.Health.LastError = snap.Health.LastPoll, snap.Health.LastSuccess, snap.Health.LastError
 	for _, u := range snap.Users {
 		st.Users = append(st.Users, UserStatus{
 			User: u.Key, Name: u.Name, Availability: string(u.Presence.Availability), Activity: string(u.Presence.Activity),
 			StatusMessage: u.Presence.StatusMessage, OutOfOffice: u.Presence.OutOfOffice,
-			State: HealthName(u.State), Since: u.Since, Color: u.Signal.Color.String(), Brightness: u.Signal.Brightness,
+			State: output.HealthName(u.State), Since: u.Since, Color: u.Signal.Color.String(), Brightness: u.Signal.Brightness,
 			Effect: string(u.Signal.Effect), Label: u.Signal.Label, Rule: u.Signal.Rule, Error: u.Err,
 		})
 	}
 	st.Override, st.Paused, st.PausedUntil = snap.Override, snap.Paused, snap.PausedUntil
-	st.Schedule = d.set.schedule.String()
-	st.Working = d.set.schedule.working(time.Now())
+	st.Schedule = d.set.Schedule.String()
+	st.Working = d.set.Schedule.Working(time.Now())
 	st.Outputs = d.Outputs()
 	return st
 }
@@ -128,8 +121,8 @@ var aliases = map[string]string{
 // ParseOverride turns a request into an Override and its duration. It
 // accepts availabilities and activities in any case, with - or _ between
 // words ("do-not-disturb"), a few aliases (dnd, brb, meeting) and colours.
-func ParseOverride(r OverrideRequest) (Override, time.Duration, error) {
-	o := Override{User: r.User, Label: r.Label, Source: r.Source}
+func ParseOverride(r OverrideRequest) (output.Override, time.Duration, error) {
+	o := output.Override{User: r.User, Label: r.Label, Source: r.Source}
 	word := strings.TrimSpace(r.Status)
 	if word == "" {
 		return o, 0, errors.New("nothing to set: give an availability (busy, available, away, dnd…), an activity (InAMeeting…) or a colour (red, #ff0000)")

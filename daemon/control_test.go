@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/onair-dev/onair/daemon/config"
+	"github.com/onair-dev/onair/daemon/output"
 	"github.com/onair-dev/onair/mapping"
 )
 
@@ -32,9 +34,9 @@ func TestControlAPI(t *testing.T) {
 
 	src := &scriptSource{}
 	src.set(mapping.Busy, mapping.ActivityInAMeeting)
-	cfg, _ := Parse([]byte("version: 1\n"))
-	n := &notifier{c: make(chan *Snapshot, 16)}
-	d, err := New(Options{Config: cfg, Paths: Paths{Socket: sock}, source: src, NoLights: true, Version: "test", outputs: []output{n}})
+	cfg, _ := config.Parse([]byte("version: 1\n"))
+	n := &notifier{c: make(chan *output.Snapshot, 16)}
+	d, err := New(Options{Config: cfg, Paths: config.Paths{Socket: sock}, source: src, NoLights: true, Version: "test", outputs: []output.Output{n}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +96,7 @@ func TestControlAPI(t *testing.T) {
 	}
 
 	// A second daemon on the same socket refuses to start.
-	d2, _ := New(Options{Config: cfg, Paths: Paths{Socket: sock}, source: src, NoLights: true})
+	d2, _ := New(Options{Config: cfg, Paths: config.Paths{Socket: sock}, source: src, NoLights: true})
 	if err := d2.Run(t.Context()); err == nil || !strings.Contains(err.Error(), "already running") {
 		t.Errorf("second daemon: %v, want already running", err)
 	}

@@ -6,11 +6,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"net/http"
 	"sync"
 	"time"
 
+	"github.com/onair-dev/onair/daemon/backoff"
+	"github.com/onair-dev/onair/daemon/config"
+	"github.com/onair-dev/onair/daemon/output"
+	"github.com/onair-dev/onair/daemon/output/lights"
 	"github.com/onair-dev/onair/mapping"
 )
 
@@ -18,9 +21,9 @@ import (
 // usable zero value.
 type Options struct {
 	// Config is the loaded config; DefaultConfig when there is no file.
-	Config *Config
+	Config *config.Config
 	// Paths locate the token cache and control socket.
-	Paths Paths
+	Paths config.Paths
 	// Demo plays a scripted working day instead of polling Graph: no
 	// account, no network.
 	Demo bool
@@ -43,9 +46,9 @@ type Options struct {
 	// source replaces the presence source (tests).
 	source presenceSource
 	// outputs are extra outputs (tests).
-	outputs []output
+	outputs []output.Output
 	// lights replaces the USB backend of the lights output (tests).
-	lights lightBackend
+	lights lights.Backend
 }
 
 // presenceSource yields the current presence of every watched user.
@@ -57,7 +60,7 @@ type presenceSource interface {
 // start it with Run.
 type Daemon struct {
 	opts   Options
-	set    *settings
+	set    *config.Settings
 	log    *slog.Logger
 	source presenceSource
 	outs   []*outputSlot
@@ -67,17 +70,14 @@ type Daemon struct {
 	pollNow chan struct{}
 	changed chan struct{}
 
-	mu        sync.Mutex
-	users     []*userState
-	byKey     map[string]*userState
-	health    Health
-	override  *Override
-	paused    bool
-	pauseTill time.Time
-	started   time.Time
-	seq       uint64
-	last      *Snapshot
-	resend    bool
+	// mu guards st and the publishing state below.
+	mu sync.Mutex
+	st *state
+	// seq numbers the published snapshots; last is the latest one, to
+	// publish only what changed; resend makes the next one a resend.
+	seq    uint64
+	last   *output.Snapshot
+	resend bool
 	// nextDue is the earliest time the snapshot changes without a poll or
 	// a command (an override or pause ends, a user turns stale); zero
 	// when nothing is pending. working is the schedule's answer at the
@@ -86,21 +86,8 @@ type Daemon struct {
 	// watched users idle.
 	nextDue time.Time
 	working bool
+	started time.Time
 }
-
-type userState struct {
-	key, name string
-	presence  mapping.Presence
-	have      bool
-	updated   time.Time // when presence was last refreshed
-	since     time.Time // when availability/activity last changed
-	err       string    // why the last poll did not get this user; "" if it did
-	drops     int       // out-of-order responses dropped in a row
-}
-
-// maxSequenceDrops is how many responses in a row may carry an older
-// sequenceNumber before the daemon takes the new numbering.
-const maxSequenceDrops = 3
 
 // New validates opts and builds the daemon. It starts nothing: no
 // goroutines, network or device I/O until Run.
@@ -108,7 +95,7 @@ func New(opts Options) (*Daemon, error) {
 	if opts.Config == nil {
 		return nil, errors.New("daemon: no config")
 	}
-	set, err := opts.Config.compile()
+	set, err := opts.Config.Compile()
 	if err != nil {
 		return nil, err
 	}
@@ -125,19 +112,13 @@ func New(opts Options) (*Daemon, error) {
 		pollNow: make(chan struct{}, 1),
 		changed: make(chan struct{}, 1),
 	}
-	for _, u := range set.users {
-		d.users = append(d.users, &userState{key: u.key, name: u.name})
-	}
 	if opts.Demo {
 		// The demo plays a scripted day for every watched user (so a
 		// config with colleagues, lights and signs works as it is), and
 		// polls often enough to see each step.
-		d.set.interval = time.Second
+		d.set.Interval = time.Second
 	}
-	d.byKey = make(map[string]*userState, len(d.users))
-	for _, u := range d.users {
-		d.byKey[u.key] = u
-	}
+	d.st = newState(set.Users, set.Rules, set.Schedule, d.set.Interval, d.log)
 	switch {
 	case opts.source != nil:
 		d.source = opts.source
@@ -150,32 +131,22 @@ func New(opts Options) (*Daemon, error) {
 		}
 		d.source, d.account = src, account
 	}
-	if opts.Terminal != nil {
-		d.addOutput(newTerminal(opts.Terminal, opts.TerminalColor, d.userKeys(), d.set.rules))
-	}
-	for _, o := range opts.outputs {
-		d.addOutput(o)
-	}
-	if err := d.addConfiguredOutputs(); err != nil {
+	if err := d.addOutputs(); err != nil {
 		return nil, err
 	}
 	return d, nil
 }
 
 func (d *Daemon) userKeys() []string {
-	keys := make([]string, len(d.users))
-	for i, u := range d.users {
-		keys[i] = u.key
+	keys := make([]string, len(d.set.Users))
+	for i, u := range d.set.Users {
+		keys[i] = u.Key
 	}
 	return keys
 }
 
 // Interval returns the poll interval.
-func (d *Daemon) Interval() time.Duration { return d.set.interval }
-
-// staleAfter is how long presence may go unrefreshed before the stale state:
-// max(3 intervals, 60 s).
-func (d *Daemon) staleAfter() time.Duration { return max(3*d.set.interval, 60*time.Second) }
+func (d *Daemon) Interval() time.Duration { return d.set.Interval }
 
 // Run polls and drives the outputs until ctx is done, then runs every
 // output's exit action and returns once every goroutine it started has
@@ -210,21 +181,18 @@ func (d *Daemon) Run(ctx context.Context) error {
 	d.loop(ctx)
 
 	// Shutdown: outputs run their exit action (lights off, MQTT offline)
-	// on a context that is not yet cancelled, bounded by exitTimeout.
+	// on a context that is not yet cancelled, bounded by output.ExitTimeout.
 	stopOutputs()
 	done := make(chan struct{})
 	go func() { wg.Wait(); close(done) }()
 	select {
 	case <-done:
-	case <-time.After(exitTimeout):
-		d.log.Warn("outputs did not stop in time", "timeout", exitTimeout)
+	case <-time.After(output.ExitTimeout):
+		d.log.Warn("outputs did not stop in time", "timeout", output.ExitTimeout)
 		<-done
 	}
 	return nil
 }
-
-// exitTimeout bounds every output's exit action.
-const exitTimeout = 2 * time.Second
 
 // loop polls presence and re-evaluates the signal until ctx is done.
 func (d *Daemon) loop(ctx context.Context) {
@@ -339,22 +307,28 @@ func (d *Daemon) handlePoll(now time.Time, ps []mapping.Presence, err error, fai
 		// The signed-in user's presence came back: apply it and mark the
 		// colleagues who failed.
 		*failures = 0
-		d.apply(now, ps)
 		c := classify(err)
-		d.partialFail(now, partial, c)
+		d.mu.Lock()
+		d.st.apply(now, ps)
+		d.st.partialFail(now, partial, c)
+		d.mu.Unlock()
 		if c.retryAfter > 0 {
 			return c.retryAfter
 		}
-		return jitter(d.set.interval)
+		return backoff.Jitter(d.set.Interval)
 	}
 	if err == nil {
 		*failures = 0
-		d.apply(now, ps)
-		return jitter(d.set.interval)
+		d.mu.Lock()
+		d.st.apply(now, ps)
+		d.mu.Unlock()
+		return backoff.Jitter(d.set.Interval)
 	}
 	*failures++
 	c := classify(err)
-	d.fail(now, err, c)
+	d.mu.Lock()
+	d.st.fail(now, err, c)
+	d.mu.Unlock()
 	switch {
 	case c.retryAfter > 0:
 		// Graph said when: honour it exactly, no jitter.
@@ -363,211 +337,37 @@ func (d *Daemon) handlePoll(now time.Time, ps []mapping.Presence, err error, fai
 		// Cheap when nobody is signed in (the cache is a local file); a
 		// successful `onair login` also pokes the daemon through the
 		// control API, so this is only the fallback.
-		return min(backoff(d.set.interval, *failures), time.Minute)
+		return min(backoff.Delay(d.set.Interval, maxBackoff, *failures), time.Minute)
 	}
-	return backoff(d.set.interval, *failures)
+	return backoff.Delay(d.set.Interval, maxBackoff, *failures)
 }
 
 // maxBackoff caps the exponential backoff after errors.
 const maxBackoff = 5 * time.Minute
-
-// backoff returns the wait after n consecutive failures: interval doubling
-// per failure, with ±10 % jitter, capped at maxBackoff.
-func backoff(interval time.Duration, n int) time.Duration {
-	d := interval
-	for i := 1; i < n && d < maxBackoff; i++ {
-		d *= 2
-	}
-	return jitter(min(d, maxBackoff))
-}
-
-// jitter spreads polls of many daemons by ±10 %.
-func jitter(d time.Duration) time.Duration {
-	j := time.Duration(rand.Int64N(int64(d)/5+1)) - d/10
-	return d + j
-}
-
-// apply records a successful poll.
-func (d *Daemon) apply(now time.Time, ps []mapping.Presence) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.health.State != mapping.Normal {
-		d.log.Info("presence available again", "previous", string(d.health.State))
-	}
-	d.health = Health{State: mapping.Normal, LastPoll: now, LastSuccess: now, LastError: d.health.LastError}
-	for _, p := range ps {
-		u := d.userLocked(p.User)
-		if u == nil {
-			continue
-		}
-		if u.have && !p.Newer(u.presence) {
-			// An older sequenceNumber is a late response: drop it. Several
-			// in a row mean Graph restarted its numbering; follow it
-			// rather than freeze the user until a restart.
-			if u.drops++; u.drops < maxSequenceDrops {
-				d.log.Debug("dropped out-of-order presence", "user", u.key, "sequence", p.Sequence, "applied", u.presence.Sequence)
-				continue
-			}
-			d.log.Warn("presence sequence went backwards repeatedly; following it", "user", u.key, "sequence", p.Sequence, "applied", u.presence.Sequence)
-		}
-		u.drops = 0
-		if !p.Availability.Known() || !p.Activity.Known() {
-			if !u.have || p.Availability != u.presence.Availability || p.Activity != u.presence.Activity {
-				d.log.Warn("unknown presence value from Graph, treated as PresenceUnknown", "user", u.key, "availability", string(p.Availability), "activity", string(p.Activity))
-			}
-		}
-		if !u.have || !p.Availability.Is(u.presence.Availability) || !p.Activity.Is(u.presence.Activity) {
-			u.since = now
-			d.log.Info("presence changed", "user", u.key, "availability", string(p.Availability), "activity", string(p.Activity))
-		}
-		if p.Time.IsZero() {
-			p.Time = now
-		}
-		u.presence, u.have, u.updated, u.err = p, true, now, ""
-	}
-}
-
-// partialFail records the colleagues a poll could not get.
-func (d *Daemon) partialFail(now time.Time, e *partialError, c failure) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	prev := d.health.Err
-	d.health.Err, d.health.Remedy, d.health.LastError = e.Error(), c.remedy, now
-	for key, err := range e.failed {
-		if u := d.userLocked(key); u != nil {
-			u.err = err.Error()
-		}
-	}
-	if prev != d.health.Err {
-		d.log.Warn("some watched users could not be polled", "err", e, "remedy", c.remedy)
-	}
-}
-
-// fail records a failed poll.
-func (d *Daemon) fail(now time.Time, err error, c failure) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	prev := d.health
-	d.health.LastPoll, d.health.LastError = now, now
-	d.health.Err = err.Error()
-	d.health.Remedy = c.remedy
-	switch {
-	case c.state == mapping.LoginRequired || c.state == mapping.Error:
-		d.health.State = c.state
-	case d.everSucceededLocked():
-		// Transient: keep the last good presence; publish() turns it
-		// stale once it is old enough.
-		d.health.State = mapping.Normal
-	default:
-		d.health.State = mapping.Error
-	}
-	if prev.State != d.health.State || prev.Err != d.health.Err {
-		d.log.Warn("presence poll failed", "err", err, "state", stateName(d.health.State), "remedy", c.remedy)
-	}
-}
-
-func (d *Daemon) everSucceededLocked() bool { return !d.health.LastSuccess.IsZero() }
-
-func (d *Daemon) userLocked(key string) *userState { return d.byKey[key] }
-
-// stateName is how a daemon state shows in status and logs.
-func stateName(s mapping.State) string {
-	if s == mapping.Normal {
-		return "ok"
-	}
-	return string(s)
-}
-
-// snapshotLocked builds the snapshot at now. With commit (the loop's
-// publish) it also ends an expired override or pause and records when the
-// next one is due; without (status requests) it changes nothing, so that
-// the loop still sees the expiry and publishes it.
-func (d *Daemon) snapshotLocked(now time.Time, commit bool) *Snapshot {
-	override, paused, pauseTill := d.override, d.paused, d.pauseTill
-	if o := override; o != nil && !o.Until.IsZero() && !now.Before(o.Until) {
-		override = nil
-		if commit {
-			d.log.Info("override expired", "user", o.User)
-			d.override = nil
-		}
-	}
-	if paused && !pauseTill.IsZero() && !now.Before(pauseTill) {
-		paused, pauseTill = false, time.Time{}
-		if commit {
-			d.log.Info("pause ended")
-			d.paused, d.pauseTill = false, time.Time{}
-		}
-	}
-	s := &Snapshot{Time: now, Health: d.health, Paused: paused, PausedUntil: pauseTill}
-	var next time.Time
-	later := func(t time.Time) {
-		if t.After(now) && (next.IsZero() || t.Before(next)) {
-			next = t
-		}
-	}
-	if override != nil {
-		o := *override
-		s.Override = &o
-		later(o.Until)
-	}
-	later(pauseTill)
-	stale := d.staleAfter()
-	working := d.set.schedule.working(now)
-	for _, u := range d.users {
-		if u.have {
-			later(u.updated.Add(stale + time.Nanosecond))
-		}
-		v := UserView{Key: u.key, Name: u.name, Presence: u.presence, Since: u.since, Err: u.err}
-		switch {
-		case !working:
-			v.State = mapping.OffHours
-		case d.health.State == mapping.LoginRequired:
-			v.State = mapping.LoginRequired
-		case u.err != "" && (!u.have || now.Sub(u.updated) > stale):
-			v.State = mapping.Error
-		case d.health.State == mapping.Error && (!u.have || now.Sub(u.updated) > stale):
-			v.State = mapping.Error
-		case u.have && now.Sub(u.updated) > stale:
-			v.State = mapping.Stale
-		case !u.have && !d.health.LastError.IsZero():
-			v.State = mapping.Error
-		}
-		s.Users = append(s.Users, v)
-	}
-	if s.Health.State == mapping.Normal && len(s.Users) > 0 && s.Users[0].State == mapping.Stale {
-		s.Health.State = mapping.Stale
-		s.Health.Remedy = "presence has not been refreshed for " + stale.String() + "; check the network and `onair status`"
-	}
-	for i := range s.Users {
-		s.Users[i].Signal = s.signalOf(s.Users[i], d.set.rules)
-	}
-	if commit {
-		d.nextDue, d.working = next, working
-	}
-	return s
-}
 
 // due reports whether the snapshot may have changed by now without a poll
 // or a command.
 func (d *Daemon) due(now time.Time) bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return d.resend || (!d.nextDue.IsZero() && !now.Before(d.nextDue)) || d.set.schedule.working(now) != d.working
+	return d.resend || (!d.nextDue.IsZero() && !now.Before(d.nextDue)) || d.st.working(now) != d.working
 }
 
 // publish computes the snapshot and hands it to every output if anything
 // an output shows has changed (or a resend was asked for).
 func (d *Daemon) publish(now time.Time) {
 	d.mu.Lock()
-	s := d.snapshotLocked(now, true)
+	d.st.expire(now)
+	s, next := d.st.snapshot(now)
+	d.nextDue, d.working = next, d.st.working(now)
 	resend := d.resend
 	d.resend = false
-	if !resend && d.last != nil && sameSnapshot(d.last, s) {
+	if !resend && d.last != nil && sameShown(d.last, s) {
 		d.mu.Unlock()
 		return
 	}
 	if d.last == nil || d.last.Health.State != s.Health.State {
-		d.log.Info("health", "state", stateName(s.Health.State))
+		d.log.Info("health", "state", output.HealthName(s.Health.State))
 	}
 	d.seq++
 	s.Seq = d.seq
@@ -575,34 +375,8 @@ func (d *Daemon) publish(now time.Time) {
 	d.last = s
 	d.mu.Unlock()
 	for _, o := range d.outs {
-		o.mb.put(s)
+		o.mb.Put(s)
 	}
-}
-
-// sameSnapshot reports whether a and b would show the same on every output.
-func sameSnapshot(a, b *Snapshot) bool {
-	if a.Paused != b.Paused || !a.PausedUntil.Equal(b.PausedUntil) || a.Health.State != b.Health.State ||
-		a.Health.Err != b.Health.Err || len(a.Users) != len(b.Users) {
-		return false
-	}
-	if (a.Override == nil) != (b.Override == nil) || (a.Override != nil && !sameOverride(*a.Override, *b.Override)) {
-		return false
-	}
-	for i := range a.Users {
-		x, y := a.Users[i], b.Users[i]
-		if x.State != y.State || x.Signal != y.Signal || x.Presence.Availability != y.Presence.Availability ||
-			x.Presence.Activity != y.Presence.Activity || x.Presence.StatusMessage != y.Presence.StatusMessage ||
-			x.Presence.OutOfOffice != y.Presence.OutOfOffice {
-			return false
-		}
-	}
-	return true
-}
-
-func sameOverride(a, b Override) bool {
-	return a.User == b.User && a.Availability == b.Availability && a.Activity == b.Activity &&
-		a.Effect == b.Effect && a.Label == b.Label && a.Until.Equal(b.Until) &&
-		(a.Color == nil) == (b.Color == nil) && (a.Color == nil || *a.Color == *b.Color)
 }
 
 // poke asks the loop to re-evaluate soon (after a control command).
@@ -614,9 +388,9 @@ func (d *Daemon) poke() {
 }
 
 // SetOverride sets a manual override. Duration 0 means until cleared.
-func (d *Daemon) SetOverride(o Override, dur time.Duration) error {
+func (d *Daemon) SetOverride(o output.Override, dur time.Duration) error {
 	if o.User == "" {
-		o.User = Me
+		o.User = config.Me
 	}
 	if o.Color == nil && o.Availability == "" && o.Activity == "" {
 		return errors.New("override needs an availability, an activity or a colour")
@@ -625,14 +399,14 @@ func (d *Daemon) SetOverride(o Override, dur time.Duration) error {
 		return fmt.Errorf("invalid duration %s: must be positive", dur)
 	}
 	d.mu.Lock()
-	if d.userLocked(o.User) == nil {
+	if d.st.byKey[o.User] == nil {
 		d.mu.Unlock()
 		return fmt.Errorf("user %q is not watched (watched: %v)", o.User, d.userKeys())
 	}
 	if dur > 0 {
 		o.Until = time.Now().Add(dur)
 	}
-	d.override = &o
+	d.st.setOverride(&o)
 	d.mu.Unlock()
 	d.log.Info("override set", "user", o.User, "availability", string(o.Availability), "activity", string(o.Activity), "color", colorAttr(o.Color), "until", o.Until, "source", o.Source)
 	d.poke()
@@ -649,8 +423,7 @@ func colorAttr(c *mapping.Color) string {
 // ClearOverride removes the manual override. It reports whether there was one.
 func (d *Daemon) ClearOverride() bool {
 	d.mu.Lock()
-	had := d.override != nil
-	d.override = nil
+	had := d.st.setOverride(nil)
 	d.mu.Unlock()
 	if had {
 		d.log.Info("override cleared")
@@ -661,12 +434,12 @@ func (d *Daemon) ClearOverride() bool {
 
 // Pause turns every output's signal off for dur (0: until Resume).
 func (d *Daemon) Pause(dur time.Duration) {
-	d.mu.Lock()
-	d.paused = true
-	d.pauseTill = time.Time{}
+	var till time.Time
 	if dur > 0 {
-		d.pauseTill = time.Now().Add(dur)
+		till = time.Now().Add(dur)
 	}
+	d.mu.Lock()
+	d.st.pause(till)
 	d.mu.Unlock()
 	d.log.Info("paused", "for", dur)
 	d.poke()
@@ -675,7 +448,7 @@ func (d *Daemon) Pause(dur time.Duration) {
 // Resume ends a pause.
 func (d *Daemon) Resume() {
 	d.mu.Lock()
-	d.paused, d.pauseTill = false, time.Time{}
+	d.st.resume()
 	d.mu.Unlock()
 	d.log.Info("resumed")
 	d.poke()
@@ -691,10 +464,10 @@ func (d *Daemon) PollNow() {
 
 // Snapshot returns the current state, including changes (an override just
 // set) that the loop has not yet published.
-func (d *Daemon) Snapshot() *Snapshot {
+func (d *Daemon) Snapshot() *output.Snapshot {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	s := d.snapshotLocked(time.Now(), false)
+	s, _ := d.st.snapshot(time.Now())
 	s.Seq = d.seq
 	return s
 }

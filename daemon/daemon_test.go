@@ -1,7 +1,6 @@
 package daemon
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"strings"
@@ -12,7 +11,9 @@ import (
 	"time"
 
 	"github.com/onair-dev/onair/daemon/auth"
+	"github.com/onair-dev/onair/daemon/config"
 	"github.com/onair-dev/onair/daemon/graph"
+	"github.com/onair-dev/onair/daemon/output"
 	"github.com/onair-dev/onair/mapping"
 )
 
@@ -48,7 +49,7 @@ func (s *scriptSource) Poll(ctx context.Context) ([]mapping.Presence, error) {
 func (s *scriptSource) set(avail mapping.Availability, act mapping.Activity) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.ps = []mapping.Presence{{User: Me, Availability: avail, Activity: act}}
+	s.ps = []mapping.Presence{{User: config.Me, Availability: avail, Activity: act}}
 	s.err = nil
 }
 
@@ -68,13 +69,17 @@ func (s *scriptSource) pollTimes() []time.Time {
 // when its exit action ran.
 type recorder struct {
 	mu     sync.Mutex
-	snaps  []*Snapshot
+	snaps  []*output.Snapshot
 	exited time.Time
 }
 
 func (r *recorder) Name() string { return "recorder" }
 
-func (r *recorder) Run(ctx context.Context, mb *mailbox) error {
+func (r *recorder) Status() []output.Status {
+	return []output.Status{{Name: "recorder", Kind: "recorder", State: "running"}}
+}
+
+func (r *recorder) Run(ctx context.Context, mb *output.Mailbox) error {
 	for {
 		select {
 		case <-ctx.Done():
@@ -90,7 +95,7 @@ func (r *recorder) Run(ctx context.Context, mb *mailbox) error {
 	}
 }
 
-func (r *recorder) last() *Snapshot {
+func (r *recorder) last() *output.Snapshot {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if len(r.snaps) == 0 {
@@ -111,12 +116,12 @@ func (r *recorder) signal() mapping.Signal {
 // bubble; the returned stop cancels it and waits for Run to return.
 func start(t *testing.T, cfg string, src presenceSource) (*Daemon, *recorder, func()) {
 	t.Helper()
-	c, err := Parse([]byte(cfg))
+	c, err := config.Parse([]byte(cfg))
 	if err != nil {
 		t.Fatal(err)
 	}
 	rec := &recorder{}
-	d, err := New(Options{Config: c, NoControl: true, NoLights: true, source: src, outputs: []output{rec}})
+	d, err := New(Options{Config: c, NoControl: true, NoLights: true, source: src, outputs: []output.Output{rec}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +152,7 @@ func TestFirstPollAtOnceAndChangeWithinInterval(t *testing.T) {
 		}
 
 		src.set(mapping.Busy, mapping.ActivityInAMeeting)
-		time.Sleep(DefaultInterval + DefaultInterval/10) // one interval plus the largest jitter
+		time.Sleep(config.DefaultInterval + config.DefaultInterval/10) // one interval plus the largest jitter
 		synctest.Wait()
 		if got := rec.signal(); got.Color != mapping.Red || got.Rule != "in-a-meeting" {
 			t.Fatalf("signal after change = %+v, want red from in-a-meeting", got)
@@ -303,7 +308,7 @@ func TestOverrideAndPause(t *testing.T) {
 		}
 
 		red := mapping.Red
-		if err := d.SetOverride(Override{Color: &red, Effect: mapping.Blink, Label: "Recording"}, 0); err != nil {
+		if err := d.SetOverride(output.Override{Color: &red, Effect: mapping.Blink, Label: "Recording"}, 0); err != nil {
 			t.Fatal(err)
 		}
 		synctest.Wait()
@@ -327,7 +332,7 @@ func TestOverrideAndPause(t *testing.T) {
 		if got := rec.signal(); got.Rule != "available" {
 			t.Fatalf("after clear = %q", got.Rule)
 		}
-		if err := d.SetOverride(Override{User: "nobody@example.com", Availability: mapping.Busy}, 0); err == nil {
+		if err := d.SetOverride(output.Override{User: "nobody@example.com", Availability: mapping.Busy}, 0); err == nil {
 			t.Error("override for an unwatched user accepted")
 		}
 	})
@@ -360,20 +365,20 @@ func TestShutdownRunsExitActionsPromptly(t *testing.T) {
 		synctest.Wait()
 		t0 := time.Now()
 		stop()
-		if rec.exited.IsZero() || rec.exited.Sub(t0) > exitTimeout {
-			t.Fatalf("exit action ran at %v after stop, want within %v", rec.exited.Sub(t0), exitTimeout)
+		if rec.exited.IsZero() || rec.exited.Sub(t0) > output.ExitTimeout {
+			t.Fatalf("exit action ran at %v after stop, want within %v", rec.exited.Sub(t0), output.ExitTimeout)
 		}
 	})
 }
 
 func TestOutOfOrderSequenceDropped(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		src := &scriptSource{ps: []mapping.Presence{{User: Me, Availability: mapping.Busy, Activity: mapping.ActivityBusy, Sequence: "0000000002"}}}
+		src := &scriptSource{ps: []mapping.Presence{{User: config.Me, Availability: mapping.Busy, Activity: mapping.ActivityBusy, Sequence: "0000000002"}}}
 		_, rec, stop := start(t, "version: 1\n", src)
 		defer stop()
 		synctest.Wait()
 		src.mu.Lock()
-		src.ps = []mapping.Presence{{User: Me, Availability: mapping.Available, Activity: mapping.ActivityAvailable, Sequence: "0000000001"}}
+		src.ps = []mapping.Presence{{User: config.Me, Availability: mapping.Available, Activity: mapping.ActivityAvailable, Sequence: "0000000001"}}
 		src.mu.Unlock()
 		time.Sleep(12 * time.Second)
 		synctest.Wait()
@@ -388,47 +393,6 @@ func TestOutOfOrderSequenceDropped(t *testing.T) {
 			t.Fatalf("after %d older responses in a row: signal %q, want the new numbering followed", maxSequenceDrops, got.Rule)
 		}
 	})
-}
-
-func TestMailboxKeepsLatest(t *testing.T) {
-	mb := newMailbox()
-	for i := 1; i <= 5; i++ {
-		mb.put(&Snapshot{Seq: uint64(i), Resend: i == 2})
-	}
-	got := <-mb.C()
-	if got.Seq != 5 || !got.Resend {
-		t.Fatalf("mailbox gave seq %d resend %v, want 5 with the pending resend kept", got.Seq, got.Resend)
-	}
-	select {
-	case s := <-mb.C():
-		t.Fatalf("mailbox held a second value %d", s.Seq)
-	default:
-	}
-}
-
-func TestTerminalLines(t *testing.T) {
-	var buf bytes.Buffer
-	term := newTerminal(&buf, false, []string{Me}, mapping.DefaultRules())
-	s := &Snapshot{Time: time.Date(2026, 11, 27, 9, 30, 0, 0, time.UTC), Users: []UserView{{Key: Me, Name: "me",
-		Presence: mapping.Presence{Availability: mapping.Busy, Activity: mapping.ActivityInAMeeting}}}}
-	s.Users[0].Signal = s.SignalFor(Me, mapping.DefaultRules())
-	term.show(s)
-	term.show(s) // unchanged: no second line
-	out := buf.String()
-	if strings.Count(out, "\n") != 1 {
-		t.Fatalf("got %d lines, want 1:\n%s", strings.Count(out, "\n"), out)
-	}
-	for _, want := range []string{"09:30:00", "[#ff0000]", "Busy/InAMeeting", "solid", `"In a meeting"`, "rule=in-a-meeting"} {
-		if !strings.Contains(out, want) {
-			t.Errorf("line %q lacks %q", out, want)
-		}
-	}
-	buf.Reset()
-	colored := newTerminal(&buf, true, []string{Me}, mapping.DefaultRules())
-	colored.show(s)
-	if !strings.Contains(buf.String(), "\x1b[48;2;255;0;0m") {
-		t.Errorf("colour terminal line lacks a red swatch: %q", buf.String())
-	}
 }
 
 func TestParseOverride(t *testing.T) {
@@ -550,13 +514,13 @@ func TestSlowPollDoesNotDelayCommands(t *testing.T) {
 		d, rec, stop := start(t, "version: 1\n", src)
 		defer stop()
 		synctest.Wait()
-		time.Sleep(DefaultInterval + DefaultInterval/10) // the second poll is now hanging
+		time.Sleep(config.DefaultInterval + config.DefaultInterval/10) // the second poll is now hanging
 		synctest.Wait()
 		if n := src.calls.Load(); n != 2 {
 			t.Fatalf("polls = %d, want the second one in flight", n)
 		}
 		red := mapping.Red
-		if err := d.SetOverride(Override{Color: &red}, 0); err != nil {
+		if err := d.SetOverride(output.Override{Color: &red}, 0); err != nil {
 			t.Fatal(err)
 		}
 		synctest.Wait()
@@ -585,7 +549,7 @@ func TestStatusDoesNotSwallowAnExpiry(t *testing.T) {
 		d, rec, stop := start(t, "version: 1\ngraph:\n  interval: 5m\n", src)
 		defer stop()
 		synctest.Wait()
-		if err := d.SetOverride(Override{Availability: mapping.Busy}, 30*time.Second); err != nil {
+		if err := d.SetOverride(output.Override{Availability: mapping.Busy}, 30*time.Second); err != nil {
 			t.Fatal(err)
 		}
 		synctest.Wait()
@@ -603,12 +567,12 @@ func TestStatusDoesNotSwallowAnExpiry(t *testing.T) {
 
 func TestDemoPlaysEveryWatchedUser(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		c, err := Parse([]byte("version: 1\ngraph:\n  users: [lee@contoso.com]\nlights:\n  - user: lee@contoso.com\n"))
+		c, err := config.Parse([]byte("version: 1\ngraph:\n  users: [lee@contoso.com]\nlights:\n  - user: lee@contoso.com\n"))
 		if err != nil {
 			t.Fatal(err)
 		}
 		rec := &recorder{}
-		d, err := New(Options{Config: c, Demo: true, NoControl: true, NoLights: true, outputs: []output{rec}})
+		d, err := New(Options{Config: c, Demo: true, NoControl: true, NoLights: true, outputs: []output.Output{rec}})
 		if err != nil {
 			t.Fatalf("a config with a colleague's light in demo mode: %v", err)
 		}
@@ -616,7 +580,7 @@ func TestDemoPlaysEveryWatchedUser(t *testing.T) {
 		done := make(chan struct{})
 		go func() { d.Run(ctx); close(done) }()
 		defer func() { cancel(); <-done }()
-		seen := map[string]map[string]bool{Me: {}, "lee@contoso.com": {}}
+		seen := map[string]map[string]bool{config.Me: {}, "lee@contoso.com": {}}
 		for range 20 {
 			time.Sleep(time.Second)
 			synctest.Wait()

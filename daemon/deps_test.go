@@ -2,38 +2,72 @@ package daemon
 
 import (
 	"encoding/json"
+	"errors"
 	"io"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 )
 
 const module = "github.com/onair-dev/onair"
 
-// allowedImports is the dependency rule of DESIGN.md and STYLE.md rule 1:
-// for each package, the onair packages and third-party module prefixes it may
-// import directly. Packages marked stdlibOnly may not depend, even
-// transitively, on anything outside the standard library.
-var allowedImports = map[string]struct {
+// layers is the dependency table of the whole module, one row per package:
+// the onair packages it may import and the third-party module prefixes it
+// may import. A stdlibOnly package may not depend, even transitively, on
+// anything outside the standard library. Imports run one way, down: the
+// outputs import output, mapping, devices and their own library, never the
+// daemon, config or each other; only cmd/onair imports the daemon.
+var layers = map[string]struct {
 	stdlibOnly bool
 	onair      []string
 	thirdParty []string
 }{
-	"mapping":                {stdlibOnly: true},
-	"devices":                {stdlibOnly: true},
-	"configs":                {stdlibOnly: true},
+	"mapping":             {stdlibOnly: true},
+	"mapping/mappingtest": {onair: []string{"mapping"}},
+	"configs":             {stdlibOnly: true},
+
+	"devices":             {stdlibOnly: true},
+	"devices/hid":         {onair: []string{"devices"}, thirdParty: []string{"github.com/karalabe/hid"}},
+	"devices/serial":      {onair: []string{"devices"}, thirdParty: []string{"go.bug.st/serial"}},
+	"devices/devicestest": {onair: []string{"devices"}},
+	"devices/usbip":       {onair: []string{"devices"}},
+	"devices/usbip/e2e":   {stdlibOnly: true},
+	"devices/usbip/guest": {onair: []string{"devices", "devices/hid", "devices/usbip", "devices/usbip/e2e"}},
+
+	"daemon/secret":          {stdlibOnly: true},
+	"daemon/backoff":         {stdlibOnly: true},
+	"daemon/config":          {onair: []string{"mapping", "daemon/secret"}, thirdParty: []string{"go.yaml.in/yaml/v3"}},
+	"daemon/auth":            {thirdParty: []string{"github.com/AzureAD/microsoft-authentication-library-for-go/", "software.sslmate.com/src/go-pkcs12"}},
+	"daemon/auth/entratest":  {stdlibOnly: true},
 	"daemon/graph":           {onair: []string{"mapping"}},
 	"daemon/graph/graphtest": {stdlibOnly: true},
-	"daemon/auth":            {thirdParty: []string{"github.com/AzureAD/microsoft-authentication-library-for-go/"}},
-	"daemon/auth/entratest":  {stdlibOnly: true},
-	"daemon/mqtt":            {onair: []string{"mapping"}, thirdParty: []string{"github.com/eclipse/paho.mqtt.golang"}},
-	"devices/hid":            {onair: []string{"devices"}, thirdParty: []string{"github.com/karalabe/hid"}},
-	"devices/serial":         {onair: []string{"devices"}, thirdParty: []string{"go.bug.st/serial"}},
-	"devices/devicestest":    {onair: []string{"devices"}},
-	"devices/usbip":          {onair: []string{"devices"}},
-	"daemon":                 {onair: []string{"mapping", "devices", "devices/hid", "devices/serial", "daemon/auth", "daemon/graph", "daemon/mqtt"}, thirdParty: []string{"go.yaml.in/yaml/v3"}},
-	"cmd/onair":              {onair: []string{"daemon", "daemon/auth", "devices", "devices/hid", "devices/serial", "devices/devicestest", "mapping", "configs"}, thirdParty: []string{"github.com/kardianos/service", "golang.org/x/term", "golang.org/x/sys/"}},
+
+	"daemon/output":          {onair: []string{"mapping"}},
+	"daemon/output/lights":   {onair: []string{"daemon/output", "mapping", "devices", "devices/hid", "devices/serial"}},
+	"daemon/output/mqtt":     {onair: []string{"daemon/output", "mapping", "daemon/secret", "daemon/backoff"}, thirdParty: []string{"github.com/eclipse/paho.mqtt.golang"}},
+	"daemon/output/terminal": {onair: []string{"daemon/output", "mapping"}},
+	// The web page and webhook outputs, being built on the same contract.
+	"daemon/output/web":     {onair: []string{"daemon/output", "mapping", "daemon/secret"}},
+	"daemon/output/webhook": {onair: []string{"daemon/output", "mapping", "daemon/secret"}},
+
+	"daemon": {onair: []string{
+		"mapping", "daemon/config", "daemon/secret", "daemon/backoff", "daemon/auth", "daemon/graph",
+		"daemon/output", "daemon/output/lights", "daemon/output/mqtt", "daemon/output/terminal",
+		"daemon/output/web", "daemon/output/webhook",
+	}},
+	"cmd/onair": {
+		onair: []string{
+			"daemon", "daemon/config", "daemon/auth", "daemon/output", "daemon/output/lights",
+			"devices", "devices/hid", "devices/serial", "mapping", "configs",
+		},
+		thirdParty: []string{"github.com/kardianos/service", "golang.org/x/term", "golang.org/x/sys/"},
+	},
 }
+
+// testHelpers are fakes and test benches: none may end up in the shipped
+// binary.
+var testHelpers = []string{"mapping/mappingtest", "devices/devicestest", "devices/usbip", "daemon/graph/graphtest", "daemon/auth/entratest"}
 
 type listedPackage struct {
 	ImportPath string
@@ -42,33 +76,46 @@ type listedPackage struct {
 	Standard   bool
 }
 
-// TestDependencyRule fails with one line per forbidden edge, so the layering
-// cannot rot (tailscale's deptest does the same).
-func TestDependencyRule(t *testing.T) {
+// goList runs go list -json with args and decodes the packages it prints.
+func goList(t *testing.T, args ...string) []listedPackage {
+	t.Helper()
 	if _, err := exec.LookPath("go"); err != nil {
 		t.Skip("go command not found")
 	}
-	out, err := exec.Command("go", "list", "-json", "-deps=false", module+"/...").Output()
+	out, err := exec.Command("go", append([]string{"list", "-json"}, args...)...).Output()
 	if err != nil {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			t.Fatalf("go list: %v\n%s", err, ee.Stderr)
+		}
 		t.Fatalf("go list: %v", err)
 	}
-	std := stdlib(t)
+	var pkgs []listedPackage
 	dec := json.NewDecoder(strings.NewReader(string(out)))
-	seen := 0
 	for {
 		var p listedPackage
 		if err := dec.Decode(&p); err == io.EOF {
-			break
+			return pkgs
 		} else if err != nil {
 			t.Fatal(err)
 		}
+		pkgs = append(pkgs, p)
+	}
+}
+
+// TestDependencyTable fails with one line per forbidden edge, so the
+// layering cannot rot (tailscale's tstest/deptest does the same).
+func TestDependencyTable(t *testing.T) {
+	std := map[string]bool{}
+	for _, p := range goList(t, "std") {
+		std[p.ImportPath] = true
+	}
+	seen := 0
+	for _, p := range goList(t, module+"/...") {
 		rel := strings.TrimPrefix(strings.TrimPrefix(p.ImportPath, module), "/")
-		rule, ok := allowedImports[rel]
+		rule, ok := layers[rel]
 		if !ok {
-			if strings.Contains(rel, "/testdata") || strings.HasPrefix(rel, "devices/usbip/") {
-				continue // test programs of the e2e bench
-			}
-			t.Errorf("%s: no dependency rule; add it to allowedImports", rel)
+			t.Errorf("%s: not in the dependency table; add a row to layers", rel)
 			continue
 		}
 		seen++
@@ -77,12 +124,11 @@ func TestDependencyRule(t *testing.T) {
 			check = p.Deps
 		}
 		for _, imp := range check {
-			if std[imp] || imp == "C" || strings.HasPrefix(imp, "internal/") || strings.HasPrefix(imp, "vendor/") {
+			if std[imp] || imp == "C" || strings.HasPrefix(imp, "vendor/") {
 				continue
 			}
-			if strings.HasPrefix(imp, module+"/") {
-				dep := strings.TrimPrefix(imp, module+"/")
-				if !contains(rule.onair, dep) {
+			if dep, ok := strings.CutPrefix(imp, module+"/"); ok {
+				if !slices.Contains(rule.onair, dep) {
 					t.Errorf("%s imports %s: not allowed (allowed onair packages: %v)", rel, dep, rule.onair)
 				}
 				continue
@@ -91,59 +137,32 @@ func TestDependencyRule(t *testing.T) {
 				t.Errorf("%s depends on %s: it may use only the standard library", rel, imp)
 				continue
 			}
-			if !hasPrefix(rule.thirdParty, imp) {
+			if !slices.ContainsFunc(rule.thirdParty, func(prefix string) bool { return strings.HasPrefix(imp, prefix) }) {
 				t.Errorf("%s imports %s: third-party import not allowed here (allowed: %v)", rel, imp, rule.thirdParty)
 			}
 		}
 	}
-	if seen < 8 {
+	if seen < 15 {
 		t.Fatalf("checked only %d packages", seen)
 	}
 }
 
-// TestOnlyCmdImportsDaemon: the daemon is the composition root; nothing but
-// cmd/onair may import it.
-func TestOnlyCmdImportsDaemon(t *testing.T) {
-	out, err := exec.Command("go", "list", "-f", `{{.ImportPath}} {{join .Imports " "}}`, module+"/...").Output()
-	if err != nil {
-		t.Fatalf("go list: %v", err)
+// TestNoTestHelperInTheBinary: nothing the onair binary links may be a
+// fake or a test bench.
+func TestNoTestHelperInTheBinary(t *testing.T) {
+	deps := goList(t, module+"/cmd/onair")[0].Deps
+	if len(deps) < 20 {
+		t.Fatalf("cmd/onair has only %d dependencies; go list went wrong", len(deps))
 	}
-	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-		f := strings.Fields(line)
-		for _, imp := range f[1:] {
-			if imp == module+"/daemon" && f[0] != module+"/cmd/onair" {
-				t.Errorf("%s imports daemon; only cmd/onair may", f[0])
+	for _, d := range deps {
+		rel, ok := strings.CutPrefix(d, module+"/")
+		if !ok {
+			continue
+		}
+		for _, h := range testHelpers {
+			if rel == h || strings.HasPrefix(rel, h+"/") {
+				t.Errorf("cmd/onair links the test helper %s", rel)
 			}
 		}
 	}
-}
-
-func stdlib(t *testing.T) map[string]bool {
-	out, err := exec.Command("go", "list", "std").Output()
-	if err != nil {
-		t.Fatalf("go list std: %v", err)
-	}
-	m := map[string]bool{}
-	for _, p := range strings.Fields(string(out)) {
-		m[p] = true
-	}
-	return m
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
-}
-
-func hasPrefix(prefixes []string, s string) bool {
-	for _, p := range prefixes {
-		if strings.HasPrefix(s, p) {
-			return true
-		}
-	}
-	return false
 }

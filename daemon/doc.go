@@ -1,10 +1,12 @@
-// Package daemon is onair's composition root. It loads and validates the
-// config, signs in (daemon/auth), polls presence (daemon/graph or the demo
-// source), decides each output's signal through the mapping rules, the
-// working-hours schedule and any manual override, and fans the result out to
-// the outputs: USB lights (devices), MQTT (daemon/mqtt) and the terminal.
-// It also serves the local control API that `onair status`, `onair set` and
+// Package daemon is onair's composition root. It builds the presence source
+// (daemon/graph after sign-in through daemon/auth, or the demo), keeps the
+// presence state (state.go) and turns it into snapshots through the mapping
+// rules, the working-hours schedule and any manual override, and hands each
+// snapshot to the outputs it built from the config (daemon/config): USB
+// lights, MQTT and the terminal, each a package under daemon/output. It
+// also serves the local control API that `onair status`, `onair set` and
 // friends talk to.
 //
-// It is not a library for other programs: only cmd/onair imports it.
+// It is not a library for other programs: only cmd/onair imports it, and
+// no package it imports imports it back (deps_test.go holds the table).
 package daemon

@@ -17,8 +17,10 @@ import (
 	"time"
 
 	"github.com/onair-dev/onair/daemon/auth/entratest"
+	"github.com/onair-dev/onair/daemon/config"
 	"github.com/onair-dev/onair/daemon/graph"
 	"github.com/onair-dev/onair/daemon/graph/graphtest"
+	"github.com/onair-dev/onair/daemon/output"
 	"github.com/onair-dev/onair/mapping"
 )
 
@@ -43,10 +45,10 @@ func (s *syncBuffer) String() string {
 // notifier is a recorder that also signals every snapshot on a channel.
 type notifier struct {
 	recorder
-	c chan *Snapshot
+	c chan *output.Snapshot
 }
 
-func (n *notifier) Run(ctx context.Context, mb *mailbox) error {
+func (n *notifier) Run(ctx context.Context, mb *output.Mailbox) error {
 	for {
 		select {
 		case <-ctx.Done():
@@ -64,7 +66,7 @@ func (n *notifier) Run(ctx context.Context, mb *mailbox) error {
 }
 
 // waitFor waits until a snapshot satisfies ok, or fails after limit.
-func (n *notifier) waitFor(t *testing.T, limit time.Duration, what string, ok func(*Snapshot) bool) *Snapshot {
+func (n *notifier) waitFor(t *testing.T, limit time.Duration, what string, ok func(*output.Snapshot) bool) *output.Snapshot {
 	t.Helper()
 	if s := n.last(); s != nil && ok(s) {
 		return s
@@ -89,7 +91,7 @@ type fakeCloud struct {
 	entra *entratest.Server
 	graph *graphtest.Server
 	me    string
-	paths Paths
+	paths config.Paths
 	logs  *syncBuffer
 	log   *slog.Logger
 }
@@ -107,13 +109,13 @@ func newFakeCloud(t *testing.T, eopts entratest.Options) *fakeCloud {
 	return &fakeCloud{
 		entra: entra, graph: g, me: me, logs: logs,
 		log:   slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		paths: Paths{TokenCache: filepath.Join(dir, "tokens.json"), Socket: filepath.Join(dir, "onair.sock")},
+		paths: config.Paths{TokenCache: filepath.Join(dir, "tokens.json"), Socket: filepath.Join(dir, "onair.sock")},
 	}
 }
 
-func (f *fakeCloud) config(t *testing.T, extra string) *Config {
+func (f *fakeCloud) config(t *testing.T, extra string) *config.Config {
 	t.Helper()
-	c, err := Parse([]byte(fmt.Sprintf("version: 1\ngraph:\n  client_id: %s\n  authority: %s\n  base_url: %s\n  interval: 2s\n%s",
+	c, err := config.Parse([]byte(fmt.Sprintf("version: 1\ngraph:\n  client_id: %s\n  authority: %s\n  base_url: %s\n  interval: 2s\n%s",
 		entratest.ClientID, f.entra.Authority(), f.graph.URL(), extra)))
 	if err != nil {
 		t.Fatal(err)
@@ -122,7 +124,7 @@ func (f *fakeCloud) config(t *testing.T, extra string) *Config {
 }
 
 // login signs in with the device-code flow, as `onair login` does.
-func (f *fakeCloud) login(t *testing.T, cfg *Config) {
+func (f *fakeCloud) login(t *testing.T, cfg *config.Config) {
 	t.Helper()
 	a, err := NewAuth(cfg, f.paths, f.entra.Client(), f.log)
 	if err != nil {
@@ -133,10 +135,10 @@ func (f *fakeCloud) login(t *testing.T, cfg *Config) {
 	}
 }
 
-func (f *fakeCloud) run(t *testing.T, cfg *Config, term *syncBuffer) (*Daemon, *notifier) {
+func (f *fakeCloud) run(t *testing.T, cfg *config.Config, term *syncBuffer) (*Daemon, *notifier) {
 	t.Helper()
-	n := &notifier{c: make(chan *Snapshot, 16)}
-	opts := Options{Config: cfg, Paths: f.paths, Logger: f.log, HTTPClient: f.entra.Client(), NoLights: true, outputs: []output{n}}
+	n := &notifier{c: make(chan *output.Snapshot, 16)}
+	opts := Options{Config: cfg, Paths: f.paths, Logger: f.log, HTTPClient: f.entra.Client(), NoLights: true, outputs: []output.Output{n}}
 	if term != nil {
 		opts.Terminal = term
 	}
@@ -173,8 +175,8 @@ func waitText(t *testing.T, b *syncBuffer, want ...string) {
 	}
 }
 
-func signalIs(rule string) func(*Snapshot) bool {
-	return func(s *Snapshot) bool { return s.Users[0].Signal.Rule == rule }
+func signalIs(rule string) func(*output.Snapshot) bool {
+	return func(s *output.Snapshot) bool { return s.Users[0].Signal.Rule == rule }
 }
 
 func TestSignInPollAndRecoverAgainstFakeCloud(t *testing.T) {
@@ -280,7 +282,7 @@ func TestBatchOf651UsersIsTwoRequestsPerPoll(t *testing.T) {
 	cfg := f.config(t, users.String())
 	f.login(t, cfg)
 	_, n := f.run(t, cfg, nil)
-	s := n.waitFor(t, 10*time.Second, "presence of all users", func(s *Snapshot) bool {
+	s := n.waitFor(t, 10*time.Second, "presence of all users", func(s *output.Snapshot) bool {
 		return len(s.Users) == 652 && s.Users[651].Presence.Activity == mapping.ActivityInACall
 	})
 	if got := s.Users[651].Signal.Rule; got != "in-a-call" {
@@ -320,7 +322,7 @@ func TestOneBadColleagueDoesNotBreakTheOthers(t *testing.T) {
 	cfg := f.config(t, "  users:\n    - lee@contoso.example\n    - gone@contoso.example\n")
 	f.login(t, cfg)
 	_, n := f.run(t, cfg, nil)
-	s := n.waitFor(t, 5*time.Second, "presence of me and Lee", func(s *Snapshot) bool {
+	s := n.waitFor(t, 5*time.Second, "presence of me and Lee", func(s *output.Snapshot) bool {
 		return s.Users[0].Signal.Rule == "available" && s.Users[1].Signal.Rule == "in-a-call"
 	})
 	gone := s.Users[2]
@@ -341,7 +343,7 @@ func TestClientIDAddedWhileRunning(t *testing.T) {
 	if err := os.WriteFile(f.paths.Config, []byte("version: 1\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	empty, err := Load(f.paths.Config)
+	empty, err := config.Load(f.paths.Config)
 	if err != nil {
 		t.Fatal(err)
 	}

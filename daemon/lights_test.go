@@ -14,6 +14,9 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/onair-dev/onair/daemon/config"
+	"github.com/onair-dev/onair/daemon/output"
+	"github.com/onair-dev/onair/daemon/output/lights"
 	"github.com/onair-dev/onair/devices"
 	"github.com/onair-dev/onair/devices/devicestest"
 	"github.com/onair-dev/onair/devices/hid"
@@ -32,7 +35,7 @@ var (
 	mouse       = devices.Info{VID: 0x046D, PID: 0xC077, Product: "USB Optical Mouse", Interface: 0, Path: "1-7:1.0", Bus: devices.HID}
 )
 
-// fakeUSB is a lightBackend whose bus the test controls. Every path has a
+// fakeUSB is a lights.Backend whose bus the test controls. Every path has a
 // fakeLight that outlives opens, like the physical light.
 type fakeUSB struct {
 	mu      sync.Mutex
@@ -45,11 +48,8 @@ type fakeUSB struct {
 }
 
 var (
-	_ lightBackend      = (*fakeUSB)(nil)
-	_ goosReporter      = (*fakeUSB)(nil)
+	_ lights.Backend    = (*fakeUSB)(nil)
 	_ devices.Transport = (*fakeTransport)(nil)
-	_ devices.Transport = (*usbTrace)(nil)
-	_ devices.Transport = discard{}
 )
 
 func newFakeUSB(infos ...devices.Info) *fakeUSB {
@@ -341,9 +341,9 @@ func startLights(t *testing.T, cfg string, src presenceSource, usb *fakeUSB, lev
 	return startLightsWith(t, cfg, src, usb, level)
 }
 
-func startLightsWith(t *testing.T, cfg string, src presenceSource, usb lightBackend, level slog.Level) (*Daemon, *syncBuffer, func()) {
+func startLightsWith(t *testing.T, cfg string, src presenceSource, usb lights.Backend, level slog.Level) (*Daemon, *syncBuffer, func()) {
 	t.Helper()
-	c, err := Parse([]byte(cfg))
+	c, err := config.Parse([]byte(cfg))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -376,13 +376,13 @@ func busy() *scriptSource {
 }
 
 // lightStatus returns the status of the light named name.
-func lightStatus(d *Daemon, name string) (OutputStatus, bool) {
+func lightStatus(d *Daemon, name string) (output.Status, bool) {
 	for _, s := range d.Outputs() {
 		if s.Name == name {
 			return s, true
 		}
 	}
-	return OutputStatus{}, false
+	return output.Status{}, false
 }
 
 func TestLightsHotPlug(t *testing.T) {
@@ -398,15 +398,15 @@ func TestLightsHotPlug(t *testing.T) {
 		time.Sleep(500 * time.Millisecond)
 		usb.plug(luxaforFlag)
 		plugged := time.Now()
-		time.Sleep(enumerateInterval)
+		time.Sleep(lights.EnumerateInterval)
 		synctest.Wait()
 		l := usb.light(luxaforFlag.Path)
 		got := l.timed()
 		if len(got) != 1 || !sameOps([]devicestest.Op{got[0].op}, red) {
 			t.Fatalf("after plug-in: %d ops%s\nwant%s", len(got), opsString(l.writes()), opsString(red))
 		}
-		if lat := got[0].at.Sub(plugged); lat > enumerateInterval {
-			t.Errorf("plug-in to write %v, want within one enumeration period %v", lat, enumerateInterval)
+		if lat := got[0].at.Sub(plugged); lat > lights.EnumerateInterval {
+			t.Errorf("plug-in to write %v, want within one enumeration period %v", lat, lights.EnumerateInterval)
 		}
 		if at := lastBefore(usb.enumTimes(), got[0].at); !got[0].at.Equal(at) {
 			t.Errorf("write at %v, %v after the enumeration that found the light; want at once", got[0].at, got[0].at.Sub(at))
@@ -418,7 +418,7 @@ func TestLightsHotPlug(t *testing.T) {
 
 		// Disappears: the light is closed and leaves the status.
 		usb.unplug(luxaforFlag.Path)
-		time.Sleep(enumerateInterval)
+		time.Sleep(lights.EnumerateInterval)
 		synctest.Wait()
 		if o, c := l.openClose(); o != 1 || c != 1 {
 			t.Errorf("after unplug: opened %d, closed %d; want 1, 1", o, c)
@@ -434,14 +434,14 @@ func TestLightsHotPlug(t *testing.T) {
 		time.Sleep(300 * time.Millisecond)
 		usb.plug(luxaforFlag)
 		replugged := time.Now()
-		time.Sleep(enumerateInterval)
+		time.Sleep(lights.EnumerateInterval)
 		synctest.Wait()
 		got = l.timed()
 		if len(got) != 2 || !sameOps([]devicestest.Op{got[1].op}, red) {
 			t.Fatalf("after re-plug: ops%s\nwant the signal again%s", opsString(l.writes()), opsString(red))
 		}
-		if lat := got[1].at.Sub(replugged); lat > enumerateInterval {
-			t.Errorf("re-plug to write %v, want ≤ %v", lat, enumerateInterval)
+		if lat := got[1].at.Sub(replugged); lat > lights.EnumerateInterval {
+			t.Errorf("re-plug to write %v, want ≤ %v", lat, lights.EnumerateInterval)
 		}
 		logText := logs.String()
 		for msg, n := range map[string]int{"light connected": 2, "light disconnected": 1} {
@@ -484,7 +484,7 @@ func TestLightsQuickReplugBetweenEnumerations(t *testing.T) {
 			t.Fatalf("first signal:%s\nwant%s", opsString(got), opsString(red))
 		}
 
-		time.Sleep(enumerateInterval / 4)
+		time.Sleep(lights.EnumerateInterval / 4)
 		k.replug()
 		replugged := time.Now()
 		time.Sleep(time.Second)
@@ -494,8 +494,8 @@ func TestLightsQuickReplugBetweenEnumerations(t *testing.T) {
 			t.Fatalf("after a quick re-plug: ops%s\nwant the signal again", opsString(k.writes()))
 		}
 		lat := got[1].at.Sub(replugged)
-		if lat > probeInterval+minRescanGap {
-			t.Errorf("re-plug → signal %v, want ≤ %v", lat, probeInterval+minRescanGap)
+		if lat > lights.ProbeInterval+lights.MinRescanGap {
+			t.Errorf("re-plug → signal %v, want ≤ %v", lat, lights.ProbeInterval+lights.MinRescanGap)
 		}
 		t.Logf("quick re-plug → signal re-written after %v", lat)
 		if o, c := k.openClose(); o != 2 || c != 1 {
@@ -537,7 +537,7 @@ func TestLightsScanOnlyWhenTheBusChanged(t *testing.T) {
 		_, _, stop := startLightsWith(t, "version: 1\n", busy(), usb, slog.LevelInfo)
 		defer stop()
 		synctest.Wait()
-		time.Sleep(10 * enumerateInterval)
+		time.Sleep(10 * lights.EnumerateInterval)
 		synctest.Wait()
 		if n := len(usb.enumTimes()); n != 1 {
 			t.Fatalf("%d enumerations in 10 periods with an unchanged bus, want 1 (at start)", n)
@@ -545,26 +545,26 @@ func TestLightsScanOnlyWhenTheBusChanged(t *testing.T) {
 
 		usb.setOpenErr(luxaforFlag.Path, hid.ErrPermission)
 		usb.plug(luxaforFlag)
-		time.Sleep(enumerateInterval)
+		time.Sleep(lights.EnumerateInterval)
 		synctest.Wait()
 		if n := len(usb.enumTimes()); n != 2 {
 			t.Fatalf("%d enumerations after a plug-in, want 2", n)
 		}
 		// The Luxafor could not be opened: retried every period although
 		// the bus stays the same, and opened once the rule is in place.
-		time.Sleep(3 * enumerateInterval)
+		time.Sleep(3 * lights.EnumerateInterval)
 		synctest.Wait()
 		if n := len(usb.enumTimes()); n != 5 {
 			t.Fatalf("%d enumerations while a light waits for permission, want 5", n)
 		}
 		usb.setOpenErr(luxaforFlag.Path, nil)
-		time.Sleep(enumerateInterval)
+		time.Sleep(lights.EnumerateInterval)
 		synctest.Wait()
 		if o, _ := usb.light(luxaforFlag.Path).openClose(); o != 1 {
 			t.Fatalf("Luxafor opened %d times after the permission fix, want 1", o)
 		}
 		before := len(usb.enumTimes())
-		time.Sleep(5 * enumerateInterval)
+		time.Sleep(5 * lights.EnumerateInterval)
 		synctest.Wait()
 		if n := len(usb.enumTimes()) - before; n != 0 {
 			t.Errorf("%d enumerations once every light is open and the bus is quiet, want 0", n)
@@ -620,7 +620,7 @@ func TestLightsSoftwareBlinkAndHardwareEffects(t *testing.T) {
 		defer stop()
 		synctest.Wait()
 		red := mapping.Red
-		if err := d.SetOverride(Override{Color: &red, Effect: mapping.Blink}, 0); err != nil {
+		if err := d.SetOverride(output.Override{Color: &red, Effect: mapping.Blink}, 0); err != nil {
 			t.Fatal(err)
 		}
 		synctest.Wait()
@@ -699,7 +699,7 @@ func TestLightsWriteErrorClosesAndRecovers(t *testing.T) {
 
 		l.setFail(errors.New("hidapi: write failed"))
 		src.set(mapping.Available, mapping.ActivityAvailable)
-		time.Sleep(DefaultInterval + DefaultInterval/10)
+		time.Sleep(config.DefaultInterval + config.DefaultInterval/10)
 		synctest.Wait()
 		if o, c := l.openClose(); o != c {
 			t.Fatalf("after a write error: opened %d, closed %d; want it closed", o, c)
@@ -709,7 +709,7 @@ func TestLightsWriteErrorClosesAndRecovers(t *testing.T) {
 			t.Errorf("status = %+v, want error with the write error", st)
 		}
 		// Still broken for a few enumerations: reopened each time, logged once.
-		time.Sleep(3 * enumerateInterval)
+		time.Sleep(3 * lights.EnumerateInterval)
 		synctest.Wait()
 		if n := strings.Count(logs.String(), `msg="light failed; closed until it is found again"`); n != 1 {
 			t.Errorf("failure logged %d times, want once:\n%s", n, logs.String())
@@ -717,15 +717,15 @@ func TestLightsWriteErrorClosesAndRecovers(t *testing.T) {
 
 		l.setFail(nil)
 		fixed := time.Now()
-		time.Sleep(enumerateInterval)
+		time.Sleep(lights.EnumerateInterval)
 		synctest.Wait()
 		got := l.timed()
 		green := want(t, luxaforFlag, set(solid(mapping.Green)))
 		if len(got) < 2 || !sameOps([]devicestest.Op{got[len(got)-1].op}, green) {
 			t.Fatalf("after recovery: ops%s\nwant green%s", opsString(l.writes()), opsString(green))
 		}
-		if lat := got[len(got)-1].at.Sub(fixed); lat > enumerateInterval {
-			t.Errorf("recovered after %v, want within %v", lat, enumerateInterval)
+		if lat := got[len(got)-1].at.Sub(fixed); lat > lights.EnumerateInterval {
+			t.Errorf("recovered after %v, want within %v", lat, lights.EnumerateInterval)
 		}
 		if st, _ := lightStatus(d, "Luxafor Flag"); st.State != "connected" || st.Signal != "#00ff00 100% solid" {
 			t.Errorf("status after recovery = %+v", st)
@@ -759,7 +759,7 @@ func TestLightsFollowDifferentUsers(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		usb := newFakeUSB(kuandoOmega, luxaforFlag, luxaforMute)
 		src := &scriptSource{ps: []mapping.Presence{
-			{User: Me, Availability: mapping.Available, Activity: mapping.ActivityAvailable},
+			{User: config.Me, Availability: mapping.Available, Activity: mapping.ActivityAvailable},
 			{User: "Bob@example.com", Availability: mapping.Busy, Activity: mapping.ActivityBusy},
 		}}
 		d, _, stop := startLights(t, twoUsersConfig, src, usb, slog.LevelInfo)
@@ -863,7 +863,7 @@ func TestLightsUnsupportedListedWithReason(t *testing.T) {
 		usb.goos = "windows"
 		d, logs, stop := startLights(t, "version: 1\n", busy(), usb, slog.LevelInfo)
 		defer stop()
-		time.Sleep(3 * enumerateInterval)
+		time.Sleep(3 * lights.EnumerateInterval)
 		synctest.Wait()
 		if n := usb.openCount(); n != 1 {
 			t.Errorf("%d opens, want 1 (the Luxafor only)", n)
@@ -913,7 +913,7 @@ func TestLightsPermissionDeniedShowsRemedyOnce(t *testing.T) {
 
 		// The user installs the rule: the next enumeration opens the light.
 		usb.setOpenErr(kuandoOmega.Path, nil)
-		time.Sleep(enumerateInterval)
+		time.Sleep(lights.EnumerateInterval)
 		synctest.Wait()
 		if ops := usb.light(kuandoOmega.Path).writes(); !sameOps(ops, want(t, kuandoOmega, set(solid(mapping.Red)))) {
 			t.Errorf("after the fix:%s", opsString(ops))
@@ -957,13 +957,13 @@ func TestLightsNoLightLoggedOnceKeepsLooking(t *testing.T) {
 			t.Errorf("status = %+v, want searching", d.Outputs())
 		}
 		usb.plug(kuandoOmega)
-		time.Sleep(enumerateInterval)
+		time.Sleep(lights.EnumerateInterval)
 		synctest.Wait()
 		if _, ok := lightStatus(d, "usb"); ok {
 			t.Errorf("searching note stays with a light attached: %+v", d.Outputs())
 		}
 		usb.unplug(kuandoOmega.Path)
-		time.Sleep(2 * enumerateInterval)
+		time.Sleep(2 * lights.EnumerateInterval)
 		synctest.Wait()
 		if n := strings.Count(logs.String(), msg); n != 2 {
 			t.Errorf("logged %d times after the light went away again, want 2", n)
@@ -1042,127 +1042,6 @@ func TestLightsDebugTracesReports(t *testing.T) {
 	})
 }
 
-func TestLightEntryMatches(t *testing.T) {
-	tests := []struct {
-		entry lightSettings
-		info  devices.Info
-		want  bool
-	}{
-		{lightSettings{}, kuandoOmega, true},
-		{lightSettings{vendor: "kuando"}, kuandoOmega, true},
-		{lightSettings{vendor: "KUAN"}, kuandoOmega, true},
-		{lightSettings{vendor: "luxafor"}, kuandoOmega, false},
-		{lightSettings{vendor: "plantronics"}, devices.Info{VID: 0x047F, PID: 0xD005}, true},
-		{lightSettings{vendor: "poly"}, devices.Info{VID: 0x047F, PID: 0xD005}, true},
-		{lightSettings{model: "omega"}, kuandoOmega, true},
-		{lightSettings{model: "alpha"}, kuandoOmega, false},
-		{lightSettings{model: "mute"}, luxaforMute, true},
-		{lightSettings{model: "mute"}, luxaforFlag, false},
-		{lightSettings{serial: "K1"}, kuandoOmega, true},
-		{lightSettings{serial: "k1"}, kuandoOmega, false}, // exact
-		{lightSettings{serial: "K"}, kuandoOmega, false},
-		{lightSettings{path: "1-1:1.0"}, kuandoOmega, true},
-		{lightSettings{path: "1-1"}, kuandoOmega, false},
-		{lightSettings{vendor: "kuando", serial: "K2"}, kuandoOmega, false},
-	}
-	for _, tt := range tests {
-		d, err := devices.Lookup(tt.info)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := tt.entry.matches(tt.info, d, d.Model(tt.info)); got != tt.want {
-			t.Errorf("%+v matches %s = %v, want %v", tt.entry, tt.info, got, tt.want)
-		}
-	}
-
-	// First matching entry wins; no entries means every light follows me.
-	o, err := newLightsOutput(lightsOptions{
-		backend: newFakeUSB(), users: []string{Me, "bob@example.com"}, rules: mapping.DefaultRules(),
-		log: slog.New(slog.DiscardHandler),
-		entries: []lightSettings{
-			{name: "a", vendor: "luxafor", user: "BOB@example.com", brightness: 10},
-			{name: "b", user: Me, brightness: 20},
-		},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for info, name := range map[devices.Info]string{luxaforFlag: "a", kuandoOmega: "b"} {
-		d, _ := devices.Lookup(info)
-		e, ok := o.match(info, d)
-		if !ok || e.name != name {
-			t.Errorf("match(%s) = %q, %v; want %q", info, e.name, ok, name)
-		}
-		if name == "a" && e.user != "bob@example.com" {
-			t.Errorf("user not resolved to the watched key: %q", e.user)
-		}
-		if e.rules == nil {
-			t.Errorf("entry %s: rules not defaulted to the global rules", name)
-		}
-	}
-	o.entries = nil
-	d, _ := devices.Lookup(kuandoOmega)
-	if e, ok := o.match(kuandoOmega, d); !ok || e.user != Me || e.brightness != 100 || !e.exitOff || e.name != "Kuando Busylight Omega" {
-		t.Errorf("default entry = %+v, %v", e, ok)
-	}
-}
-
-func TestLightColorCombinesBrightness(t *testing.T) {
-	tests := []struct {
-		sig        mapping.Signal
-		brightness int
-		want       color.NRGBA
-	}{
-		{mapping.Signal{Color: mapping.Red, Brightness: 100, Effect: mapping.Solid}, 100, color.NRGBA{255, 0, 0, 255}},
-		{mapping.Signal{Color: mapping.Red, Brightness: 50, Effect: mapping.Solid}, 100, color.NRGBA{128, 0, 0, 255}},
-		{mapping.Signal{Color: mapping.Red, Brightness: 100, Effect: mapping.Solid}, 50, color.NRGBA{128, 0, 0, 255}},
-		// 255 × 50 % × 50 % = 63.75: one rounding, not two.
-		{mapping.Signal{Color: mapping.Red, Brightness: 50, Effect: mapping.Solid}, 50, color.NRGBA{64, 0, 0, 255}},
-		// 255 × 30 % × 30 % = 22.95 → 23; scaling twice gives 77 → 23.1 → 23,
-		// and 0.3 × 0.3 as an integer percent (9 %) would give 23 too;
-		// 255 × 15 % × 15 % = 5.7375 → 6, where 2 % (15×15/100) gives 5.
-		{mapping.Signal{Color: mapping.Red, Brightness: 15, Effect: mapping.Solid}, 15, color.NRGBA{6, 0, 0, 255}},
-		{mapping.Signal{Color: mapping.Yellow, Brightness: 20, Effect: mapping.Pulse}, 50, color.NRGBA{26, 16, 0, 255}},
-		{mapping.Signal{Color: mapping.Red, Brightness: 100, Effect: mapping.Off}, 50, color.NRGBA{0, 0, 0, 255}},
-		{mapping.Signal{Color: mapping.Red, Brightness: 100, Effect: mapping.Solid}, 0, color.NRGBA{0, 0, 0, 255}},
-	}
-	for _, tt := range tests {
-		got := lightColor(tt.sig, tt.brightness)
-		if got != tt.want {
-			t.Errorf("lightColor(%v, %d%%) = %v, want %v", tt.sig, tt.brightness, got, tt.want)
-		}
-		if tt.brightness == 100 && got != tt.sig.Scaled() {
-			t.Errorf("at light brightness 100 %% got %v, Scaled() = %v", got, tt.sig.Scaled())
-		}
-	}
-}
-
-func TestShowLightRendersSoftwareEffect(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		rec := &devicestest.Record{}
-		dev, err := devices.Open(luxaforFlag, rec, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		pulse := devices.State{Color: mapping.Blue.NRGBA(), Effect: devices.Pulse}
-		if err := ShowLight(t.Context(), dev, pulse, time.Second); err != nil {
-			t.Fatal(err)
-		}
-		var w []devicestest.Op
-		for i := 0; i < 20; i++ {
-			elapsed := time.Duration(i) * devices.FrameInterval
-			w = append(w, want(t, luxaforFlag, func(d *devices.Device) error { return d.Frame(pulse.At(elapsed)) })...)
-		}
-		// The frame at exactly 1 s races the end timer; accept it or not.
-		if ops := rec.Ops(); !sameOps(ops, w) && !(len(ops) == 21 && sameOps(ops[:20], w)) {
-			t.Errorf("ops:%s\nwant 20 pulse frames%s", opsString(ops), opsString(w))
-		}
-		if err := ShowLight(t.Context(), nil, pulse, 0); err == nil {
-			t.Error("ShowLight(nil device) succeeded")
-		}
-	})
-}
-
 // BenchmarkLightsWritesPerChange runs the daemon with three lights on the
 // fake bus (real time, no synctest) and changes the signal b.N times
 // through the override path. It reports the reports written per change per
@@ -1174,7 +1053,7 @@ func BenchmarkLightsWritesPerChange(b *testing.B) {
 	for _, info := range infos {
 		usb.light(info.Path).written = make(chan struct{}, 1024)
 	}
-	c, err := Parse([]byte("version: 1\n"))
+	c, err := config.Parse([]byte("version: 1\n"))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -1209,7 +1088,7 @@ func BenchmarkLightsWritesPerChange(b *testing.B) {
 	n := 0
 	for i := 0; b.Loop(); i++ {
 		col := colors[i%2]
-		if err := d.SetOverride(Override{Color: &col}, 0); err != nil {
+		if err := d.SetOverride(output.Override{Color: &col}, 0); err != nil {
 			b.Fatal(err)
 		}
 		waitAll()
@@ -1222,52 +1101,3 @@ func BenchmarkLightsWritesPerChange(b *testing.B) {
 	writes := count() - before - len(infos)
 	b.ReportMetric(float64(writes)/float64(n*len(infos)), "writes/change/light")
 }
-
-// BenchmarkLightsSoftwarePulse3 renders one software pulse frame on each of
-// three lights that cannot pulse by themselves (Luxafor, BlinkStick,
-// blink(1)) through a transport that discards. At 20 frames/s, the CPU the
-// daemon spends on them is ns/op × 20 / 1e9 of one core (reported as
-// cpu-%); the USB write itself (cgo, kernel) is not included.
-func BenchmarkLightsSoftwarePulse3(b *testing.B) {
-	infos := []devices.Info{
-		luxaforFlag,
-		{VID: 0x20A0, PID: 0x41E5, Product: "BlinkStick", Path: "1-8:1.0", Bus: devices.HID, Interface: 0},
-		{VID: 0x27B8, PID: 0x01ED, Product: "blink(1) mk3", Path: "1-9:1.0", Bus: devices.HID, Interface: 0},
-	}
-	var rs []*renderer
-	for _, info := range infos {
-		dev, err := devices.Open(info, discard{}, nil)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if dev.HardwareEffect(devices.Pulse) {
-			b.Fatalf("%s pulses in hardware", dev)
-		}
-		r := newRenderer(dev)
-		if err := r.set(devices.State{Color: mapping.Red.NRGBA(), Effect: devices.Pulse}); err != nil {
-			b.Fatal(err)
-		}
-		defer r.stop()
-		rs = append(rs, r)
-	}
-	start := time.Now()
-	b.ReportAllocs()
-	for i := 0; b.Loop(); i++ {
-		now := start.Add(time.Duration(i) * devices.FrameInterval)
-		for _, r := range rs {
-			if err := r.frame(now); err != nil {
-				b.Fatal(err)
-			}
-		}
-	}
-	perFrame := float64(b.Elapsed().Nanoseconds()) / float64(b.N)
-	b.ReportMetric(perFrame*20/1e9*100, "cpu-%")
-}
-
-// discard is a transport that accepts every report.
-type discard struct{}
-
-func (discard) Write(p []byte) (int, error)                    { return len(p), nil }
-func (discard) SendFeatureReport(p []byte) (int, error)        { return len(p), nil }
-func (discard) ReadTimeout([]byte, time.Duration) (int, error) { return 0, nil }
-func (discard) Close() error                                   { return nil }

@@ -19,6 +19,8 @@ import (
 	"github.com/mochi-mqtt/server/v2/hooks/auth"
 	"github.com/mochi-mqtt/server/v2/listeners"
 
+	"github.com/onair-dev/onair/daemon/config"
+	"github.com/onair-dev/onair/daemon/output"
 	"github.com/onair-dev/onair/mapping"
 )
 
@@ -156,12 +158,12 @@ func TestMQTTEndToEnd(t *testing.T) {
 			obs := observe(t, addr)
 			src := &scriptSource{}
 			src.set(mapping.Busy, mapping.ActivityInAMeeting)
-			cfg, err := Parse([]byte("version: 1\nmqtt:\n  broker: tcp://" + addr + "\n  node_id: desk\nsigns:\n  - topic: door/sign\n    format: text\n"))
+			cfg, err := config.Parse([]byte("version: 1\nmqtt:\n  broker: tcp://" + addr + "\n  node_id: desk\nsigns:\n  - topic: door/sign\n    format: text\n"))
 			if err != nil {
 				t.Fatal(err)
 			}
-			n := &notifier{c: make(chan *Snapshot, 16)}
-			d, err := New(Options{Config: cfg, NoControl: true, NoLights: true, source: src, Version: "test", outputs: []output{n}})
+			n := &notifier{c: make(chan *output.Snapshot, 16)}
+			d, err := New(Options{Config: cfg, NoControl: true, NoLights: true, source: src, Version: "test", outputs: []output.Output{n}})
 			if err != nil {
 				t.Fatal(err)
 			}

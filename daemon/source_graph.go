@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/onair-dev/onair/daemon/auth"
+	"github.com/onair-dev/onair/daemon/config"
 	"github.com/onair-dev/onair/daemon/graph"
 	"github.com/onair-dev/onair/mapping"
 )
@@ -33,7 +34,7 @@ type graphSource struct {
 // source takes over, with no restart: the usual first run is `onair service
 // install`, then editing the config, then `onair login`.
 type pendingSource struct {
-	set  *settings // the running settings; only the Graph ones are reloaded
+	set  *config.Settings // the running settings; only the Graph ones are reloaded
 	opts Options
 	log  *slog.Logger
 
@@ -72,11 +73,11 @@ func (s *pendingSource) tryLocked() {
 	if s.opts.Paths.Config == "" {
 		return
 	}
-	cfg, err := Load(s.opts.Paths.Config)
+	cfg, err := config.Load(s.opts.Paths.Config)
 	if err == nil {
 		err = cfg.Validate()
 	}
-	if errors.Is(err, ErrNoConfig) {
+	if errors.Is(err, config.ErrNoConfig) {
 		return
 	}
 	if err != nil {
@@ -86,12 +87,12 @@ func (s *pendingSource) tryLocked() {
 		}
 		return
 	}
-	next, _ := cfg.compile()
-	if next.clientID == "" {
+	next, _ := cfg.Compile()
+	if next.ClientID == "" {
 		return
 	}
 	set := *s.set
-	set.clientID, set.tenant, set.authority, set.graphURL = next.clientID, next.tenant, next.authority, next.graphURL
+	set.ClientID, set.Tenant, set.Authority, set.GraphURL = next.ClientID, next.Tenant, next.Authority, next.GraphURL
 	src, account, err := newGraphSource(&set, s.opts, s.log)
 	if err != nil {
 		s.log.Warn("cannot use the new graph settings", "err", err)
@@ -103,23 +104,23 @@ func (s *pendingSource) tryLocked() {
 
 // NewAuth returns the sign-in client for cfg, as `onair login` and the
 // daemon use it.
-func NewAuth(cfg *Config, paths Paths, hc *http.Client, log *slog.Logger) (*auth.Client, error) {
-	set, err := cfg.compile()
+func NewAuth(cfg *config.Config, paths config.Paths, hc *http.Client, log *slog.Logger) (*auth.Client, error) {
+	set, err := cfg.Compile()
 	if err != nil {
 		return nil, err
 	}
 	return newAuth(set, paths, hc, log)
 }
 
-func newAuth(set *settings, paths Paths, hc *http.Client, log *slog.Logger) (*auth.Client, error) {
-	scopes, err := auth.GraphScopes(set.graphURL, len(set.users) > 1)
+func newAuth(set *config.Settings, paths config.Paths, hc *http.Client, log *slog.Logger) (*auth.Client, error) {
+	scopes, err := auth.GraphScopes(set.GraphURL, len(set.Users) > 1)
 	if err != nil {
 		return nil, err
 	}
 	return auth.New(auth.Options{
-		ClientID:   set.clientID,
-		Tenant:     set.tenant,
-		Authority:  set.authority,
+		ClientID:   set.ClientID,
+		Tenant:     set.Tenant,
+		Authority:  set.Authority,
 		Scopes:     scopes,
 		CachePath:  paths.TokenCache,
 		HTTPClient: hc,
@@ -127,7 +128,7 @@ func newAuth(set *settings, paths Paths, hc *http.Client, log *slog.Logger) (*au
 	})
 }
 
-func newGraphSource(set *settings, opts Options, log *slog.Logger) (presenceSource, func(context.Context) (string, error), error) {
+func newGraphSource(set *config.Settings, opts Options, log *slog.Logger) (presenceSource, func(context.Context) (string, error), error) {
 	a, err := newAuth(set, opts.Paths, opts.HTTPClient, opts.Logger.With("component", "auth"))
 	if errors.Is(err, auth.ErrNoClientID) {
 		p := &pendingSource{set: set, opts: opts, log: log}
@@ -136,13 +137,13 @@ func newGraphSource(set *settings, opts Options, log *slog.Logger) (presenceSour
 	if err != nil {
 		return nil, nil, err
 	}
-	g, err := graph.New(graph.Options{BaseURL: set.graphURL, Tokens: a, HTTPClient: opts.HTTPClient, Logger: log})
+	g, err := graph.New(graph.Options{BaseURL: set.GraphURL, Tokens: a, HTTPClient: opts.HTTPClient, Logger: log})
 	if err != nil {
 		return nil, nil, err
 	}
 	s := &graphSource{g: g, ids: map[string]string{}, log: log, refresh: a.Refresh}
-	for _, u := range set.users[1:] {
-		s.others = append(s.others, u.key)
+	for _, u := range set.Users[1:] {
+		s.others = append(s.others, u.Key)
 	}
 	account := func(ctx context.Context) (string, error) {
 		acct, ok, err := a.Account(ctx)
@@ -173,7 +174,7 @@ func (s *graphSource) Poll(ctx context.Context) ([]mapping.Presence, error) {
 	if err != nil {
 		return nil, err
 	}
-	me.User = Me
+	me.User = config.Me
 	out := []mapping.Presence{me}
 	if len(s.others) == 0 {
 		return out, nil

@@ -12,7 +12,7 @@ import (
 
 	"golang.org/x/term"
 
-	"github.com/onair-dev/onair/daemon"
+	"github.com/onair-dev/onair/daemon/config"
 )
 
 // Exit codes.
@@ -211,8 +211,8 @@ func parseFlags(fs *flag.FlagSet, args []string) (code int, ok bool) {
 	return 0, true
 }
 
-func (e *env) paths() daemon.Paths {
-	p := daemon.DefaultPaths(e.system)
+func (e *env) paths() config.Paths {
+	p := config.DefaultPaths(e.system)
 	if e.configPath != "" {
 		p.Config = e.configPath
 	}
@@ -221,11 +221,11 @@ func (e *env) paths() daemon.Paths {
 
 // loadConfig loads and validates the config. A missing file at the default
 // location is fine (defaults); a missing file named by --config is not.
-func (e *env) loadConfig() (*daemon.Config, error) {
+func (e *env) loadConfig() (*config.Config, error) {
 	p := e.paths()
-	cfg, err := daemon.Load(p.Config)
-	if errors.Is(err, daemon.ErrNoConfig) && e.configPath == "" {
-		return daemon.DefaultConfig(), nil
+	cfg, err := config.Load(p.Config)
+	if errors.Is(err, config.ErrNoConfig) && e.configPath == "" {
+		return config.DefaultConfig(), nil
 	}
 	if err != nil {
 		return nil, err
@@ -237,10 +237,10 @@ func (e *env) loadConfig() (*daemon.Config, error) {
 }
 
 // configErrors formats Validate's problems as "file:line: path: message".
-func configErrors(cfg *daemon.Config, err error) error {
+func configErrors(cfg *config.Config, err error) error {
 	var lines []string
 	for _, e := range flatten(err) {
-		var fe *daemon.FieldError
+		var fe *config.FieldError
 		if errors.As(e, &fe) && fe.Line > 0 {
 			lines = append(lines, fmt.Sprintf("%s:%d: %s", cfg.Path(), fe.Line, fe.Error()))
 		} else {
@@ -268,18 +268,9 @@ func (e *env) logger(cfgLevel, cfgFormat string) (*slog.Logger, error) {
 	if lvl == "" {
 		lvl = cfgLevel
 	}
-	var level slog.Level
-	switch strings.ToLower(lvl) {
-	case "", "info":
-		level = slog.LevelInfo
-	case "debug":
-		level = slog.LevelDebug
-	case "warn", "warning":
-		level = slog.LevelWarn
-	case "error":
-		level = slog.LevelError
-	default:
-		return nil, fmt.Errorf("invalid log level %q: want debug, info, warn or error", lvl)
+	level, err := config.ParseLevel(lvl)
+	if err != nil {
+		return nil, fmt.Errorf("log level: %w", err)
 	}
 	hopts := &slog.HandlerOptions{Level: level}
 	format := strings.ToLower(cfgFormat)

@@ -10,7 +10,7 @@ import (
 	"strings"
 
 	"github.com/onair-dev/onair/configs"
-	"github.com/onair-dev/onair/daemon"
+	"github.com/onair-dev/onair/daemon/config"
 )
 
 func configUsage(w io.Writer) {
@@ -73,8 +73,8 @@ func configCheck(e *env, args []string) int {
 		fmt.Fprintln(e.stderr, "onair config check: give at most one file")
 		return exitUsage
 	}
-	cfg, err := daemon.Load(path)
-	if errors.Is(err, daemon.ErrNoConfig) {
+	cfg, err := config.Load(path)
+	if errors.Is(err, config.ErrNoConfig) {
 		fmt.Fprintf(e.stderr, "onair: %s does not exist. To create it with a commented example, run:\n\n  %s\n", path, createConfigCommand(runtime.GOOS, path))
 		return exitFailure
 	}

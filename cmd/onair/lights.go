@@ -16,9 +16,8 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/onair-dev/onair/daemon"
+	"github.com/onair-dev/onair/daemon/output/lights"
 	"github.com/onair-dev/onair/devices"
-	"github.com/onair-dev/onair/devices/devicestest"
 	"github.com/onair-dev/onair/devices/hid"
 	"github.com/onair-dev/onair/mapping"
 )
@@ -129,7 +128,7 @@ func sortRows(rows []lightRow) {
 // lights) is returned with its error.
 func findLights(replay string, all bool) ([]devices.Info, error) {
 	if replay == "" {
-		return daemon.EnumerateLights(all)
+		return lights.Enumerate(all)
 	}
 	infos, err := readReplay(replay)
 	if err != nil {
@@ -306,7 +305,7 @@ func testSteps(colorFlag, effectFlag string) ([]testStep, error) {
 type testLight struct {
 	name string
 	dev  *devices.Device
-	rec  *devicestest.Record // nil without --record
+	rec  *recorder // nil without --record
 }
 
 func lightsTest(ctx context.Context, e *env, args []string) int {
@@ -410,12 +409,12 @@ func openTestLight(info devices.Info, dry, record bool) (testLight, error) {
 	}
 	var t devices.Transport
 	if !dry {
-		if t, err = daemon.OpenLight(info); err != nil {
+		if t, err = lights.Open(info); err != nil {
 			return l, err
 		}
 	}
 	if record {
-		l.rec = &devicestest.Record{Transport: t}
+		l.rec = &recorder{t: t}
 		t = l.rec
 	}
 	l.dev, err = devices.Open(info, t, nil)
@@ -423,16 +422,95 @@ func openTestLight(info devices.Info, dry, record bool) (testLight, error) {
 }
 
 // showAll shows s on every light at once for d.
-func showAll(ctx context.Context, lights []testLight, s devices.State, d time.Duration) error {
-	errs := make([]error, len(lights))
+func showAll(ctx context.Context, ls []testLight, s devices.State, d time.Duration) error {
+	errs := make([]error, len(ls))
 	var wg sync.WaitGroup
-	for i, l := range lights {
+	for i, l := range ls {
 		wg.Go(func() {
-			if err := daemon.ShowLight(ctx, l.dev, s, d); err != nil {
+			if err := lights.Show(ctx, l.dev, s, d); err != nil {
 				errs[i] = fmt.Errorf("%s: %w", l.name, err)
 			}
 		})
 	}
 	wg.Wait()
 	return errors.Join(errs...)
+}
+
+// recorder is the transport of `onair lights test --record` and --replay:
+// it passes each report on (to nothing in a dry run) and keeps it, to be
+// printed as a Go []devicestest.Op literal ready for a driver's vector
+// table (devices/devicestest reads that format). It is not that package's
+// Record, so that the shipped binary links no test helper.
+type recorder struct {
+	t   devices.Transport // nil: dry run
+	mu  sync.Mutex
+	ops []string // "Write", "Feature" or "Read", then the bytes as a literal
+}
+
+var _ devices.Transport = (*recorder)(nil)
+
+func (r *recorder) add(kind string, p []byte) {
+	var b strings.Builder
+	fmt.Fprintf(&b, "{Kind: devicestest.%s, Data: []byte{", kind)
+	for i, v := range p {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "0x%02X", v)
+	}
+	b.WriteString("}}")
+	r.mu.Lock()
+	r.ops = append(r.ops, b.String())
+	r.mu.Unlock()
+}
+
+// Write implements devices.Transport.
+func (r *recorder) Write(p []byte) (int, error) {
+	r.add("Write", p)
+	if r.t == nil {
+		return len(p), nil
+	}
+	return r.t.Write(p)
+}
+
+// SendFeatureReport implements devices.Transport.
+func (r *recorder) SendFeatureReport(p []byte) (int, error) {
+	r.add("Feature", p)
+	if r.t == nil {
+		return len(p), nil
+	}
+	return r.t.SendFeatureReport(p)
+}
+
+// ReadTimeout implements devices.Transport: a dry run reads nothing.
+func (r *recorder) ReadTimeout(p []byte, timeout time.Duration) (int, error) {
+	if r.t == nil {
+		return 0, nil
+	}
+	n, err := r.t.ReadTimeout(p, timeout)
+	if n > 0 {
+		r.add("Read", p[:n])
+	}
+	return n, err
+}
+
+// Close implements devices.Transport.
+func (r *recorder) Close() error {
+	if r.t == nil {
+		return nil
+	}
+	return r.t.Close()
+}
+
+// GoString returns the recorded reports as a []devicestest.Op literal.
+func (r *recorder) GoString() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var b strings.Builder
+	b.WriteString("[]devicestest.Op{\n")
+	for _, op := range r.ops {
+		fmt.Fprintf(&b, "\t%s,\n", op)
+	}
+	b.WriteString("}")
+	return b.String()
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/onair-dev/onair/daemon"
+	"github.com/onair-dev/onair/daemon/output"
 	"github.com/onair-dev/onair/mapping"
 	"github.com/onair-dev/onair/mapping/mappingtest"
 )
@@ -144,7 +145,7 @@ func TestPrintStatusTimes(t *testing.T) {
 	st.Health.State = "login_required"
 	st.Paused, st.PausedUntil = true, now.Add(48*time.Hour-10*time.Second)
 	green := mapping.Green
-	st.Override = &daemon.Override{User: "me", Color: &green, Label: "Green", Until: now.Add(30 * time.Hour), Source: "cli"}
+	st.Override = &output.Override{User: "me", Color: &green, Label: "Green", Until: now.Add(30 * time.Hour), Source: "cli"}
 	st.Users = []daemon.UserStatus{{User: "me", Name: "me", State: "off_hours", Label: "Green", Rule: "override"}}
 	var b bytes.Buffer
 	printStatus(&b, st, now)

@@ -16,7 +16,7 @@ import (
 	"github.com/kardianos/service"
 
 	"github.com/onair-dev/onair/configs"
-	"github.com/onair-dev/onair/daemon"
+	"github.com/onair-dev/onair/daemon/config"
 )
 
 // serviceName names the service on every OS: the systemd unit onair.service,
@@ -276,7 +276,7 @@ func checkServiceConfig(e *env, s serviceSpec) (path string, err error) {
 // reportConfigError prints a config problem with the messages 'onair config
 // check' prints: file:line: field: message, one per problem.
 func reportConfigError(e *env, path string, err error) {
-	if errors.Is(err, daemon.ErrNoConfig) {
+	if errors.Is(err, config.ErrNoConfig) {
 		fmt.Fprintf(e.stderr, "onair: %s does not exist; `onair config example > %s` writes a commented example\n", path, path)
 		return
 	}

@@ -11,6 +11,7 @@ package output
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/onair-dev/onair/mapping"
@@ -69,7 +70,10 @@ type UserView struct {
 	Key  string
 	Name string
 	// Presence is the latest presence applied (what Teams says); zero
-	// before the first poll.
+	// before the first poll. Its Time and Sequence are left zero: they
+	// change with every poll, and a view holds only what is shown, so
+	// that == says "changed" only when something shown changed. Since
+	// says when the presence last changed.
 	Presence mapping.Presence
 	// State is the daemon state for this user (login required, stale,
 	// off-hours, error) or Normal.
@@ -181,3 +185,72 @@ func (m *Mailbox) Put(s *Snapshot) {
 
 // C returns the channel the output receives on.
 func (m *Mailbox) C() <-chan *Snapshot { return m.c }
+
+// HealthName is a health or user state as status, MQTT and Home Assistant
+// show it: "ok" for Normal, otherwise the state with underscores
+// ("login_required"), the form Home Assistant's enum sensors accept.
+func HealthName(s mapping.State) string {
+	if s == mapping.Normal {
+		return "ok"
+	}
+	return strings.ReplaceAll(string(s), "-", "_")
+}
+
+// pausedSignal is what every output shows while paused: dark, with a label
+// that says why.
+var pausedSignal = mapping.Signal{Effect: mapping.Off, Rule: "paused", Label: "Paused"}
+
+// SignalFor decides the signal for user under rules: pause first, then a
+// manual override, then the rules on the user's presence and state.
+func (s *Snapshot) SignalFor(user string, rules mapping.Rules) mapping.Signal {
+	u, ok := s.User(user)
+	if !ok {
+		u.Key = user
+	}
+	return s.SignalOf(u, rules)
+}
+
+// SignalOf decides the signal for the view u under rules, as SignalFor.
+func (s *Snapshot) SignalOf(u UserView, rules mapping.Rules) mapping.Signal {
+	if s.Paused {
+		return pausedSignal
+	}
+	user := u.Key
+	in := mapping.Input{Presence: u.Presence, State: u.State}
+	if u.Presence.User == "" {
+		in.Presence.User = user
+	}
+	if o := s.Override; o != nil && o.User == user {
+		if o.Color != nil {
+			e := o.Effect
+			if e == "" {
+				e = mapping.Solid
+			}
+			label := o.Label
+			if label == "" {
+				label = "Busy"
+			}
+			return mapping.Signal{Color: *o.Color, Brightness: 100, Effect: e, Label: label, Rule: "override"}
+		}
+		in.State = mapping.Normal
+		if o.Availability != "" {
+			in.Presence.Availability = o.Availability
+			in.Presence.Activity = mapping.Activity(o.Availability)
+		}
+		if o.Activity != "" {
+			in.Presence.Activity = o.Activity
+		}
+		sig, _ := rules.Match(in)
+		sig.Rule = "override(" + sig.Rule + ")"
+		if o.Label != "" {
+			sig.Label = o.Label
+		}
+		return sig
+	}
+	sig, _ := rules.Match(in)
+	return sig
+}
+
+// ExitTimeout bounds every output's exit action (lights off, MQTT
+// offline): the daemon waits this long for the outputs after ctx is done.
+const ExitTimeout = 2 * time.Second

@@ -1,9 +1,12 @@
-package daemon
+package config
 
 import (
+	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -88,8 +91,11 @@ func TestValidate(t *testing.T) {
 		{"mqtt", "version: 1\nmqtt:\n  broker: ftp://x\n  password: a\n  password_env: B\n  discovery: maybe\n", []string{"mqtt.broker: invalid scheme", "mqtt.password: give only one", "mqtt.discovery"}},
 		{"sign without broker", "version: 1\nsigns:\n  - format: neon\n", []string{"signs[0].topic: missing", "signs[0].format: invalid format", "signs[0]: signs are published over MQTT"}},
 		{"unknown key", "version: 1\nlights:\n  - vendor: kuando\n    colr: red\n", []string{`lights[0].colr: unknown key "colr"`}},
-		{"wrong type", "version: one\ngraph:\n  users: {a: b}\n", []string{"version: wrong type: !!str `one` into int", "graph.users: wrong type: !!map into []daemon.UserConfig"}},
+		{"wrong type", "version: one\ngraph:\n  users: {a: b}\n", []string{"version: wrong type: !!str `one` into int", "graph.users: wrong type: !!map into []config.UserConfig"}},
 		{"nested list in rule", "version: 1\nmapping:\n  rules:\n    - availability: [[Busy]]\n      color: red\n", []string{"mapping.rules[0].availability[0]: want a list of words, got a nested list"}},
+		{"wrong type on a list item's first line", "version: 1\nmapping:\n  rules:\n    - brightness: bright\n      color: red\n", []string{"mapping.rules[0].brightness: wrong type: !!str `bright` into int"}},
+		{"unknown key first in a list item", "version: 1\nlights:\n  - colr: red\n", []string{`lights[0].colr: unknown key "colr"`}},
+		{"unknown key through a merge", "version: 1\nbase: &b {vendor: kuando, colr: red}\nlights:\n  - <<: *b\n", []string{`base: unknown key "base"`, `lights[0].colr: unknown key "colr"`}},
 		{"missing version", "graph:\n  interval: 5s\n", []string{"version: missing: start the file with \"version: 1\""}},
 		{"log", "version: 1\nlog:\n  level: loud\n  format: xml\n", []string{"log.level", "log.format"}},
 	}
@@ -129,44 +135,44 @@ func TestSecretsFromFileAndEnv(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := c.compile()
+	s, err := c.Compile()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.mqtt.password != "s3cret" {
-		t.Errorf("password from file = %q", s.mqtt.password)
+	if s.MQTT.Secret.Reveal() != "s3cret" {
+		t.Errorf("password from file = %q", s.MQTT.Secret.Reveal())
 	}
 	t.Setenv("ONAIR_TEST_PW", "fromenv")
 	c, _ = Parse([]byte("version: 1\nmqtt:\n  broker: tcp://localhost\n  password_env: ONAIR_TEST_PW\n"))
-	if s, err = c.compile(); err != nil || s.mqtt.password != "fromenv" {
+	if s, err = c.Compile(); err != nil || s.MQTT.Secret.Reveal() != "fromenv" {
 		t.Errorf("password from env = %v, %v", s, err)
 	}
 }
 
 func TestCustomRulesComeBeforeDefaults(t *testing.T) {
 	c, _ := Parse([]byte("version: 1\nmapping:\n  rules:\n    - availability: busy\n      color: '#123456'\n      user: [me]\n"))
-	s, err := c.compile()
+	s, err := c.Compile()
 	if err != nil {
 		t.Fatal(err)
 	}
-	sig, _ := s.rules.Match(mapping.Input{Presence: mapping.Presence{User: "me", Availability: "Busy", Activity: "InAMeeting"}})
+	sig, _ := s.Rules.Match(mapping.Input{Presence: mapping.Presence{User: "me", Availability: "Busy", Activity: "InAMeeting"}})
 	if sig.Color != mapping.MustColor("#123456") || sig.Rule != "rule1" {
 		t.Errorf("custom rule not first: %+v", sig)
 	}
-	sig, _ = s.rules.Match(mapping.Input{Presence: mapping.Presence{User: "me", Availability: "Available"}})
+	sig, _ = s.Rules.Match(mapping.Input{Presence: mapping.Presence{User: "me", Availability: "Available"}})
 	if sig.Rule != "available" {
 		t.Errorf("defaults not appended: %+v", sig)
 	}
 	c, _ = Parse([]byte("version: 1\nmapping:\n  defaults: false\n  rules:\n    - availability: busy\n      color: red\n"))
-	s, _ = c.compile()
-	if len(s.rules) != 1 {
-		t.Errorf("defaults: false kept %d rules, want 1", len(s.rules))
+	s, _ = c.Compile()
+	if len(s.Rules) != 1 {
+		t.Errorf("defaults: false kept %d rules, want 1", len(s.Rules))
 	}
 }
 
 func TestSchedule(t *testing.T) {
 	c, _ := Parse([]byte("version: 1\nschedule:\n  days: mon-fri\n  from: '08:00'\n  to: '17:30'\n  time_zone: Europe/Berlin\n"))
-	s, err := c.compile()
+	s, err := c.Compile()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,17 +188,17 @@ func TestSchedule(t *testing.T) {
 		{time.Date(2026, 11, 27, 7, 30, 0, 0, time.UTC), true}, // 08:30 in Berlin
 	}
 	for _, tt := range tests {
-		if got := s.schedule.working(tt.at); got != tt.want {
+		if got := s.Schedule.Working(tt.at); got != tt.want {
 			t.Errorf("working(%s) = %v, want %v", tt.at, got, tt.want)
 		}
 	}
 	// A night shift past midnight belongs to the day it starts.
 	c, _ = Parse([]byte("version: 1\nschedule:\n  days: fri\n  from: '22:00'\n  to: '06:00'\n  time_zone: UTC\n"))
-	s, _ = c.compile()
-	if !s.schedule.working(time.Date(2026, 11, 28, 3, 0, 0, 0, time.UTC)) {
+	s, _ = c.Compile()
+	if !s.Schedule.Working(time.Date(2026, 11, 28, 3, 0, 0, 0, time.UTC)) {
 		t.Error("Saturday 03:00 is inside Friday's night shift")
 	}
-	if s.schedule.working(time.Date(2026, 11, 27, 3, 0, 0, 0, time.UTC)) {
+	if s.Schedule.Working(time.Date(2026, 11, 27, 3, 0, 0, 0, time.UTC)) {
 		t.Error("Friday 03:00 belongs to Thursday's shift, which is off")
 	}
 }
@@ -202,9 +208,9 @@ func TestSchedule(t *testing.T) {
 func TestConfigsDirectory(t *testing.T) {
 	// office-door-signs.yaml takes the MQTT password from the environment.
 	t.Setenv("ONAIR_MQTT_PASSWORD", "example")
-	files, _ := filepath.Glob("../configs/*.yaml")
+	files, _ := filepath.Glob("../../configs/*.yaml")
 	if len(files) == 0 {
-		t.Fatal("no configs found in ../configs")
+		t.Fatal("no configs found in ../../configs")
 	}
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {
@@ -223,7 +229,7 @@ func FuzzParseConfig(f *testing.F) {
 	for _, s := range []string{"version: 1\n", "version: 1\ngraph:\n  users: [a]\n", "mapping:\n  rules:\n    - color: red\n", "{", "- [", "version: 1\nschedule: {from: '8:00', to: '9:00'}\n", "a: &x {b: *x}\n"} {
 		f.Add([]byte(s))
 	}
-	b, _ := os.ReadFile("../configs/onair.example.yaml")
+	b, _ := os.ReadFile("../../configs/onair.example.yaml")
 	f.Add(b)
 	f.Fuzz(func(t *testing.T, in []byte) {
 		c, err := Parse(in)
@@ -232,4 +238,48 @@ func FuzzParseConfig(f *testing.F) {
 		}
 		c.Validate() // must not panic
 	})
+}
+
+// TestPasswordNeverPrinted: a password from the file decodes into a
+// secret.Secret, so printing or encoding the config cannot show it.
+func TestPasswordNeverPrinted(t *testing.T) {
+	c, err := Parse([]byte("version: 1\nmqtt:\n  broker: tcp://x:1883\n  password: hunter2\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := c.Compile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, err := json.Marshal(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := fmt.Sprintf("%v %+v %#v %+v %s", c, *c, c.MQTT, *s.MQTT, j)
+	if strings.Contains(out, "hunter2") {
+		t.Fatalf("password leaked: %s", out)
+	}
+	if s.MQTT.Secret.Reveal() != "hunter2" {
+		t.Errorf("password = %q", s.MQTT.Secret.Reveal())
+	}
+}
+
+// TestDefaultPathsFollowXDG: on Linux the per-user files follow the XDG
+// variables, as the service units and scripts expect.
+func TestDefaultPathsFollowXDG(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("XDG layout is the Linux one")
+	}
+	t.Setenv("XDG_CONFIG_HOME", "/x/config")
+	t.Setenv("XDG_STATE_HOME", "/x/state")
+	t.Setenv("XDG_RUNTIME_DIR", "/x/run")
+	want := Paths{Config: "/x/config/onair/config.yaml", TokenCache: "/x/state/onair/token-cache.json", Socket: "/x/run/onair.sock"}
+	if got := DefaultPaths(false); got != want {
+		t.Errorf("DefaultPaths = %+v, want %+v", got, want)
+	}
+	t.Setenv("XDG_CONFIG_HOME", "")
+	t.Setenv("HOME", "/home/u")
+	if got := DefaultPaths(false).Config; got != "/home/u/.config/onair/config.yaml" {
+		t.Errorf("without XDG_CONFIG_HOME: %s", got)
+	}
 }

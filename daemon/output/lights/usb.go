@@ -1,4 +1,4 @@
-package daemon
+package lights
 
 import (
 	"errors"
@@ -9,7 +9,7 @@ import (
 	"github.com/onair-dev/onair/devices/serial"
 )
 
-// usbBackend is the real lightBackend: HID lights through devices/hid,
+// usbBackend is the real Backend: HID lights through devices/hid,
 // serial lights through devices/serial.
 type usbBackend struct {
 	// seen is the bus fingerprint at the last Enumerate; "" when the OS
@@ -18,18 +18,18 @@ type usbBackend struct {
 }
 
 var (
-	_ lightBackend  = (*usbBackend)(nil)
+	_ Backend       = (*usbBackend)(nil)
 	_ changeWatcher = (*usbBackend)(nil)
 )
 
-// Enumerate implements lightBackend.
+// Enumerate implements Backend.
 func (b *usbBackend) Enumerate() ([]devices.Info, error) {
 	b.seen = busFingerprint()
-	return EnumerateLights(false)
+	return Enumerate(false)
 }
 
-// Open implements lightBackend.
-func (*usbBackend) Open(info devices.Info) (devices.Transport, error) { return OpenLight(info) }
+// Open implements Backend.
+func (*usbBackend) Open(info devices.Info) (devices.Transport, error) { return Open(info) }
 
 // Changed implements changeWatcher: whether a USB device may have come or
 // gone since the last Enumerate. Listing one sysfs directory costs far less
@@ -39,20 +39,20 @@ func (b *usbBackend) Changed() bool {
 	return fp == "" || fp != b.seen
 }
 
-// EnumerateLights lists the USB lights attached now, HID and serial: known
+// Enumerate lists the USB lights attached now, HID and serial: known
 // lights only, or every HID device and USB serial port with all set. When
 // one bus cannot be enumerated (a build without cgo has no HID) it returns
 // what the other found together with the error.
-func EnumerateLights(all bool) ([]devices.Info, error) {
+func Enumerate(all bool) ([]devices.Info, error) {
 	h, herr := hid.Enumerate(all)
 	s, serr := serial.Enumerate(all)
 	return append(h, s...), errors.Join(herr, serr)
 }
 
-// OpenLight opens the transport of a light from EnumerateLights. A refused
+// Open opens the transport of a light from Enumerate. A refused
 // open is an error whose message says what to do (hid.OpenError: the udev
 // rule on Linux, the vendor app on macOS).
-func OpenLight(info devices.Info) (devices.Transport, error) {
+func Open(info devices.Info) (devices.Transport, error) {
 	switch info.Bus {
 	case devices.Serial:
 		t, err := serial.Open(info)

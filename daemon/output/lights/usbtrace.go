@@ -1,4 +1,4 @@
-package daemon
+package lights
 
 import (
 	"context"
@@ -12,7 +12,8 @@ import (
 // usbTrace is a devices.Transport that logs every report at debug level, in
 // hex, before passing it on. The lights output wraps each transport in it
 // when the log level is debug, so USB traffic can be read off a user's log
-// without a driver ever logging (STYLE rule 8; periph ftdi/debug.go).
+// without a driver in package devices ever logging (periph.io traces its
+// FTDI transport the same way, host/ftdi/debug.go).
 type usbTrace struct {
 	t     devices.Transport
 	log   *slog.Logger

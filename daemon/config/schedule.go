@@ -1,4 +1,4 @@
-package daemon
+package config
 
 import (
 	"fmt"
@@ -8,7 +8,7 @@ import (
 
 // schedule is the working-hours window. Outside it the daemon is in the
 // off-hours state.
-type schedule struct {
+type Schedule struct {
 	days     [7]bool // indexed by time.Weekday
 	from, to int     // minutes since midnight
 	loc      *time.Location
@@ -45,11 +45,11 @@ func parseClock(s string) (int, error) {
 }
 
 // compileSchedule returns nil when the config sets no schedule.
-func compileSchedule(p *problems, c ScheduleConfig) *schedule {
+func compileSchedule(p *problems, c ScheduleConfig) *Schedule {
 	if c.From == "" && c.To == "" && len(c.Days) == 0 && c.TimeZone == "" {
 		return nil
 	}
-	s := &schedule{loc: time.Local}
+	s := &Schedule{loc: time.Local}
 	var err error
 	if c.From == "" || c.To == "" {
 		p.add("schedule", "set both from and to (e.g. from: \"08:00\", to: \"18:00\"), or remove the schedule")
@@ -101,7 +101,7 @@ func compileSchedule(p *problems, c ScheduleConfig) *schedule {
 
 // working reports whether t is inside working hours. A window whose end is
 // before its start runs past midnight and belongs to the day it starts on.
-func (s *schedule) working(t time.Time) bool {
+func (s *Schedule) Working(t time.Time) bool {
 	if s == nil {
 		return true
 	}
@@ -121,7 +121,7 @@ func (s *schedule) working(t time.Time) bool {
 
 // String describes the schedule for status output: "mon-fri 08:00-18:00
 // Europe/Berlin".
-func (s *schedule) String() string {
+func (s *Schedule) String() string {
 	if s == nil {
 		return "always"
 	}

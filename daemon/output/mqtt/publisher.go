@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"net/url"
 	"slices"
 	"strings"
@@ -19,6 +18,8 @@ import (
 
 	paho "github.com/eclipse/paho.mqtt.golang"
 	"github.com/eclipse/paho.mqtt.golang/packets"
+
+	"github.com/onair-dev/onair/daemon/backoff"
 )
 
 // Connection errors reported by Status and logged by Run. Both are retried
@@ -397,27 +398,24 @@ func (p *Publisher) Run(ctx context.Context) error {
 	defer wg.Wait()
 	wg.Go(func() { p.commandLoop(ctx) })
 
-	delay := p.retryMin
+	failures := 0
 	for {
 		connected, err := p.session(ctx)
 		if ctx.Err() != nil {
 			return nil
 		}
 		if connected {
-			delay = p.retryMin
+			failures = 0
 		}
+		failures++
 		p.noteFailure(err, connected)
-		// Full jitter in [delay/2, delay) so that many daemons do not
-		// reconnect in lockstep after a broker restart.
-		wait := delay/2 + rand.N(delay/2+1)
-		t := time.NewTimer(wait)
+		t := time.NewTimer(backoff.Delay(p.retryMin, p.retryMax, failures))
 		select {
 		case <-ctx.Done():
 			t.Stop()
 			return nil
 		case <-t.C:
 		}
-		delay = min(delay*2, p.retryMax)
 	}
 }
 
@@ -428,8 +426,8 @@ func (p *Publisher) clientOptions(lost chan<- error) *paho.ClientOptions {
 	if p.opts.Username != "" {
 		o.SetUsername(p.opts.Username)
 	}
-	if p.opts.Password != "" {
-		o.SetPassword(string(p.opts.Password))
+	if !p.opts.Password.IsZero() {
+		o.SetPassword(p.opts.Password.Reveal())
 	}
 	if p.tls != nil {
 		o.SetTLSConfig(p.tls)

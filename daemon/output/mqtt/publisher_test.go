@@ -24,6 +24,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/onair-dev/onair/daemon/secret"
 	"github.com/onair-dev/onair/mapping"
 )
 
@@ -355,7 +356,7 @@ func TestCoalescesWhileDisconnected(t *testing.T) {
 
 func TestBadCredentialsAreReported(t *testing.T) {
 	b := startBroker(t, brokerOpts{user: "onair", pass: "right"})
-	p := startPublisher(t, Options{Broker: b.addr, Username: "onair", Password: "wrong"})
+	p := startPublisher(t, Options{Broker: b.addr, Username: "onair", Password: secret.New("wrong")})
 	_, rec := p.waitLog(t, 0, slog.LevelError, "mqtt connect failed")
 	if !strings.Contains(attr(rec, "err"), "username") {
 		t.Errorf("error does not say what to check: %s", attr(rec, "err"))
@@ -364,7 +365,7 @@ func TestBadCredentialsAreReported(t *testing.T) {
 		t.Errorf("Status = %+v, want ErrNotAuthorized", st)
 	}
 
-	ok := startPublisher(t, Options{Broker: b.addr, NodeID: "good", Username: "onair", Password: "right"})
+	ok := startPublisher(t, Options{Broker: b.addr, NodeID: "good", Username: "onair", Password: secret.New("right")})
 	b.wait(t, 0, "onair/good/status", is("online"))
 	ok.stop()
 }
@@ -505,7 +506,7 @@ func leftovers() string {
 		buf := make([]byte, 1<<20)
 		var left []string
 		for _, g := range strings.Split(string(buf[:runtime.Stack(buf, true)]), "\n\n") {
-			if (strings.Contains(g, "daemon/mqtt.(*Publisher)") || strings.Contains(g, "eclipse/paho")) && !strings.Contains(g, "leftovers") {
+			if (strings.Contains(g, "daemon/output/mqtt.(*Publisher)") || strings.Contains(g, "eclipse/paho")) && !strings.Contains(g, "leftovers") {
 				left = append(left, g)
 			}
 		}

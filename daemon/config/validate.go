@@ -1,4 +1,4 @@
-package daemon
+package config
 
 import (
 	"errors"
@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/onair-dev/onair/daemon/secret"
 	"github.com/onair-dev/onair/mapping"
 )
 
@@ -34,48 +35,54 @@ type FieldError struct {
 func (e *FieldError) Error() string { return e.Path + ": " + e.Err.Error() }
 func (e *FieldError) Unwrap() error { return e.Err }
 
-// settings is a validated Config in the types the daemon runs on.
-type settings struct {
-	clientID, tenant, authority, graphURL string
-	interval                              time.Duration
-	users                                 []watchedUser
-	rules                                 mapping.Rules
-	schedule                              *schedule
-	lights                                []lightSettings
-	mqtt                                  *mqttSettings
-	signs                                 []signSettings
-	logLevel                              slog.Level
-	logFormat                             string
+// Settings is a validated Config in the types the daemon runs on.
+type Settings struct {
+	ClientID, Tenant, Authority, GraphURL string
+	Interval                              time.Duration
+	// Users are the watched users; Users[0] is the signed-in user, Me.
+	Users     []User
+	Rules     mapping.Rules
+	Schedule  *Schedule // nil: always working hours
+	Lights    []Light
+	MQTT      *MQTT // nil: no MQTT
+	Signs     []Sign
+	LogLevel  slog.Level
+	LogFormat string
 }
 
-type watchedUser struct {
-	key  string // "me", or the UPN/object ID as configured
-	name string // display name for topics and signs
+// User is one watched user.
+type User struct {
+	Key  string // "me", or the UPN/object ID as configured
+	Name string // display name for topics and signs
 }
 
-type lightSettings struct {
-	name                        string
-	vendor, model, serial, path string
-	user                        string
-	brightness                  int
-	rules                       mapping.Rules // nil: the global rules
-	exitOff                     bool
-	disabled                    bool
+// Light is a validated lights: entry.
+type Light struct {
+	Name                        string
+	Vendor, Model, Serial, Path string
+	User                        string
+	Brightness                  int
+	Rules                       mapping.Rules // nil: the global rules
+	ExitOff                     bool
+	Disabled                    bool
 }
 
-type mqttSettings struct {
+// MQTT is the validated mqtt section with the password resolved (from
+// password, password_file or password_env) into Secret.
+type MQTT struct {
 	MQTTConfig
-	password string
+	Secret secret.Secret
 }
 
-type signSettings struct {
-	name, user, topic, format string
+// Sign is a validated signs: entry.
+type Sign struct {
+	Name, User, Topic, Format string
 }
 
 // Validate checks every field and returns all problems at once, joined,
 // each a *FieldError naming its field path.
 func (c *Config) Validate() error {
-	_, err := c.compile()
+	_, err := c.Compile()
 	return err
 }
 
@@ -88,14 +95,16 @@ func (p *problems) add(path string, format string, args ...any) {
 	p.errs = append(p.errs, &FieldError{Path: path, Line: p.c.Line(path), Err: fmt.Errorf(format, args...)})
 }
 
-func (c *Config) compile() (*settings, error) {
+// Compile validates the config (see Validate) and returns it in the types
+// the daemon runs on.
+func (c *Config) Compile() (*Settings, error) {
 	p := &problems{c: c, errs: append([]error(nil), c.decodeErrs...)}
-	s := &settings{
-		clientID:  strings.TrimSpace(c.Graph.ClientID),
-		tenant:    orDefault(c.Graph.Tenant, DefaultTenant),
-		authority: strings.TrimRight(c.Graph.Authority, "/"),
-		graphURL:  strings.TrimRight(orDefault(c.Graph.BaseURL, DefaultGraphURL), "/"),
-		interval:  DefaultInterval,
+	s := &Settings{
+		ClientID:  strings.TrimSpace(c.Graph.ClientID),
+		Tenant:    orDefault(c.Graph.Tenant, DefaultTenant),
+		Authority: strings.TrimRight(c.Graph.Authority, "/"),
+		GraphURL:  strings.TrimRight(orDefault(c.Graph.BaseURL, DefaultGraphURL), "/"),
+		Interval:  DefaultInterval,
 	}
 	switch {
 	case c.hasDecodeError("version"):
@@ -104,12 +113,12 @@ func (c *Config) compile() (*settings, error) {
 	case c.Version != ConfigVersion:
 		p.add("version", "unsupported version %d: this onair reads version: %d", c.Version, ConfigVersion)
 	}
-	if s.authority != "" {
-		if u, err := url.Parse(s.authority); err != nil || u.Scheme != "https" || u.Host == "" {
+	if s.Authority != "" {
+		if u, err := url.Parse(s.Authority); err != nil || u.Scheme != "https" || u.Host == "" {
 			p.add("graph.authority", "invalid authority %q: want an https URL such as https://login.microsoftonline.us/<tenant>", c.Graph.Authority)
 		}
 	}
-	if u, err := url.Parse(s.graphURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+	if u, err := url.Parse(s.GraphURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		p.add("graph.base_url", "invalid URL %q: want https://graph.microsoft.com/v1.0 or a national cloud's Graph URL", c.Graph.BaseURL)
 	}
 	if c.Graph.Interval != "" {
@@ -120,10 +129,10 @@ func (c *Config) compile() (*settings, error) {
 		case d < MinInterval:
 			p.add("graph.interval", "%s is too short: the minimum is %s (Graph throttles faster polling)", d, MinInterval)
 		default:
-			s.interval = d
+			s.Interval = d
 		}
 	}
-	s.users = []watchedUser{{key: Me, name: Me}}
+	s.Users = []User{{Key: Me, Name: Me}}
 	seen := map[string]bool{Me: true}
 	for i, u := range c.Graph.Users {
 		path := fmt.Sprintf("graph.users[%d]", i)
@@ -140,51 +149,51 @@ func (c *Config) compile() (*settings, error) {
 			continue
 		}
 		seen[strings.ToLower(id)] = true
-		s.users = append(s.users, watchedUser{key: id, name: orDefault(u.Name, id)})
+		s.Users = append(s.Users, User{Key: id, Name: orDefault(u.Name, id)})
 	}
 
 	useDefaults := c.Mapping.Defaults == nil || *c.Mapping.Defaults
-	s.rules = compileRules(p, "mapping.rules", c.Mapping.Rules, useDefaults, seen)
-	s.schedule = compileSchedule(p, c.Schedule)
+	s.Rules = compileRules(p, "mapping.rules", c.Mapping.Rules, useDefaults, seen)
+	s.Schedule = compileSchedule(p, c.Schedule)
 
 	for i, l := range c.Lights {
 		path := fmt.Sprintf("lights[%d]", i)
-		ls := lightSettings{
-			name: orDefault(l.Name, fmt.Sprintf("light%d", i+1)), vendor: l.Vendor, model: l.Model,
-			serial: l.Serial, path: l.Path, user: orDefault(l.User, Me), brightness: 100,
-			exitOff: true, disabled: l.Disabled,
+		ls := Light{
+			Name: orDefault(l.Name, fmt.Sprintf("light%d", i+1)), Vendor: l.Vendor, Model: l.Model,
+			Serial: l.Serial, Path: l.Path, User: orDefault(l.User, Me), Brightness: 100,
+			ExitOff: true, Disabled: l.Disabled,
 		}
 		if l.Brightness != nil {
-			ls.brightness = checkPercent(p, path+".brightness", *l.Brightness)
+			ls.Brightness = checkPercent(p, path+".brightness", *l.Brightness)
 		}
 		switch strings.ToLower(l.ExitAction) {
 		case "", "off":
 		case "keep":
-			ls.exitOff = false
+			ls.ExitOff = false
 		default:
 			p.add(path+".exit_action", "invalid exit action %q: want off or keep", l.ExitAction)
 		}
 		if len(l.Rules) > 0 {
-			ls.rules = compileRules(p, path+".rules", l.Rules, useDefaults, seen)
+			ls.Rules = compileRules(p, path+".rules", l.Rules, useDefaults, seen)
 		}
-		checkUser(p, path+".user", ls.user, seen)
-		s.lights = append(s.lights, ls)
+		checkUser(p, path+".user", ls.User, seen)
+		s.Lights = append(s.Lights, ls)
 	}
 
 	if c.MQTT.Broker != "" {
-		s.mqtt = compileMQTT(p, c.MQTT)
+		s.MQTT = compileMQTT(p, c.MQTT)
 	} else if c.MQTT != (MQTTConfig{}) {
 		p.add("mqtt.broker", "missing: set the broker (tcp://host:1883) or remove the mqtt section")
 	}
 	for i, sg := range c.Signs {
 		path := fmt.Sprintf("signs[%d]", i)
-		ss := signSettings{name: orDefault(sg.Name, fmt.Sprintf("sign%d", i+1)), user: orDefault(sg.User, Me), topic: sg.Topic, format: strings.ToLower(orDefault(sg.Format, "json"))}
-		if ss.topic == "" {
+		ss := Sign{Name: orDefault(sg.Name, fmt.Sprintf("sign%d", i+1)), User: orDefault(sg.User, Me), Topic: sg.Topic, Format: strings.ToLower(orDefault(sg.Format, "json"))}
+		if ss.Topic == "" {
 			p.add(path+".topic", "missing: the MQTT topic the sign listens on")
-		} else if strings.ContainsAny(ss.topic, "+#") {
-			p.add(path+".topic", "invalid topic %q: wildcards + and # are not allowed when publishing", ss.topic)
+		} else if strings.ContainsAny(ss.Topic, "+#") {
+			p.add(path+".topic", "invalid topic %q: wildcards + and # are not allowed when publishing", ss.Topic)
 		}
-		switch ss.format {
+		switch ss.Format {
 		case "json", "text", "wled":
 		default:
 			p.add(path+".format", "invalid format %q: want json, text or wled", sg.Format)
@@ -192,23 +201,16 @@ func (c *Config) compile() (*settings, error) {
 		if c.MQTT.Broker == "" {
 			p.add(path, "signs are published over MQTT: set mqtt.broker")
 		}
-		checkUser(p, path+".user", ss.user, seen)
-		s.signs = append(s.signs, ss)
+		checkUser(p, path+".user", ss.User, seen)
+		s.Signs = append(s.Signs, ss)
 	}
 
-	switch strings.ToLower(c.Log.Level) {
-	case "", "info":
-		s.logLevel = slog.LevelInfo
-	case "debug":
-		s.logLevel = slog.LevelDebug
-	case "warn", "warning":
-		s.logLevel = slog.LevelWarn
-	case "error":
-		s.logLevel = slog.LevelError
-	default:
-		p.add("log.level", "invalid level %q: want debug, info, warn or error", c.Log.Level)
+	if lvl, err := ParseLevel(c.Log.Level); err != nil {
+		p.add("log.level", "%v", err)
+	} else {
+		s.LogLevel = lvl
 	}
-	switch s.logFormat = strings.ToLower(orDefault(c.Log.Format, "auto")); s.logFormat {
+	switch s.LogFormat = strings.ToLower(orDefault(c.Log.Format, "auto")); s.LogFormat {
 	case "auto", "text", "json":
 	default:
 		p.add("log.format", "invalid format %q: want auto, text or json", c.Log.Format)
@@ -310,8 +312,8 @@ func parseValues[T ~string](p *problems, rulePath, what string, in []string, par
 	return out
 }
 
-func compileMQTT(p *problems, m MQTTConfig) *mqttSettings {
-	ms := &mqttSettings{MQTTConfig: m}
+func compileMQTT(p *problems, m MQTTConfig) *MQTT {
+	ms := &MQTT{MQTTConfig: m}
 	u, err := url.Parse(m.Broker)
 	if err != nil || u.Host == "" {
 		p.add("mqtt.broker", "invalid broker %q: want scheme://host[:port], e.g. tcp://homeassistant.local:1883", m.Broker)
@@ -323,7 +325,7 @@ func compileMQTT(p *problems, m MQTTConfig) *mqttSettings {
 		}
 	}
 	n := 0
-	for _, v := range []string{m.Password, m.PasswordFile, m.PasswordEnv} {
+	for _, v := range []string{m.Password.Reveal(), m.PasswordFile, m.PasswordEnv} {
 		if v != "" {
 			n++
 		}
@@ -336,15 +338,15 @@ func compileMQTT(p *problems, m MQTTConfig) *mqttSettings {
 		if err != nil {
 			p.add("mqtt.password_file", "cannot read the password file: %v", err)
 		}
-		ms.password = strings.TrimRight(string(b), "\r\n")
+		ms.Secret = secret.New(strings.TrimRight(string(b), "\r\n"))
 	case m.PasswordEnv != "":
 		v, ok := os.LookupEnv(m.PasswordEnv)
 		if !ok {
 			p.add("mqtt.password_env", "environment variable %s is not set", m.PasswordEnv)
 		}
-		ms.password = v
+		ms.Secret = secret.New(v)
 	default:
-		ms.password = m.Password
+		ms.Secret = m.Password
 	}
 	for _, f := range []struct{ path, file string }{{"mqtt.ca_file", m.CAFile}, {"mqtt.cert_file", m.CertFile}, {"mqtt.key_file", m.KeyFile}} {
 		if f.file == "" {
@@ -373,4 +375,18 @@ func orDefault(s, def string) string {
 		return def
 	}
 	return strings.TrimSpace(s)
+}
+
+// ParseLevel parses a log level, debug, info, warn or error in any case
+// (slog's own names, through slog.Level.UnmarshalText, so "warn+2" works
+// too); "" is info.
+func ParseLevel(s string) (slog.Level, error) {
+	var l slog.Level
+	if strings.TrimSpace(s) == "" {
+		return slog.LevelInfo, nil
+	}
+	if err := l.UnmarshalText([]byte(strings.TrimSpace(s))); err != nil {
+		return 0, fmt.Errorf("invalid level %q: want debug, info, warn or error", s)
+	}
+	return l, nil
 }

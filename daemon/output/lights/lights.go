@@ -1,4 +1,7 @@
-package daemon
+// Package lights is the USB lights output: it finds lights (hot-plug), opens
+// them through devices/hid and devices/serial, and drives each with a
+// goroutine of its own that renders the signal of the user it follows.
+package lights
 
 import (
 	"context"
@@ -11,13 +14,14 @@ import (
 	"sync"
 	"time"
 
+	"github.com/onair-dev/onair/daemon/output"
 	"github.com/onair-dev/onair/devices"
 	"github.com/onair-dev/onair/mapping"
 )
 
-// lightBackend finds and opens USB lights. The real one (usbBackend) uses
+// Backend finds and opens USB lights. The real one (usbBackend) uses
 // devices/hid and devices/serial; tests use a fake.
-type lightBackend interface {
+type Backend interface {
 	// Enumerate lists the known lights now attached. It may return lights
 	// together with an error when one bus could not be enumerated.
 	Enumerate() ([]devices.Info, error)
@@ -25,85 +29,79 @@ type lightBackend interface {
 	Open(info devices.Info) (devices.Transport, error)
 }
 
-// changeWatcher is an optional lightBackend capability: Changed reports
+// changeWatcher is an optional Backend capability: Changed reports
 // whether the bus may have changed since the last Enumerate. The periodic
 // scan is skipped when it has not, and no light is waiting for a retry.
 type changeWatcher interface {
 	Changed() bool
 }
 
-// goosReporter is an optional lightBackend capability: the OS whose support
+// goosReporter is an optional Backend capability: the OS whose support
 // rules apply to its lights (runtime.GOOS when absent).
 type goosReporter interface {
 	GOOS() string
 }
 
-// enumerateInterval is how often the lights output looks for lights that
+// EnumerateInterval is how often the lights output looks for lights that
 // were plugged in or pulled out.
-const enumerateInterval = 2 * time.Second
+const EnumerateInterval = 2 * time.Second
 
 // errLightGone cancels a light's goroutine when the light has disappeared
 // from the bus: there is nothing to turn off.
 var errLightGone = errors.New("light disconnected")
 
-// addLights adds the USB lights output.
-func (d *Daemon) addLights() error {
-	backend := d.opts.lights
-	if backend == nil {
-		backend = &usbBackend{}
-	}
-	o, err := newLightsOutput(lightsOptions{
-		backend: backend,
-		entries: d.set.lights,
-		users:   d.userKeys(),
-		rules:   d.set.rules,
-		log:     d.log.With("component", "lights"),
-		press:   d.lightButton,
-	})
-	if err != nil {
-		return err
-	}
-	d.addOutput(o)
-	return nil
+// Options configures the lights output.
+type Options struct {
+	// Backend finds and opens lights. Default: USB (devices/hid and
+	// devices/serial).
+	Backend Backend
+	// Entries are the lights: entries of the config, in order. Empty: every
+	// light follows Users[0] under Rules.
+	Entries []Entry
+	// Users are the watched user keys in config order; entries name one of
+	// them (case-insensitively).
+	Users []string
+	// Rules are the global rules, for entries without rules of their own.
+	Rules mapping.Rules
+	// Logger receives the output's logs. Default: discard.
+	Logger *slog.Logger
+	// Press, if set, is called with the light's name when the button of a
+	// light (Luxafor Mute, MuteMe) is pressed.
+	Press func(light string)
 }
 
-// lightButton is called when the button of a light (Luxafor Mute, MuteMe)
-// is pressed: it toggles the pause, so one press darkens every output and
-// the next one brings the signal back.
-func (d *Daemon) lightButton(light string) {
-	d.mu.Lock()
-	paused := d.paused
-	d.mu.Unlock()
-	if paused {
-		d.log.Info("light button pressed: resuming", "light", light)
-		d.Resume()
-		return
-	}
-	d.log.Info("light button pressed: pausing until the next press or onair resume", "light", light)
-	d.Pause(0)
+// Entry selects lights and says what they show. Every non-empty match field
+// (Vendor, Model, Serial, Path) must match; an entry with none matches every
+// light.
+type Entry struct {
+	Name                        string
+	Vendor, Model, Serial, Path string
+	// User is whose presence the light shows.
+	User string
+	// Brightness scales every signal, 0–100 percent.
+	Brightness int
+	// Rules replace the global rules for this light; nil: the global rules.
+	Rules mapping.Rules
+	// ExitOff turns the light off when onair stops (else it keeps its
+	// last signal).
+	ExitOff bool
+	// Disabled ignores matching lights.
+	Disabled bool
 }
 
-type lightsOptions struct {
-	backend lightBackend
-	entries []lightSettings
-	users   []string // watched user keys, to resolve entries' users
-	rules   mapping.Rules
-	log     *slog.Logger
-	press   func(light string)
-}
-
-// lightsOutput is the USB lights output. Its Run goroutine enumerates every
-// enumerateInterval, opens lights that appeared and matches them to the
+// Output is the USB lights output. Its Run goroutine enumerates every
+// EnumerateInterval, opens lights that appeared and matches them to the
 // lights: entries; each open light is driven by a goroutine of its own
 // (light.run) that Run starts and joins.
-type lightsOutput struct {
-	backend lightBackend
+type Output struct {
+	backend Backend
 	goos    string
-	entries []lightSettings // users resolved to keys, rules defaulted
+	entries []Entry // users resolved to keys, rules defaulted
 	rules   mapping.Rules
 	log     *slog.Logger
 	press   func(light string)
-	trace   bool // wrap transports in usbTrace (debug logging)
+	me      string // Users[0], whom a light follows when there are no entries
+	trace   bool   // wrap transports in usbTrace (debug logging)
 
 	// rescan asks Run to enumerate now: a light failed, and it may be
 	// back already (pulled out and plugged in again).
@@ -111,7 +109,7 @@ type lightsOutput struct {
 
 	// Owned by the Run goroutine.
 	lastScan time.Time
-	last     *Snapshot
+	last     *output.Snapshot
 	records  map[string]*lightRecord
 	closing  map[string]*lightSlot // slots of vanished lights whose goroutine has not exited yet
 	noLight  bool                  // "no USB light found" was logged for the current absence
@@ -119,8 +117,8 @@ type lightsOutput struct {
 
 	mu     sync.Mutex // guards order, status, note and lightRecord.logged
 	order  []string   // record keys in first-seen order, for Status
-	status map[string]*OutputStatus
-	note   *OutputStatus // output-wide note: searching, enumeration error
+	status map[string]*output.Status
+	note   *output.Status // output-wide note: searching, enumeration error
 }
 
 // lightRecord is one light seen by enumeration.
@@ -132,41 +130,54 @@ type lightRecord struct {
 	slot   *lightSlot // nil when not open
 	seen   bool       // listed by the latest enumeration
 	// openFailed is set while the light could not be opened; such a
-	// light is retried every enumerateInterval.
+	// light is retried every EnumerateInterval.
 	openFailed bool
 }
 
 // lightSlot is an open light and its goroutine.
 type lightSlot struct {
-	mb     *mailbox
+	mb     *output.Mailbox
 	cancel context.CancelCauseFunc
 	done   chan struct{}
 }
 
-func newLightsOutput(o lightsOptions) (*lightsOutput, error) {
-	out := &lightsOutput{
-		backend: o.backend,
+// New builds the lights output. It opens nothing until Run.
+func New(o Options) (*Output, error) {
+	if o.Backend == nil {
+		o.Backend = &usbBackend{}
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Press == nil {
+		o.Press = func(string) {}
+	}
+	out := &Output{
+		backend: o.Backend,
 		goos:    runtime.GOOS,
-		rules:   o.rules,
-		log:     o.log,
-		press:   o.press,
+		rules:   o.Rules,
+		log:     o.Logger,
+		press:   o.Press,
 		records: map[string]*lightRecord{},
 		closing: map[string]*lightSlot{},
 		rescan:  make(chan struct{}, 1),
-		status:  map[string]*OutputStatus{},
+		status:  map[string]*output.Status{},
 	}
-	if g, ok := o.backend.(goosReporter); ok {
+	if len(o.Users) > 0 {
+		out.me = o.Users[0]
+	}
+	if g, ok := o.Backend.(goosReporter); ok {
 		out.goos = g.GOOS()
 	}
 	out.trace = out.log.Enabled(context.Background(), slog.LevelDebug)
-	for _, e := range o.entries {
-		user, ok := resolveUser(e.user, o.users)
+	for _, e := range o.Entries {
+		user, ok := resolveUser(e.User, o.Users)
 		if !ok {
-			return nil, fmt.Errorf("light %q: user %q is not watched", e.name, e.user)
+			return nil, fmt.Errorf("light %q: user %q is not watched", e.Name, e.User)
 		}
-		e.user = user
-		if e.rules == nil {
-			e.rules = o.rules
+		e.User = user
+		if e.Rules == nil {
+			e.Rules = o.Rules
 		}
 		out.entries = append(out.entries, e)
 	}
@@ -183,15 +194,15 @@ func resolveUser(u string, keys []string) (string, bool) {
 	return "", false
 }
 
-// Name implements output.
-func (o *lightsOutput) Name() string { return "lights" }
+// Name implements output.Output.
+func (o *Output) Name() string { return "lights" }
 
-// Run implements output. It returns after every light goroutine has run its
+// Run implements output.Output. It returns after every light goroutine has run its
 // exit action and exited.
-func (o *lightsOutput) Run(ctx context.Context, mb *mailbox) error {
+func (o *Output) Run(ctx context.Context, mb *output.Mailbox) error {
 	var wg sync.WaitGroup
 	defer wg.Wait()
-	tick := time.NewTicker(enumerateInterval)
+	tick := time.NewTicker(EnumerateInterval)
 	defer tick.Stop()
 	var fast *time.Ticker // scanning quickly after a failure; nil otherwise
 	var fastUntil time.Time
@@ -211,7 +222,7 @@ func (o *lightsOutput) Run(ctx context.Context, mb *mailbox) error {
 			o.last = s
 			for _, r := range o.records {
 				if r.slot != nil {
-					r.slot.mb.put(s)
+					r.slot.mb.Put(s)
 				}
 			}
 			if s.Resend {
@@ -227,9 +238,9 @@ func (o *lightsOutput) Run(ctx context.Context, mb *mailbox) error {
 		case <-o.rescan:
 			// A light failed: look for it now, then every fastScan for a
 			// while, since a re-plugged light takes a moment to come back.
-			// At most one early scan per minRescanGap, so a light that
+			// At most one early scan per MinRescanGap, so a light that
 			// fails right after every open cannot spin the loop.
-			if time.Since(o.lastScan) >= minRescanGap {
+			if time.Since(o.lastScan) >= MinRescanGap {
 				o.enumerate(ctx, &wg)
 			}
 			if fast == nil {
@@ -253,7 +264,7 @@ func (o *lightsOutput) Run(ctx context.Context, mb *mailbox) error {
 // did not change: a light could not be opened (the udev rule may have been
 // installed since), an earlier enumeration failed, or a vanished light's
 // goroutine was still closing it.
-func (o *lightsOutput) needsRetry() bool {
+func (o *Output) needsRetry() bool {
 	if o.enumErr != "" || len(o.closing) > 0 {
 		return true
 	}
@@ -267,7 +278,7 @@ func (o *lightsOutput) needsRetry() bool {
 
 // After a light fails, the output scans every fastScan for fastScanFor.
 const (
-	minRescanGap = 200 * time.Millisecond
+	MinRescanGap = 200 * time.Millisecond
 	fastScan     = 250 * time.Millisecond
 	fastScanFor  = 3 * time.Second
 )
@@ -280,7 +291,7 @@ func fastC(t *time.Ticker) <-chan time.Time {
 }
 
 // requestRescan asks Run to enumerate soon; it never blocks.
-func (o *lightsOutput) requestRescan() {
+func (o *Output) requestRescan() {
 	select {
 	case o.rescan <- struct{}{}:
 	default:
@@ -293,7 +304,7 @@ func lightKey(info devices.Info) string {
 }
 
 // enumerate lists the lights, opens new ones and lets go of vanished ones.
-func (o *lightsOutput) enumerate(ctx context.Context, wg *sync.WaitGroup) {
+func (o *Output) enumerate(ctx context.Context, wg *sync.WaitGroup) {
 	o.lastScan = time.Now()
 	infos, err := o.backend.Enumerate()
 	o.noteEnumError(err)
@@ -341,13 +352,13 @@ func (o *lightsOutput) enumerate(ctx context.Context, wg *sync.WaitGroup) {
 			continue
 		}
 		entry, ok := o.match(info, driver)
-		r.name = entry.name
+		r.name = entry.Name
 		switch {
 		case !ok:
 			o.setStatus(r, true, "ignored", detail(info, "matches no lights: entry"), "")
 			o.transition(r, slog.LevelInfo, "ignored", "light matches no lights: entry; ignored")
 			continue
-		case entry.disabled:
+		case entry.Disabled:
 			o.setStatus(r, true, "disabled", detail(info, "disabled in the config"), "")
 			o.transition(r, slog.LevelInfo, "disabled", "light disabled in the config; ignored")
 			continue
@@ -378,7 +389,7 @@ func (o *lightsOutput) enumerate(ctx context.Context, wg *sync.WaitGroup) {
 }
 
 // open opens r's light and starts its goroutine.
-func (o *lightsOutput) open(ctx context.Context, wg *sync.WaitGroup, r *lightRecord, entry lightSettings) {
+func (o *Output) open(ctx context.Context, wg *sync.WaitGroup, r *lightRecord, entry Entry) {
 	t, err := o.backend.Open(r.info)
 	if err == nil && t == nil {
 		err = errors.New("open returned no transport")
@@ -403,13 +414,13 @@ func (o *lightsOutput) open(ctx context.Context, wg *sync.WaitGroup, r *lightRec
 	}
 	o.setStatus(r, true, "connected", detail(r.info, ""), "")
 	lctx, cancel := context.WithCancelCause(ctx)
-	slot := &lightSlot{mb: newMailbox(), cancel: cancel, done: make(chan struct{})}
+	slot := &lightSlot{mb: output.NewMailbox(), cancel: cancel, done: make(chan struct{})}
 	r.slot = slot
 	if o.last != nil {
 		// A new or re-plugged light shows the current signal at once.
 		resend := *o.last
 		resend.Resend = true
-		slot.mb.put(&resend)
+		slot.mb.Put(&resend)
 	}
 	l := &light{o: o, rec: r, dev: dev, entry: entry}
 	wg.Go(func() {
@@ -432,14 +443,14 @@ func isDone(c chan struct{}) bool {
 }
 
 // match returns the first lights: entry that matches the light, or the
-// default (every light follows "me" under the global rules) when there
+// default (every light follows Users[0] under the global rules) when there
 // are no entries. ok is false when entries exist and none matches.
-func (o *lightsOutput) match(info devices.Info, d *devices.Driver) (lightSettings, bool) {
+func (o *Output) match(info devices.Info, d *devices.Driver) (Entry, bool) {
 	model := d.Model(info)
 	if len(o.entries) == 0 {
-		return lightSettings{
-			name: strings.TrimSpace(d.Vendor + " " + model), user: Me, brightness: 100,
-			rules: o.rules, exitOff: true,
+		return Entry{
+			Name: strings.TrimSpace(d.Vendor + " " + model), User: o.me, Brightness: 100,
+			Rules: o.rules, ExitOff: true,
 		}, true
 	}
 	for _, e := range o.entries {
@@ -447,25 +458,25 @@ func (o *lightsOutput) match(info devices.Info, d *devices.Driver) (lightSetting
 			return e, true
 		}
 	}
-	return lightSettings{name: strings.TrimSpace(d.Vendor + " " + model)}, false
+	return Entry{Name: strings.TrimSpace(d.Vendor + " " + model)}, false
 }
 
 // matches reports whether the entry selects the light: vendor and model are
 // case-insensitive substrings (of the vendor name or driver name, of the
 // model name or product string), serial and path must be equal. An entry
 // with no match fields matches every light.
-func (e lightSettings) matches(info devices.Info, d *devices.Driver, model string) bool {
+func (e Entry) matches(info devices.Info, d *devices.Driver, model string) bool {
 	has := func(s, sub string) bool { return strings.Contains(strings.ToLower(s), strings.ToLower(sub)) }
-	if e.vendor != "" && !has(d.Vendor, e.vendor) && !has(d.Name, e.vendor) {
+	if e.Vendor != "" && !has(d.Vendor, e.Vendor) && !has(d.Name, e.Vendor) {
 		return false
 	}
-	if e.model != "" && !has(model, e.model) && !has(info.Product, e.model) {
+	if e.Model != "" && !has(model, e.Model) && !has(info.Product, e.Model) {
 		return false
 	}
-	if e.serial != "" && e.serial != info.Serial {
+	if e.Serial != "" && e.Serial != info.Serial {
 		return false
 	}
-	if e.path != "" && e.path != info.Path {
+	if e.Path != "" && e.Path != info.Path {
 		return false
 	}
 	return true
@@ -485,7 +496,7 @@ func detail(info devices.Info, why string) string {
 }
 
 // attrs are the log attributes that identify a light.
-func (o *lightsOutput) attrs(r *lightRecord, more ...any) []any {
+func (o *Output) attrs(r *lightRecord, more ...any) []any {
 	d, _ := devices.Lookup(r.info)
 	device := fmt.Sprintf("%04X:%04X", r.info.VID, r.info.PID)
 	if d != nil {
@@ -498,7 +509,7 @@ func (o *lightsOutput) attrs(r *lightRecord, more ...any) []any {
 // transition logs msg when the light's condition differs from the one last
 // logged for it, so a light that fails the same way every enumeration is
 // logged once.
-func (o *lightsOutput) transition(r *lightRecord, level slog.Level, cond, msg string, args ...any) {
+func (o *Output) transition(r *lightRecord, level slog.Level, cond, msg string, args ...any) {
 	o.mu.Lock()
 	same := r.logged == cond
 	r.logged = cond
@@ -510,7 +521,7 @@ func (o *lightsOutput) transition(r *lightRecord, level slog.Level, cond, msg st
 
 // noteEnumError logs an enumeration error when it changes (a build without
 // cgo fails the same way every time) and shows it in status.
-func (o *lightsOutput) noteEnumError(err error) {
+func (o *Output) noteEnumError(err error) {
 	msg := ""
 	if err != nil {
 		msg = err.Error()
@@ -528,7 +539,7 @@ func (o *lightsOutput) noteEnumError(err error) {
 
 // noteFound logs "no USB light found" once per absence and keeps the
 // output-wide status note current.
-func (o *lightsOutput) noteFound(found int) {
+func (o *Output) noteFound(found int) {
 	if found == 0 && !o.noLight {
 		o.log.Info("no USB light found; still looking")
 	}
@@ -537,9 +548,9 @@ func (o *lightsOutput) noteFound(found int) {
 	defer o.mu.Unlock()
 	switch {
 	case o.enumErr != "":
-		o.note = &OutputStatus{Name: "usb", Kind: "usb", State: "error", Detail: o.enumErr}
+		o.note = &output.Status{Name: "usb", Kind: "usb", State: "error", Detail: o.enumErr}
 	case found == 0:
-		o.note = &OutputStatus{Name: "usb", Kind: "usb", State: "searching", Detail: "no USB light found; still looking"}
+		o.note = &output.Status{Name: "usb", Kind: "usb", State: "searching", Detail: "no USB light found; still looking"}
 	default:
 		o.note = nil
 	}
@@ -548,7 +559,7 @@ func (o *lightsOutput) noteFound(found int) {
 // setStatus sets the status of r, adding it when create is set (the Run
 // goroutine); a light goroutine only updates the status of a light that is
 // still listed.
-func (o *lightsOutput) setStatus(r *lightRecord, create bool, state, detail, signal string) {
+func (o *Output) setStatus(r *lightRecord, create bool, state, detail, signal string) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	st, ok := o.status[r.key]
@@ -556,7 +567,7 @@ func (o *lightsOutput) setStatus(r *lightRecord, create bool, state, detail, sig
 		return
 	}
 	if !ok {
-		st = &OutputStatus{Kind: "usb"}
+		st = &output.Status{Kind: "usb"}
 		o.status[r.key] = st
 		o.order = append(o.order, r.key)
 	}
@@ -564,7 +575,7 @@ func (o *lightsOutput) setStatus(r *lightRecord, create bool, state, detail, sig
 }
 
 // setSignal records what a light shows now.
-func (o *lightsOutput) setSignal(r *lightRecord, signal string) {
+func (o *Output) setSignal(r *lightRecord, signal string) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if st, ok := o.status[r.key]; ok {
@@ -572,7 +583,7 @@ func (o *lightsOutput) setSignal(r *lightRecord, signal string) {
 	}
 }
 
-func (o *lightsOutput) removeStatus(key string) {
+func (o *Output) removeStatus(key string) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	delete(o.status, key)
@@ -584,13 +595,13 @@ func (o *lightsOutput) removeStatus(key string) {
 	}
 }
 
-// Status implements statuser: one entry per light seen, in the order they
+// Status implements output.Output: one entry per light seen, in the order they
 // were first seen, then the output-wide note (no light found, enumeration
 // error) if there is one.
-func (o *lightsOutput) Status() []OutputStatus {
+func (o *Output) Status() []output.Status {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	var out []OutputStatus
+	var out []output.Status
 	for _, k := range o.order {
 		out = append(out, *o.status[k])
 	}
@@ -600,7 +611,7 @@ func (o *lightsOutput) Status() []OutputStatus {
 	}
 	if len(out) == 0 {
 		// Before the first enumeration.
-		out = append(out, OutputStatus{Name: "usb", Kind: "usb", State: "starting"})
+		out = append(out, output.Status{Name: "usb", Kind: "usb", State: "starting"})
 	}
 	return out
 }

@@ -1,4 +1,6 @@
-package daemon
+// Package terminal is the terminal light: one line per change per user,
+// with a coloured swatch when the writer is a terminal.
+package terminal
 
 import (
 	"context"
@@ -7,31 +9,40 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/onair-dev/onair/daemon/output"
 	"github.com/onair-dev/onair/mapping"
 )
 
-// terminal is the terminal light: one line per change per user with a
-// coloured swatch when the writer is a terminal, plain text otherwise.
-type terminal struct {
+// Options configures the terminal output.
+type Options struct {
+	// W receives one line per change.
+	W io.Writer
+	// Color draws a coloured swatch (W is a terminal).
+	Color bool
+}
+
+// Output is the terminal light.
+type Output struct {
 	w     io.Writer
 	color bool
-	users []string
-	rules mapping.Rules
 
 	mu   sync.Mutex
 	last map[string]string
 	now  string
 }
 
-func newTerminal(w io.Writer, color bool, users []string, rules mapping.Rules) *terminal {
-	return &terminal{w: w, color: color, users: users, rules: rules, last: map[string]string{}}
+var _ output.Output = (*Output)(nil)
+
+// New returns the terminal output.
+func New(o Options) *Output {
+	return &Output{w: o.W, color: o.Color, last: map[string]string{}}
 }
 
-// Name implements output.
-func (t *terminal) Name() string { return "terminal" }
+// Name implements output.Output.
+func (t *Output) Name() string { return "terminal" }
 
-// Run implements output.
-func (t *terminal) Run(ctx context.Context, mb *mailbox) error {
+// Run implements output.Output.
+func (t *Output) Run(ctx context.Context, mb *output.Mailbox) error {
 	for {
 		select {
 		case <-ctx.Done():
@@ -42,7 +53,7 @@ func (t *terminal) Run(ctx context.Context, mb *mailbox) error {
 	}
 }
 
-func (t *terminal) show(s *Snapshot) {
+func (t *Output) show(s *output.Snapshot) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	for _, u := range s.Users {
@@ -59,7 +70,7 @@ func (t *terminal) show(s *Snapshot) {
 }
 
 // line formats one change: time, swatch, user, presence, signal and rule.
-func (t *terminal) line(s *Snapshot, u UserView, sig mapping.Signal) string {
+func (t *Output) line(s *output.Snapshot, u output.UserView, sig mapping.Signal) string {
 	presence := string(u.Presence.Availability) + "/" + string(u.Presence.Activity)
 	if u.Presence.Availability == "" {
 		presence = "-"
@@ -85,9 +96,9 @@ func (t *terminal) line(s *Snapshot, u UserView, sig mapping.Signal) string {
 		s.Time.Format("15:04:05"), swatch, u.Name, presence, sig.Color, sig.Effect, sig.Label, sig.Rule)
 }
 
-// Status implements statuser.
-func (t *terminal) Status() []OutputStatus {
+// Status implements output.Output.
+func (t *Output) Status() []output.Status {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return []OutputStatus{{Name: "terminal", Kind: "terminal", State: "running", Signal: t.now}}
+	return []output.Status{{Name: "terminal", Kind: "terminal", State: "running", Signal: t.now}}
 }

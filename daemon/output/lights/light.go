@@ -1,4 +1,4 @@
-package daemon
+package lights
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/onair-dev/onair/daemon/output"
 	"github.com/onair-dev/onair/devices"
 	"github.com/onair-dev/onair/mapping"
 )
@@ -17,18 +18,18 @@ import (
 // light's goroutine never blocks on it.
 const inputInterval = 100 * time.Millisecond
 
-// probeInterval is how often a light without a button is checked for being
+// ProbeInterval is how often a light without a button is checked for being
 // unplugged (Device.Probe; no bus traffic). With the rescan that a failure
 // triggers, a light pulled out and plugged back shows the signal again well
 // within a second of reappearing, instead of at its next write.
-const probeInterval = 250 * time.Millisecond
+const ProbeInterval = 250 * time.Millisecond
 
 // light is one open light, driven by its own goroutine (run).
 type light struct {
-	o     *lightsOutput
+	o     *Output
 	rec   *lightRecord
 	dev   *devices.Device
-	entry lightSettings
+	entry Entry
 	// failed is set when run returned because the light failed; the
 	// goroutine then asks for a rescan once it has let go of the light.
 	failed bool
@@ -37,7 +38,7 @@ type light struct {
 // run shows every snapshot from mb on the light until ctx is done, then runs
 // the exit action unless the light is gone. It returns early, closing the
 // light, when a write fails; the next enumeration opens it again.
-func (l *light) run(ctx context.Context, mb *mailbox) {
+func (l *light) run(ctx context.Context, mb *output.Mailbox) {
 	defer l.dev.Close()
 	r := newRenderer(l.dev)
 	defer r.stop()
@@ -47,7 +48,7 @@ func (l *light) run(ctx context.Context, mb *mailbox) {
 		defer t.Stop()
 		input = t.C
 	} else if l.rec.info.Bus == devices.HID {
-		t := time.NewTicker(probeInterval)
+		t := time.NewTicker(ProbeInterval)
 		defer t.Stop()
 		probe = t.C
 	}
@@ -79,7 +80,7 @@ func (l *light) run(ctx context.Context, mb *mailbox) {
 			if err == nil && !connected {
 				connected = true
 				l.o.setStatus(l.rec, false, "connected", detail(l.rec.info, ""), statusSignal(sig, keep))
-				l.o.transition(l.rec, slog.LevelInfo, "connected", "light connected", "user", l.entry.user)
+				l.o.transition(l.rec, slog.LevelInfo, "connected", "light connected", "user", l.entry.User)
 			}
 		case now := <-r.frames():
 			err = r.frame(now)
@@ -109,10 +110,10 @@ func statusSignal(sig mapping.Signal, keep bool) string {
 // state returns what the light shows for snapshot s under its entry's user,
 // rules and brightness. keep is true for the "keep" effect: leave the light
 // as it is. sig is the signal with the combined brightness, for status.
-func (l *light) state(s *Snapshot) (st devices.State, sig mapping.Signal, keep bool) {
-	sig = s.SignalFor(l.entry.user, l.entry.rules)
-	c := lightColor(sig, l.entry.brightness)
-	sig.Brightness = (sig.Brightness*l.entry.brightness + 50) / 100
+func (l *light) state(s *output.Snapshot) (st devices.State, sig mapping.Signal, keep bool) {
+	sig = s.SignalFor(l.entry.User, l.entry.Rules)
+	c := lightColor(sig, l.entry.Brightness)
+	sig.Brightness = (sig.Brightness*l.entry.Brightness + 50) / 100
 	switch sig.Effect {
 	case mapping.Keep:
 		return devices.State{}, sig, true
@@ -167,12 +168,12 @@ func (l *light) readInput() error {
 }
 
 // exit runs the light's exit action (off, unless the entry says keep) on a
-// context that outlives ctx by at most exitTimeout.
+// context that outlives ctx by at most output.ExitTimeout.
 func (l *light) exit(ctx context.Context) {
-	if !l.entry.exitOff {
+	if !l.entry.ExitOff {
 		return
 	}
-	xctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), exitTimeout)
+	xctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), output.ExitTimeout)
 	defer cancel()
 	done := make(chan error, 1)
 	go func() { done <- l.dev.Set(devices.State{Effect: devices.Off}) }()
@@ -183,7 +184,7 @@ func (l *light) exit(ctx context.Context) {
 		// A USB write has its own timeout in the HID library; say that
 		// this one is slow, then wait for it so that no goroutine
 		// outlives Run.
-		l.o.log.Warn("light is slow to turn off", l.o.attrs(l.rec, "timeout", exitTimeout)...)
+		l.o.log.Warn("light is slow to turn off", l.o.attrs(l.rec, "timeout", output.ExitTimeout)...)
 		err = <-done
 	}
 	if err != nil {
@@ -284,11 +285,11 @@ func (r *renderer) keepAlives() <-chan time.Time {
 	return r.keepTimer.C
 }
 
-// ShowLight makes dev show s for d: it sets s, renders the frames of an
+// Show makes dev show s for d: it sets s, renders the frames of an
 // effect the light cannot do by itself and sends keep-alives as the light
 // needs, until d has passed or ctx is done. It leaves the light showing s.
 // `onair lights test` uses it; with d ≤ 0 it only sets s.
-func ShowLight(ctx context.Context, dev *devices.Device, s devices.State, d time.Duration) error {
+func Show(ctx context.Context, dev *devices.Device, s devices.State, d time.Duration) error {
 	if dev == nil {
 		return errors.New("show light: no device")
 	}

@@ -12,26 +12,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/onair-dev/onair/daemon/secret"
 )
-
-// Secret is a password that never shows up in logs or formatted output. Use
-// string(s) where the value itself is needed.
-type Secret string
-
-// LogValue implements slog.LogValuer.
-func (s Secret) LogValue() slog.Value { return slog.StringValue(s.String()) }
-
-// String returns "REDACTED" for a non-empty secret and "" otherwise, so that
-// fmt verbs cannot leak it.
-func (s Secret) String() string {
-	if s == "" {
-		return ""
-	}
-	return "REDACTED"
-}
-
-// GoString implements fmt.GoStringer (%#v) with the same redaction.
-func (s Secret) GoString() string { return strconv.Quote(s.String()) }
 
 // DiscoveryMode selects how Home Assistant discovery is published.
 type DiscoveryMode string
@@ -103,7 +86,7 @@ type Options struct {
 	// Username and Password authenticate to the broker; both optional. The
 	// config layer resolves password_file and environment references.
 	Username string
-	Password Secret
+	Password secret.Secret
 	// CAFile is a PEM bundle of CAs trusted in addition to the system pool.
 	CAFile string
 	// CertFile and KeyFile are a PEM client certificate and key; set both or

@@ -1,16 +1,18 @@
-package daemon
+package config
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
-	"reflect"
-	"sort"
+	"regexp"
 	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/onair-dev/onair/daemon/secret"
 )
 
 // ErrNoConfig is returned by Load when the config file does not exist, as
@@ -45,7 +47,7 @@ type Config struct {
 
 	// lines maps a field path ("mapping.rules[2].color") to its line in
 	// the file, so that errors can point at it.
-	lines map[string]int
+	lines map[string]position
 	// path is the file the config came from, "" for the built-in default.
 	path string
 	// decodeErrs are unknown keys and wrongly typed values, reported by
@@ -171,9 +173,9 @@ type MQTTConfig struct {
 	Username string `yaml:"username"`
 	// Password, or PasswordFile (a file holding it), or PasswordEnv (the
 	// name of an environment variable holding it). At most one.
-	Password     string `yaml:"password"`
-	PasswordFile string `yaml:"password_file"`
-	PasswordEnv  string `yaml:"password_env"`
+	Password     secret.Secret `yaml:"password"`
+	PasswordFile string        `yaml:"password_file"`
+	PasswordEnv  string        `yaml:"password_env"`
 	// CAFile, CertFile, KeyFile configure TLS for ssl:// and wss://.
 	CAFile   string `yaml:"ca_file"`
 	CertFile string `yaml:"cert_file"`
@@ -277,14 +279,16 @@ func Load(path string) (*Config, error) {
 // Parse decodes a config file's contents. Errors (malformed YAML) begin with
 // a line number ("12: did not find expected key"); Load prefixes them with
 // the file name.
+//
+// The YAML library does the checking: the decoder's KnownFields reports
+// unknown keys and its TypeError every value of the wrong type, each at its
+// line, and decoding goes on past them. The node tree gives the line of
+// every field path, which turns a line into the path the problem is at.
 func Parse(b []byte) (*Config, error) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(b, &root); err != nil {
-		return nil, fmt.Errorf("%s", lineFirst(err.Error()))
+		return nil, syntaxError(err)
 	}
-	c := DefaultConfig()
-	c.Version = 0
-	c.lines = map[string]int{}
 	if root.Kind == 0 || len(root.Content) == 0 {
 		return nil, fmt.Errorf("1: the file is empty; start it with \"version: 1\" (see onair config example)")
 	}
@@ -292,115 +296,133 @@ func Parse(b []byte) (*Config, error) {
 	if doc.Kind != yaml.MappingNode {
 		return nil, fmt.Errorf("%d: want a mapping of keys (version, graph, mapping, …), got a %s", doc.Line, kindName(doc.Kind))
 	}
-	walkKeys(doc, reflect.TypeOf(Config{}), "", c.lines, &c.decodeErrs)
-	if err := doc.Decode(c); err != nil {
+	c := DefaultConfig()
+	c.Version = 0
+	c.lines = map[string]position{}
+	positions(doc, "", c.lines, map[*yaml.Node]bool{})
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(c); err != nil {
 		var te *yaml.TypeError
 		if !errors.As(err, &te) {
-			return nil, fmt.Errorf("%s", lineFirst(err.Error()))
+			return nil, syntaxError(err)
 		}
 		for _, msg := range te.Errors {
-			c.decodeErrs = append(c.decodeErrs, c.typeError(lineFirst(msg)))
+			c.decodeErrs = append(c.decodeErrs, c.decodeError(msg))
 		}
 	}
 	return c, nil
 }
 
-// typeError turns yaml's "3: cannot unmarshal !!str `one` into int" into a
-// FieldError at the field on that line.
-func (c *Config) typeError(msg string) error {
-	lineText, rest, _ := strings.Cut(msg, ":")
-	line, err := strconv.Atoi(lineText)
-	if err != nil {
-		return &FieldError{Path: "(file)", Err: errors.New(strings.TrimSpace(msg))}
+// yaml.v3 words a problem as "line N: message": a syntax error after a
+// "yaml: " prefix, each entry of TypeError.Errors as it is.
+var yamlLine = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
+
+// syntaxError rewrites yaml's "yaml: line 3: did not find…" as
+// "3: did not find…", so that Load's errors read "file:3: …".
+func syntaxError(err error) error {
+	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
+		return fmt.Errorf("%s: %s", m[1], m[2])
 	}
-	path := ""
-	for p, l := range c.lines {
-		if l == line && len(p) > len(path) {
-			path = p
-		}
-	}
-	if path == "" {
-		path = "(file)"
-	}
-	rest = strings.TrimSpace(rest)
-	rest = strings.Replace(rest, "cannot unmarshal", "wrong type:", 1)
-	return &FieldError{Path: path, Line: line, Err: errors.New(rest)}
+	return fmt.Errorf(" %s", strings.TrimPrefix(err.Error(), "yaml: "))
 }
 
-// lineFirst rewrites yaml.v3's "yaml: line 3: did not find…" as
-// "3: did not find…" so that errors read "file:3: …".
-func lineFirst(msg string) string {
-	msg = strings.TrimPrefix(msg, "yaml: ")
-	msg = strings.TrimPrefix(msg, "unmarshal errors:\n  ")
-	if strings.HasPrefix(msg, "line ") {
-		rest := msg[len("line "):]
-		if i := strings.IndexByte(rest, ':'); i > 0 {
-			if _, err := strconv.Atoi(rest[:i]); err == nil {
-				return rest[:i] + ":" + rest[i+1:]
-			}
-		}
+// decodeError turns one of the decoder's problems into a FieldError at the
+// field path on its line.
+func (c *Config) decodeError(msg string) error {
+	m := yamlLine.FindStringSubmatch(msg)
+	if m == nil {
+		return &FieldError{Path: "(file)", Err: errors.New(msg)}
 	}
-	return " " + msg
+	line, _ := strconv.Atoi(m[1])
+	text := m[2]
+	var key string
+	if n, _ := fmt.Sscanf(text, "field %s not found in type", &key); n == 1 {
+		return &FieldError{Path: c.pathAt(line, key, ""), Line: line, Err: fmt.Errorf("unknown key %q: `onair config example` shows every key and where it goes", key)}
+	}
+	text = strings.Replace(text, "cannot unmarshal", "wrong type:", 1)
+	return &FieldError{Path: c.pathAt(line, "", text), Line: line, Err: errors.New(text)}
 }
 
-// walkKeys checks every mapping key in n against the yaml tags of t,
-// recording the line of each field path and an error for each unknown key.
-func walkKeys(n *yaml.Node, t reflect.Type, path string, lines map[string]int, errs *[]error) {
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
+// pathAt returns the field path at line: the one ending in key, when
+// given; else, of the paths on that line, the deepest whose value is of
+// the kind the message names (a mapping or list where a word belongs, a
+// word where a number belongs), since a line can hold a list item, its
+// first key and a flow list. "(file)" if none.
+func (c *Config) pathAt(line int, key, msg string) string {
+	kind := yaml.ScalarNode
 	switch {
-	case n.Kind == yaml.AliasNode && n.Alias != nil:
-		walkKeys(n.Alias, t, path, lines, errs)
-	case n.Kind == yaml.SequenceNode && t.Kind() == reflect.Slice:
+	case strings.Contains(msg, "!!map") || strings.Contains(msg, " mapping"):
+		kind = yaml.MappingNode
+	case strings.Contains(msg, "!!seq") || strings.Contains(msg, "got a list") || strings.Contains(msg, "nested list"):
+		kind = yaml.SequenceNode
+	}
+	best, bestKind := "", false
+	for p, pos := range c.lines {
+		if pos.line != line || (key != "" && p != key && !strings.HasSuffix(p, "."+key)) {
+			continue
+		}
+		k := pos.kind == kind
+		switch {
+		case best == "", k && !bestKind, k == bestKind && (len(p) > len(best) || (len(p) == len(best) && p < best)):
+			best, bestKind = p, k
+		}
+	}
+	if best == "" {
+		return "(file)"
+	}
+	return best
+}
+
+// position is where a field path is in the file, and what its value is.
+type position struct {
+	line int
+	kind yaml.Kind
+}
+
+// valueKind is the kind of n, through an alias.
+func valueKind(n *yaml.Node) yaml.Kind {
+	if n.Kind == yaml.AliasNode && n.Alias != nil {
+		return n.Alias.Kind
+	}
+	return n.Kind
+}
+
+// positions records the line of every field path under n ("graph.users[2]",
+// "mapping.rules[0].color"), known or not. Merge keys (<<) add their
+// mapping's keys at the same path; seen stops an alias that contains itself.
+func positions(n *yaml.Node, path string, lines map[string]position, seen map[*yaml.Node]bool) {
+	if seen[n] {
+		return
+	}
+	seen[n] = true
+	defer delete(seen, n)
+	switch n.Kind {
+	case yaml.AliasNode:
+		if n.Alias != nil {
+			positions(n.Alias, path, lines, seen)
+		}
+	case yaml.SequenceNode:
 		for i, c := range n.Content {
 			p := fmt.Sprintf("%s[%d]", path, i)
-			lines[p] = c.Line
-			walkKeys(c, t.Elem(), p, lines, errs)
+			lines[p] = position{c.Line, valueKind(c)}
+			positions(c, p, lines, seen)
 		}
-	case n.Kind == yaml.MappingNode && t.Kind() == reflect.Struct:
-		fields := yamlFields(t)
+	case yaml.MappingNode:
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
 			if k.Value == "<<" {
-				walkKeys(v, t, path, lines, errs)
+				positions(v, path, lines, seen)
 				continue
 			}
 			p := k.Value
 			if path != "" {
 				p = path + "." + k.Value
 			}
-			f, ok := fields[k.Value]
-			if !ok {
-				*errs = append(*errs, &FieldError{Path: p, Line: k.Line, Err: fmt.Errorf("unknown key %q (known here: %s)", k.Value, strings.Join(sortedKeys(fields), ", "))})
-				continue
-			}
-			lines[p] = k.Line
-			walkKeys(v, f.Type, p, lines, errs)
+			lines[p] = position{k.Line, valueKind(v)}
+			positions(v, p, lines, seen)
 		}
 	}
-}
-
-func yamlFields(t reflect.Type) map[string]reflect.StructField {
-	m := map[string]reflect.StructField{}
-	for i := 0; i < t.NumField(); i++ {
-		f := t.Field(i)
-		tag := strings.Split(f.Tag.Get("yaml"), ",")[0]
-		if tag == "" || tag == "-" || !f.IsExported() {
-			continue
-		}
-		m[tag] = f
-	}
-	return m
-}
-
-func sortedKeys(m map[string]reflect.StructField) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // Path returns the file the config was loaded from, "" for the default.
@@ -411,8 +433,8 @@ func (c *Config) Path() string { return c.path }
 // the line of the nearest parent that is.
 func (c *Config) Line(path string) int {
 	for path != "" {
-		if l, ok := c.lines[path]; ok {
-			return l
+		if pos, ok := c.lines[path]; ok {
+			return pos.line
 		}
 		i := strings.LastIndexAny(path, ".[")
 		if i < 0 {

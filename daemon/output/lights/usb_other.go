@@ -1,6 +1,6 @@
 //go:build !linux
 
-package daemon
+package lights
 
 // busFingerprint has no cheap source outside Linux: "" makes every scan a
 // full enumeration.

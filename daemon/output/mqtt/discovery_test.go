@@ -60,10 +60,10 @@ func checkGolden(t *testing.T, name string, v any) {
 	}
 	want, err := os.ReadFile(path)
 	if err != nil {
-		t.Fatalf("%v (run UPDATE_GOLDEN=1 go test ./daemon/mqtt/)", err)
+		t.Fatalf("%v (run UPDATE_GOLDEN=1 go test ./daemon/output/mqtt/)", err)
 	}
 	if !bytes.Equal(want, got) {
-		t.Errorf("%s differs (-want +got); run UPDATE_GOLDEN=1 go test ./daemon/mqtt/ if intended:\n%s", path, cmp.Diff(string(want), string(got)))
+		t.Errorf("%s differs (-want +got); run UPDATE_GOLDEN=1 go test ./daemon/output/mqtt/ if intended:\n%s", path, cmp.Diff(string(want), string(got)))
 	}
 }
 
@@ -400,7 +400,7 @@ func TestHomeAssistantExamples(t *testing.T) {
 			known[string(m[1])] = true
 		}
 	}
-	files, err := filepath.Glob("../../configs/homeassistant/*.yaml")
+	files, err := filepath.Glob("../../../configs/homeassistant/*.yaml")
 	if err != nil || len(files) < 2 {
 		t.Fatalf("examples: %v %v", files, err)
 	}

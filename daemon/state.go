@@ -1,0 +1,240 @@
+package daemon
+
+import (
+	"log/slog"
+	"slices"
+	"time"
+
+	"github.com/onair-dev/onair/daemon/config"
+	"github.com/onair-dev/onair/daemon/output"
+	"github.com/onair-dev/onair/mapping"
+)
+
+// state is what the daemon knows, as a value: the presence of every watched
+// user, its own health, and the override and pause in force. Polls and
+// commands change it (apply, fail, partialFail, setOverride, pause, …);
+// snapshot reads it without changing it. It does no I/O and starts
+// nothing, so plain table tests drive it with made-up times (state_test.go).
+// The daemon loop owns it, under Daemon.mu.
+type state struct {
+	rules    mapping.Rules
+	schedule *config.Schedule
+	// stale is how long presence may go unrefreshed before the stale
+	// state.
+	stale time.Duration
+	log   *slog.Logger
+
+	users     []*userState
+	byKey     map[string]*userState
+	health    output.Health
+	override  *output.Override
+	paused    bool
+	pauseTill time.Time
+}
+
+type userState struct {
+	key, name string
+	presence  mapping.Presence
+	have      bool
+	updated   time.Time // when presence was last refreshed
+	since     time.Time // when availability/activity last changed
+	err       string    // why the last poll did not get this user; "" if it did
+	drops     int       // out-of-order responses dropped in a row
+}
+
+// maxSequenceDrops is how many responses in a row may carry an older
+// sequenceNumber before the daemon takes the new numbering.
+const maxSequenceDrops = 3
+
+// staleAfter is how long presence may go unrefreshed before the stale state:
+// max(3 intervals, 60 s).
+func staleAfter(interval time.Duration) time.Duration { return max(3*interval, 60*time.Second) }
+
+func newState(users []config.User, rules mapping.Rules, schedule *config.Schedule, interval time.Duration, log *slog.Logger) *state {
+	s := &state{rules: rules, schedule: schedule, stale: staleAfter(interval), log: log, byKey: map[string]*userState{}}
+	for _, u := range users {
+		us := &userState{key: u.Key, name: u.Name}
+		s.users = append(s.users, us)
+		s.byKey[us.key] = us
+	}
+	return s
+}
+
+// apply records a successful poll.
+func (s *state) apply(now time.Time, ps []mapping.Presence) {
+	if s.health.State != mapping.Normal {
+		s.log.Info("presence available again", "previous", string(s.health.State))
+	}
+	s.health = output.Health{State: mapping.Normal, LastPoll: now, LastSuccess: now, LastError: s.health.LastError}
+	for _, p := range ps {
+		u := s.byKey[p.User]
+		if u == nil {
+			continue
+		}
+		if u.have && !p.Newer(u.presence) {
+			// An older sequenceNumber is a late response: drop it. Several
+			// in a row mean Graph restarted its numbering; follow it
+			// rather than freeze the user until a restart.
+			if u.drops++; u.drops < maxSequenceDrops {
+				s.log.Debug("dropped out-of-order presence", "user", u.key, "sequence", p.Sequence, "applied", u.presence.Sequence)
+				continue
+			}
+			s.log.Warn("presence sequence went backwards repeatedly; following it", "user", u.key, "sequence", p.Sequence, "applied", u.presence.Sequence)
+		}
+		u.drops = 0
+		if !p.Availability.Known() || !p.Activity.Known() {
+			if !u.have || p.Availability != u.presence.Availability || p.Activity != u.presence.Activity {
+				s.log.Warn("unknown presence value from Graph, treated as PresenceUnknown", "user", u.key, "availability", string(p.Availability), "activity", string(p.Activity))
+			}
+		}
+		if !u.have || !p.Availability.Is(u.presence.Availability) || !p.Activity.Is(u.presence.Activity) {
+			u.since = now
+			s.log.Info("presence changed", "user", u.key, "availability", string(p.Availability), "activity", string(p.Activity))
+		}
+		if p.Time.IsZero() {
+			p.Time = now
+		}
+		u.presence, u.have, u.updated, u.err = p, true, now, ""
+	}
+}
+
+// partialFail records the colleagues a poll could not get.
+func (s *state) partialFail(now time.Time, e *partialError, c failure) {
+	prev := s.health.Err
+	s.health.Err, s.health.Remedy, s.health.LastError = e.Error(), c.remedy, now
+	for key, err := range e.failed {
+		if u := s.byKey[key]; u != nil {
+			u.err = err.Error()
+		}
+	}
+	if prev != s.health.Err {
+		s.log.Warn("some watched users could not be polled", "err", e, "remedy", c.remedy)
+	}
+}
+
+// fail records a failed poll.
+func (s *state) fail(now time.Time, err error, c failure) {
+	prev := s.health
+	s.health.LastPoll, s.health.LastError = now, now
+	s.health.Err = err.Error()
+	s.health.Remedy = c.remedy
+	switch {
+	case c.state == mapping.LoginRequired || c.state == mapping.Error:
+		s.health.State = c.state
+	case !s.health.LastSuccess.IsZero():
+		// Transient: keep the last good presence; snapshot turns it
+		// stale once it is old enough.
+		s.health.State = mapping.Normal
+	default:
+		s.health.State = mapping.Error
+	}
+	if prev.State != s.health.State || prev.Err != s.health.Err {
+		s.log.Warn("presence poll failed", "err", err, "state", output.HealthName(s.health.State), "remedy", c.remedy)
+	}
+}
+
+// setOverride replaces the override; nil clears it. It reports whether
+// there was one.
+func (s *state) setOverride(o *output.Override) (had bool) {
+	had = s.override != nil
+	s.override = o
+	return had
+}
+
+// pause pauses until till (zero: until resume); resume ends a pause.
+func (s *state) pause(till time.Time) { s.paused, s.pauseTill = true, till }
+func (s *state) resume()              { s.paused, s.pauseTill = false, time.Time{} }
+
+// expire ends an override or a pause whose time has come. snapshot already
+// leaves them out; expire makes it so for good, and logs it once.
+func (s *state) expire(now time.Time) {
+	if o := s.override; o != nil && !o.Until.IsZero() && !now.Before(o.Until) {
+		s.log.Info("override expired", "user", o.User)
+		s.override = nil
+	}
+	if s.paused && !s.pauseTill.IsZero() && !now.Before(s.pauseTill) {
+		s.log.Info("pause ended")
+		s.resume()
+	}
+}
+
+// working reports whether now is inside the schedule's working hours.
+func (s *state) working(now time.Time) bool { return s.schedule.Working(now) }
+
+// snapshot returns what the outputs show at now, and next: the earliest
+// time it changes without a poll or a command (an override or pause ends,
+// a user turns stale), zero when nothing is pending. It changes nothing.
+func (s *state) snapshot(now time.Time) (snap *output.Snapshot, next time.Time) {
+	override, paused, pauseTill := s.override, s.paused, s.pauseTill
+	if o := override; o != nil && !o.Until.IsZero() && !now.Before(o.Until) {
+		override = nil
+	}
+	if paused && !pauseTill.IsZero() && !now.Before(pauseTill) {
+		paused, pauseTill = false, time.Time{}
+	}
+	snap = &output.Snapshot{Time: now, Health: s.health, Paused: paused, PausedUntil: pauseTill}
+	later := func(t time.Time) {
+		if t.After(now) && (next.IsZero() || t.Before(next)) {
+			next = t
+		}
+	}
+	if override != nil {
+		o := *override
+		snap.Override = &o
+		later(o.Until)
+	}
+	later(pauseTill)
+	working := s.working(now)
+	for _, u := range s.users {
+		if u.have {
+			later(u.updated.Add(s.stale + time.Nanosecond))
+		}
+		// The view holds what outputs show: the observation time and
+		// sequence number of the presence change with every poll and
+		// are left out, so that two views compare equal unless
+		// something shown changed (Since says when presence did).
+		p := u.presence
+		p.Time, p.Sequence = time.Time{}, ""
+		v := output.UserView{Key: u.key, Name: u.name, Presence: p, Since: u.since, Err: u.err}
+		old := u.have && now.Sub(u.updated) > s.stale
+		switch {
+		case !working:
+			v.State = mapping.OffHours
+		case s.health.State == mapping.LoginRequired:
+			v.State = mapping.LoginRequired
+		case u.err != "" && (!u.have || old):
+			v.State = mapping.Error
+		case s.health.State == mapping.Error && (!u.have || old):
+			v.State = mapping.Error
+		case old:
+			v.State = mapping.Stale
+		case !u.have && !s.health.LastError.IsZero():
+			v.State = mapping.Error
+		}
+		snap.Users = append(snap.Users, v)
+	}
+	if snap.Health.State == mapping.Normal && len(snap.Users) > 0 && snap.Users[0].State == mapping.Stale {
+		snap.Health.State = mapping.Stale
+		snap.Health.Remedy = "presence has not been refreshed for " + s.stale.String() + "; check the network and `onair status`"
+	}
+	for i := range snap.Users {
+		snap.Users[i].Signal = snap.SignalOf(snap.Users[i], s.rules)
+	}
+	return snap, next
+}
+
+// sameShown reports whether a and b show the same on every output. Views
+// are compared with ==, so a field added to UserView is compared too; of
+// Health only the condition counts, not the poll times; an override is the
+// same one when its fields are equal (its colour is shared, not copied,
+// between the snapshots of one override).
+func sameShown(a, b *output.Snapshot) bool {
+	if !slices.Equal(a.Users, b.Users) {
+		return false
+	}
+	if (a.Override == nil) != (b.Override == nil) || (a.Override != nil && *a.Override != *b.Override) {
+		return false
+	}
+	return a.Paused == b.Paused && a.PausedUntil.Equal(b.PausedUntil) &&
+		a.Health.State == b.Health.State && a.Health.Err == b.Health.Err && a.Health.Remedy == b.Health.Remedy
+}
