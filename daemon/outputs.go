@@ -1,7 +1,6 @@
 package daemon
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 
@@ -9,6 +8,7 @@ import (
 	"github.com/onair-dev/onair/daemon/output/lights"
 	"github.com/onair-dev/onair/daemon/output/mqtt"
 	"github.com/onair-dev/onair/daemon/output/terminal"
+	"github.com/onair-dev/onair/mapping"
 )
 
 // The daemon is the only composition root: this file builds each output
@@ -132,13 +132,8 @@ func (d *Daemon) addMQTT() error {
 func (d *Daemon) mqttCommand(c mqtt.Command) error {
 	switch c.Kind {
 	case mqtt.CommandSet:
-		o := output.Override{Availability: c.Availability, Activity: c.Activity, Effect: c.Effect, Source: "mqtt"}
-		if c.HasColor {
-			col := c.Color
-			o.Color = &col
-		} else if c.Effect != "" {
-			return errors.New("an effect goes with a colour, e.g. {\"color\":\"red\",\"effect\":\"blink\"}")
-		}
+		mo := mapping.Override{Availability: c.Availability, Activity: c.Activity, Color: c.Color, HasColor: c.HasColor, Effect: c.Effect, Label: c.Label}
+		o := output.OverrideOf(mo, "", "mqtt")
 		return d.SetOverride(o, c.For)
 	case mqtt.CommandClear:
 		d.ClearOverride()

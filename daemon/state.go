@@ -129,7 +129,7 @@ func (s *state) fail(now time.Time, err error, c failure) {
 		s.health.State = mapping.Error
 	}
 	if prev.State != s.health.State || prev.Err != s.health.Err {
-		s.log.Warn("presence poll failed", "err", err, "state", output.HealthName(s.health.State), "remedy", c.remedy)
+		s.log.Warn("presence poll failed", "err", err, "state", s.health.State.String(), "remedy", c.remedy)
 	}
 }
 
@@ -218,7 +218,7 @@ func (s *state) snapshot(now time.Time) (snap *output.Snapshot, next time.Time) 
 		snap.Health.Remedy = "presence has not been refreshed for " + s.stale.String() + "; check the network and `onair status`"
 	}
 	for i := range snap.Users {
-		snap.Users[i].Signal = snap.SignalOf(snap.Users[i], s.rules)
+		snap.Users[i].Signal, snap.Users[i].Busy = snap.Shown(snap.Users[i], s.rules)
 	}
 	return snap, next
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/onair-dev/onair/daemon/secret"
+	"github.com/onair-dev/onair/mapping"
 )
 
 // DiscoveryMode selects how Home Assistant discovery is published.
@@ -68,7 +69,7 @@ const (
 	// MaxCommandSize is the largest command payload accepted, in bytes.
 	MaxCommandSize = 1024
 	// MaxCommandDuration is the longest "for" accepted in a command.
-	MaxCommandDuration = 7 * 24 * time.Hour
+	MaxCommandDuration = mapping.MaxOverride
 )
 
 // Options configures a Publisher. Zero fields take the defaults documented on

@@ -53,14 +53,14 @@ func (o *Output) show(s *output.Snapshot) {
 	for _, u := range s.Users {
 		o.p.Update(UserState{
 			User: u.Key, Name: u.Name, Presence: u.Presence, Signal: u.Signal,
-			Since: u.Since, Stale: u.State == mapping.Stale,
+			Since: u.Since, Stale: u.State == mapping.Stale, Busy: u.Busy,
 		})
 	}
 	msg := s.Health.Remedy
 	if msg == "" {
 		msg = s.Health.Err
 	}
-	o.p.SetHealth(Health{State: HealthState(output.HealthName(s.Health.State)), Message: msg})
+	o.p.SetHealth(Health{State: HealthState(s.Health.State.String()), Message: msg})
 	ov := Override{}
 	if s.Override != nil {
 		ov = Override{Active: true, Availability: s.Override.Availability, Activity: s.Override.Activity, Effect: s.Override.Effect, Until: s.Override.Until}

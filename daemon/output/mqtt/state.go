@@ -24,6 +24,10 @@ type UserState struct {
 	Since time.Time
 	// Stale reports that presence could not be refreshed for a while.
 	Stale bool
+	// Busy is whether the effective signal means busy, during an override
+	// or pause too (output.Snapshot.Shown decides it). Presence stays what
+	// Teams says.
+	Busy bool
 }
 
 // HealthState is the daemon's health as Home Assistant shows it.
@@ -32,7 +36,7 @@ type HealthState string
 // Health states, the options of the health enum sensor.
 const (
 	HealthOK            HealthState = "ok"
-	HealthLoginRequired HealthState = "login_required"
+	HealthLoginRequired HealthState = "login-required"
 	HealthStale         HealthState = "stale"
 	HealthError         HealthState = "error"
 )
@@ -79,21 +83,30 @@ func (o Override) Option() string {
 	return OverrideCustom
 }
 
-// statePayload is the retained JSON on <prefix>/<node>/<user>/state.
+// statePayload is the retained JSON on <prefix>/<node>/<user>/state. Its
+// top level is what onair shows (the effective signal, after override and
+// pause): "busy", the colour, the label and the rule. "teams" is what
+// Teams says, which an override does not change.
 type statePayload struct {
-	User          string `json:"user"`
-	Name          string `json:"name"`
+	User       string       `json:"user"`
+	Name       string       `json:"name"`
+	Busy       bool         `json:"busy"`
+	Color      string       `json:"color"`
+	Brightness int          `json:"brightness"`
+	Effect     string       `json:"effect"`
+	Label      string       `json:"label"`
+	Rule       string       `json:"rule"`
+	Teams      teamsPayload `json:"teams"`
+	Since      string       `json:"since,omitempty"`
+	Stale      bool         `json:"stale"`
+}
+
+// teamsPayload is the presence Graph reports, as the Teams availability
+// and activity sensors show it.
+type teamsPayload struct {
 	Availability  string `json:"availability"`
 	Activity      string `json:"activity"`
-	Busy          bool   `json:"busy"`
-	Color         string `json:"color"`
-	Brightness    int    `json:"brightness"`
-	Effect        string `json:"effect"`
-	Label         string `json:"label"`
 	StatusMessage string `json:"status_message"`
-	Since         string `json:"since,omitempty"`
-	Stale         bool   `json:"stale"`
-	Rule          string `json:"rule"`
 }
 
 func rfc3339(t time.Time) string {
@@ -130,31 +143,36 @@ func (t topics) userMessages(slug string, u UserState) []outMsg {
 		since = u.Presence.Time
 	}
 	sp := statePayload{
-		User:          u.User,
-		Name:          name,
-		Availability:  AvailabilityState(u.Presence.Availability),
-		Activity:      ActivityState(u.Presence.Activity),
-		Busy:          Busy(u.Presence),
-		Color:         u.Signal.Color.String(),
-		Brightness:    u.Signal.Brightness,
-		Effect:        string(effectOf(u.Signal)),
-		Label:         u.Signal.Label,
-		StatusMessage: u.Presence.StatusMessage,
-		Since:         rfc3339(since),
-		Stale:         u.Stale,
-		Rule:          u.Signal.Rule,
+		User:       u.User,
+		Name:       name,
+		Busy:       u.Busy,
+		Color:      u.Signal.Color.String(),
+		Brightness: u.Signal.Brightness,
+		Effect:     string(effectOf(u.Signal)),
+		Label:      u.Signal.Label,
+		Rule:       u.Signal.Rule,
+		Teams: teamsPayload{
+			Availability:  AvailabilityState(u.Presence.Availability),
+			Activity:      ActivityState(u.Presence.Activity),
+			StatusMessage: u.Presence.StatusMessage,
+		},
+		Since: rfc3339(since),
+		Stale: u.Stale,
 	}
 	js, _ := json.Marshal(sp) // cannot fail: strings, ints and bools only
 	return []outMsg{
 		{topic: t.user(slug, "state"), payload: js, retain: true, kind: kindState},
-		{topic: t.user(slug, "availability"), payload: []byte(sp.Availability), retain: true, kind: kindState},
-		{topic: t.user(slug, "activity"), payload: []byte(sp.Activity), retain: true, kind: kindState},
+		{topic: t.user(slug, "availability"), payload: []byte(sp.Teams.Availability), retain: true, kind: kindState},
+		{topic: t.user(slug, "activity"), payload: []byte(sp.Teams.Activity), retain: true, kind: kindState},
 		{topic: t.user(slug, "color"), payload: []byte(shownColor(u.Signal)), retain: true, kind: kindState},
 		{topic: t.user(slug, "label"), payload: []byte(u.Signal.Label), retain: true, kind: kindState},
 	}
 }
 
-// signPayload is the retained JSON of a json-format sign.
+// signPayload is the retained JSON of a json-format sign: the effective
+// signal, whether it means busy, and Teams' presence. Online is true while
+// onair runs; the exit state a clean stop leaves says false, and after a
+// crash the status topic's "offline" (the MQTT will) says it.
 type signPayload struct {
 	Color        string `json:"color"`
 	Brightness   int    `json:"brightness"`
@@ -163,6 +181,7 @@ type signPayload struct {
 	Availability string `json:"availability"`
 	Activity     string `json:"activity"`
 	Busy         bool   `json:"busy"`
+	Online       bool   `json:"online"`
 }
 
 // WLED effect IDs (FX_MODE_* in WLED's FX.h): 0 Solid, 1 Blink, 2 Breathe.
@@ -203,7 +222,8 @@ func signMessages(s Sign, u UserState) []outMsg {
 			Label:        sig.Label,
 			Availability: AvailabilityState(u.Presence.Availability),
 			Activity:     ActivityState(u.Presence.Activity),
-			Busy:         Busy(u.Presence),
+			Busy:         u.Busy,
+			Online:       true,
 		})
 		return []outMsg{{topic: s.Topic, payload: js, retain: true, kind: kindSign}}
 	}
