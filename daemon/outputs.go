@@ -117,7 +117,7 @@ func (d *Daemon) addMQTT() error {
 		Logger:             d.log.With("component", "mqtt"),
 	}
 	for _, s := range d.set.Signs {
-		opts.Signs = append(opts.Signs, mqtt.Sign{Name: s.Name, User: s.User, Topic: s.Topic, Format: mqtt.SignFormat(s.Format)})
+		opts.Signs = append(opts.Signs, mqtt.Sign{Name: s.Name, User: s.User, Topic: s.Topic, Format: mqtt.SignFormat(s.Format), Exit: s.Exit, ExitKeep: s.ExitKeep})
 	}
 	o, err := mqtt.NewOutput(opts, d.userKeys())
 	if err != nil {

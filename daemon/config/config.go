@@ -202,6 +202,55 @@ type SignConfig struct {
 	Topic string `yaml:"topic"`
 	// Format is json (default), text (label only) or wled.
 	Format string `yaml:"format"`
+	// Exit is what the sign shows when onair stops cleanly: "keep" (the
+	// last signal stays), or a colour, effect, brightness and label.
+	// Default: dark, labelled "Offline".
+	Exit SignExitConfig `yaml:"exit"`
+}
+
+// SignExitConfig is a sign's exit state: `exit: keep`, `exit: off`, or
+// `exit: {color: off, label: Offline}`.
+type SignExitConfig struct {
+	Keep       bool   `yaml:"-"`
+	Set        bool   `yaml:"-"` // a mapping was given
+	Color      string `yaml:"color"`
+	Effect     string `yaml:"effect"`
+	Brightness *int   `yaml:"brightness"`
+	Label      string `yaml:"label"`
+}
+
+// UnmarshalYAML implements yaml.Unmarshaler.
+func (e *SignExitConfig) UnmarshalYAML(n *yaml.Node) error {
+	switch n.Kind {
+	case yaml.ScalarNode:
+		switch strings.ToLower(strings.TrimSpace(n.Value)) {
+		case "keep":
+			*e = SignExitConfig{Keep: true}
+			return nil
+		case "", "off", "default":
+			*e = SignExitConfig{}
+			return nil
+		}
+		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: exit %q: want keep, off, or {color: …, label: …}", n.Line, n.Value)}}
+	case yaml.MappingNode:
+		// node.Decode does not check for unknown keys; do it here.
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			switch k := n.Content[i]; k.Value {
+			case "color", "effect", "brightness", "label":
+			default:
+				return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: field %s not found in exit: want color, effect, brightness or label", k.Line, k.Value)}}
+			}
+		}
+		type plain SignExitConfig
+		var v plain
+		if err := n.Decode(&v); err != nil {
+			return err
+		}
+		*e = SignExitConfig(v)
+		e.Set = true
+		return nil
+	}
+	return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: exit: want keep, off, or {color: …, label: …}, got a %s", n.Line, kindName(n.Kind))}}
 }
 
 // LogConfig sets logging.

@@ -77,6 +77,10 @@ type MQTT struct {
 // Sign is a validated signs: entry.
 type Sign struct {
 	Name, User, Topic, Format string
+	// Exit is the signal shown after a clean stop; nil is the default
+	// (dark, "Offline"). ExitKeep leaves the last signal.
+	Exit     *mapping.Signal
+	ExitKeep bool
 }
 
 // Validate checks every field and returns all problems at once, joined,
@@ -202,6 +206,10 @@ func (c *Config) Compile() (*Settings, error) {
 			p.add(path, "signs are published over MQTT: set mqtt.broker")
 		}
 		checkUser(p, path+".user", ss.User, seen)
+		ss.ExitKeep = sg.Exit.Keep
+		if sg.Exit.Set {
+			ss.Exit = compileExit(p, path+".exit", sg.Exit)
+		}
 		s.Signs = append(s.Signs, ss)
 	}
 
@@ -229,6 +237,37 @@ func (c *Config) hasDecodeError(path string) bool {
 		}
 	}
 	return false
+}
+
+// compileExit reads a sign's exit state as a rule's signal is read: a
+// colour (default off), brightness 0–100 (default 100), an effect (default
+// solid; off for the colour off) and a label (default "Offline").
+func compileExit(p *problems, path string, e SignExitConfig) *mapping.Signal {
+	sig := mapping.Signal{Brightness: 100, Effect: mapping.Solid, Label: orDefault(e.Label, "Offline"), Rule: "exit"}
+	if strings.TrimSpace(e.Color) != "" {
+		c, err := mapping.ParseColor(e.Color)
+		if err != nil {
+			p.add(path+".color", "%v", err)
+		}
+		sig.Color = c
+	}
+	if sig.Color == (mapping.Color{}) {
+		sig.Effect = mapping.Off
+	}
+	if strings.TrimSpace(e.Effect) != "" {
+		eff, err := mapping.ParseEffect(e.Effect)
+		if err != nil {
+			p.add(path+".effect", "%v", err)
+		} else if eff == mapping.Keep {
+			p.add(path+".effect", "keep is not an exit effect: write `exit: keep` to leave the sign as it was")
+		} else {
+			sig.Effect = eff
+		}
+	}
+	if e.Brightness != nil {
+		sig.Brightness = checkPercent(p, path+".brightness", *e.Brightness)
+	}
+	return &sig
 }
 
 func checkUser(p *problems, path, user string, known map[string]bool) {

@@ -62,6 +62,11 @@ type Sign struct {
 	Topic string
 	// Format is json (default), text or wled.
 	Format SignFormat
+	// Exit is what the sign shows after a clean stop, before "offline" on
+	// the status topic; nil is DefaultSignExit. ExitKeep leaves the sign
+	// showing the last signal instead.
+	Exit     *mapping.Signal
+	ExitKeep bool
 }
 
 // Command-topic and payload limits.

@@ -2,6 +2,7 @@ package mqtt
 
 import (
 	"encoding/json"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -187,9 +188,49 @@ type signPayload struct {
 // WLED effect IDs (FX_MODE_* in WLED's FX.h): 0 Solid, 1 Blink, 2 Breathe.
 var wledFX = map[mapping.Effect]int{mapping.Solid: 0, mapping.Blink: 1, mapping.Pulse: 2}
 
-// signMessages returns what sign s shows for u. A signal with the Keep effect
-// leaves the sign as it is (no messages).
-func signMessages(s Sign, u UserState) []outMsg {
+// DefaultSignExit is what a sign shows after onair stops cleanly, unless
+// its config says otherwise: dark, labelled "Offline", so that no sign
+// keeps saying "Busy" for somebody whose onair is gone.
+var DefaultSignExit = mapping.Signal{Effect: mapping.Off, Label: "Offline", Rule: "exit"}
+
+// exitMessages returns the exit state of every sign: its Exit signal (or
+// DefaultSignExit), not busy, "online": false. Signs with ExitKeep are
+// left as they are. The publisher sends these on a clean stop, before
+// "offline" on the status topic. After a crash there is no clean stop: the
+// broker publishes the will ("offline" on the status topic, retained)
+// instead, and the signs keep their last payload, which says "online":
+// true; a consumer that must not trust a stale sign watches the status
+// topic too.
+func exitMessages(signs map[string][]Sign) []outMsg {
+	slugs := make([]string, 0, len(signs))
+	for slug := range signs {
+		slugs = append(slugs, slug)
+	}
+	sort.Strings(slugs)
+	var out []outMsg
+	for _, slug := range slugs {
+		for _, s := range signs[slug] {
+			if s.ExitKeep {
+				continue
+			}
+			sig := DefaultSignExit
+			if s.Exit != nil {
+				sig = *s.Exit
+			}
+			if sig.Effect == mapping.Keep {
+				continue
+			}
+			out = append(out, signPayloads(s, UserState{User: s.User, Signal: sig}, false)...)
+		}
+	}
+	return out
+}
+
+// signMessages returns what sign s shows for u while onair runs. A signal
+// with the Keep effect leaves the sign as it is (no messages).
+func signMessages(s Sign, u UserState) []outMsg { return signPayloads(s, u, true) }
+
+func signPayloads(s Sign, u UserState, online bool) []outMsg {
 	sig := u.Signal
 	eff := effectOf(sig)
 	if eff == mapping.Keep {
@@ -223,7 +264,7 @@ func signMessages(s Sign, u UserState) []outMsg {
 			Availability: AvailabilityState(u.Presence.Availability),
 			Activity:     ActivityState(u.Presence.Activity),
 			Busy:         u.Busy,
-			Online:       true,
+			Online:       online,
 		})
 		return []outMsg{{topic: s.Topic, payload: js, retain: true, kind: kindSign}}
 	}
