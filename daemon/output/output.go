@@ -283,9 +283,9 @@ func Busy(p mapping.Presence) bool {
 
 // BusyColor reports whether a colour override means busy: a red or purple
 // light, the colours the default rules give busy and do-not-disturb
-// (mapping.DefaultRules). It goes by hue, so "#cc0000" and "crimson" count
-// too: saturated (the largest channel at least twice the smallest) with a
-// hue from 260° (violet) round to 10° (red; orange, at 15°, is not).
+// (mapping.DefaultRules). It goes by hue, so "#cc0000", magenta and pink
+// count too: saturated (the largest channel at least twice the smallest)
+// with a hue from 260° (violet) round to 10° (red; orange, at 15°, is not).
 func BusyColor(c mapping.Color) bool {
 	r, g, b := float64(c.R), float64(c.G), float64(c.B)
 	hi, lo := max(r, g, b), min(r, g, b)
