@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"regexp"
@@ -325,6 +326,21 @@ func Load(path string) (*Config, error) {
 	return c, nil
 }
 
+// Read reads a config from r (`onair config check -` reads stdin) and
+// decodes it as Load does; name stands for the file in messages.
+func Read(r io.Reader, name string) (*Config, error) {
+	b, err := io.ReadAll(io.LimitReader(r, 4<<20))
+	if err != nil {
+		return nil, fmt.Errorf("read config from %s: %w", name, err)
+	}
+	c, err := Parse(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s:%w", name, err)
+	}
+	c.path = name
+	return c, nil
+}
+
 // Parse decodes a config file's contents. Errors (malformed YAML) begin with
 // a line number ("12: did not find expected key"); Load prefixes them with
 // the file name.
@@ -371,9 +387,24 @@ var yamlLine = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
 // "3: did not find…", so that Load's errors read "file:3: …".
 func syntaxError(err error) error {
 	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
-		return fmt.Errorf("%s: %s", m[1], m[2])
+		return fmt.Errorf("%s: %s", m[1], syntaxHint(m[2]))
 	}
 	return fmt.Errorf(" %s", strings.TrimPrefix(err.Error(), "yaml: "))
+}
+
+// syntaxHint says in plain words what the YAML library's messages about
+// indentation mean. A tab is the usual cause of "found character that
+// cannot start any token" (YAML 1.2, 6.1: tabs are not indentation).
+func syntaxHint(msg string) string {
+	switch {
+	case strings.Contains(msg, "found a tab character") || strings.Contains(msg, "found character that cannot start any token"):
+		return "a tab is used for indentation; YAML needs spaces (" + msg + ")"
+	case strings.Contains(msg, "did not find expected key"),
+		strings.Contains(msg, "mapping values are not allowed in this context"),
+		strings.Contains(msg, "did not find expected '-' indicator"):
+		return msg + ": check the indentation near this line (spaces only; keys at one level start in the same column)"
+	}
+	return msg
 }
 
 // decodeError turns one of the decoder's problems into a FieldError at the

@@ -90,6 +90,72 @@ func (c *Config) Validate() error {
 	return err
 }
 
+// Warnings are problems that do not stop onair (it runs and shows
+// login-required) but that the user should fix: a graph.client_id that is
+// a placeholder or not a GUID. Each is a *FieldError with its line.
+func (c *Config) Warnings() []error {
+	id := strings.TrimSpace(c.Graph.ClientID)
+	if id == "" {
+		return nil
+	}
+	path := "graph.client_id"
+	fix := `put your app registration's Application (client) ID here (README: "Sign in")`
+	var err error
+	switch {
+	case placeholderClientID(id):
+		err = fmt.Errorf("%q is a placeholder, not your app: %s", id, fix)
+	case !isGUID(id):
+		err = fmt.Errorf("%q is not a GUID (like 3f2a…-…-…-…-…, 36 characters): %s", clipText(id, 40), fix)
+	default:
+		return nil
+	}
+	return []error{&FieldError{Path: path, Line: c.Line(path), Err: err}}
+}
+
+// placeholderClientID reports whether id is an example rather than an
+// app's ID: the all-zero GUID (the example config's), the README's sample,
+// or words such as "your-client-id".
+func placeholderClientID(id string) bool {
+	l := strings.ToLower(id)
+	if strings.Trim(l, "0-") == "" || l == "01234567-89ab-cdef-0123-456789abcdef" {
+		return true
+	}
+	for _, w := range []string{"your", "client", "xxxx", "<", "todo", "changeme", "example"} {
+		if strings.Contains(l, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// isGUID reports whether s is a GUID in its usual text form, 8-4-4-4-12
+// hex digits, as Entra shows an Application (client) ID.
+func isGUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i, r := range s {
+		switch i {
+		case 8, 13, 18, 23:
+			if r != '-' {
+				return false
+			}
+		default:
+			if !('0' <= r && r <= '9' || 'a' <= r && r <= 'f' || 'A' <= r && r <= 'F') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func clipText(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n]) + "…"
+	}
+	return s
+}
+
 type problems struct {
 	c    *Config
 	errs []error
