@@ -148,3 +148,21 @@ func TestHABusyFollowsOverride(t *testing.T) {
 	n.waitFor(t, 5*time.Second, "green override", func(s *output.Snapshot) bool { return s.Override != nil && s.Override.Label == "Green" })
 	obs.wait(t, stateTopic, func(v string) bool { return haState(t, v) == "off" })
 }
+
+// TestUntilAttr: log lines show an end time as a person reads it: the time
+// alone today, else the day and how far away it is.
+func TestUntilAttr(t *testing.T) {
+	now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.Local)
+	for _, tt := range []struct {
+		t    time.Time
+		want string
+	}{
+		{time.Time{}, "until cleared"},
+		{now.Add(30 * time.Minute), "10:30"},
+		{now.Add(48 * time.Hour), "Thu 10:00 (in 2d)"},
+	} {
+		if got := untilAttr(now, tt.t); got != tt.want {
+			t.Errorf("untilAttr(%v) = %q, want %q", tt.t, got, tt.want)
+		}
+	}
+}
