@@ -135,3 +135,22 @@ func TestEventString(t *testing.T) {
 		t.Error("overflow and ID-less events must be relevant")
 	}
 }
+
+func TestLinkID(t *testing.T) {
+	for _, tt := range []struct {
+		link     string
+		vid, pid uint16
+		ok       bool
+	}{
+		{`\\?\HID#VID_27BB&PID_3BCD#7&1a2b3c4d&0&0000#{4d1e55b2-f16f-11cf-88cb-001111000030}`, 0x27BB, 0x3BCD, true},
+		{`\\?\USB#VID_2047&PID_03DF#073BB04620002600#{a5dcbf10-6530-11d2-901f-00c04fb951ed}`, 0x2047, 0x03DF, true},
+		{`\\?\usb#vid_303a&pid_81df&mi_00#6&2c3f1a0&0&0000#{86e0d1e0-8089-11d0-9ce4-08003e301f73}`, 0x303A, 0x81DF, true},
+		{`\\?\ACPI#PNP0501#1#{86e0d1e0-8089-11d0-9ce4-08003e301f73}`, 0, 0, false},
+		{`\\?\HID#VID_27B`, 0, 0, false},
+	} {
+		v, p, ok := linkID(tt.link)
+		if ok != tt.ok || v != tt.vid || p != tt.pid {
+			t.Errorf("linkID(%s) = %04X:%04X %v", tt.link, v, p, ok)
+		}
+	}
+}
