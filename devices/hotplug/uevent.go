@@ -78,6 +78,11 @@ func toEvent(u uevent, sysID func(devpath string) (vid, pid uint16, ok bool)) (E
 	if !watched[u.Subsystem] {
 		return Event{}, false
 	}
+	if u.Subsystem == "tty" && !strings.Contains(u.DevPath, "/usb") {
+		// Every USB device lives under a root hub named usbN;
+		// virtual consoles, ptys and on-board UARTs are never a light.
+		return Event{}, false
+	}
 	e := Event{Action: a, Subsystem: u.Subsystem, Path: u.DevPath}
 	switch {
 	case u.Env["PRODUCT"] != "" && u.Subsystem == "usb":
@@ -92,10 +97,6 @@ func toEvent(u uevent, sysID func(devpath string) (vid, pid uint16, ok bool)) (E
 	}
 	if !e.HasID && sysID != nil && a == Add {
 		e.VID, e.PID, e.HasID = sysID(u.DevPath)
-	}
-	if u.Subsystem == "tty" && !strings.Contains(u.DevPath, "/usb") {
-		// Virtual consoles, ptys and on-board UARTs: never a light.
-		return Event{}, false
 	}
 	return e, true
 }
