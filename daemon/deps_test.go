@@ -29,6 +29,7 @@ var layers = map[string]struct {
 
 	"devices":             {stdlibOnly: true},
 	"devices/hid":         {onair: []string{"devices"}, thirdParty: []string{"github.com/karalabe/hid"}},
+	"devices/hotplug":     {onair: []string{"devices"}},
 	"devices/serial":      {onair: []string{"devices"}, thirdParty: []string{"go.bug.st/serial"}},
 	"devices/devicestest": {onair: []string{"devices"}},
 	"devices/usbip":       {onair: []string{"devices"}},
@@ -44,7 +45,7 @@ var layers = map[string]struct {
 	"daemon/graph/graphtest": {stdlibOnly: true},
 
 	"daemon/output":          {onair: []string{"mapping"}},
-	"daemon/output/lights":   {onair: []string{"daemon/output", "mapping", "devices", "devices/hid", "devices/serial"}},
+	"daemon/output/lights":   {onair: []string{"daemon/output", "mapping", "devices", "devices/hid", "devices/hotplug", "devices/serial"}},
 	"daemon/output/mqtt":     {onair: []string{"daemon/output", "mapping", "daemon/secret", "daemon/backoff"}, thirdParty: []string{"github.com/eclipse/paho.mqtt.golang"}},
 	"daemon/output/terminal": {onair: []string{"daemon/output", "mapping"}},
 	// The web page and webhook outputs, being built on the same contract.
