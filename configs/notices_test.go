@@ -87,7 +87,7 @@ var notices = []notice{
 		Note: "Eclipse Paho is offered under the Eclipse Public License 2.0 or the Eclipse\n" +
 			"Distribution License 1.0 (a 3-clause BSD license). onair uses it under the\n" +
 			"Eclipse Distribution License 1.0.\n",
-		Deb: []debFiles{{Pattern: "*", Copyright: "the Eclipse Paho authors (see NOTICE.md in the module)",
+		Deb: []debFiles{{Pattern: "*", Copyright: "2013-2022 IBM Corp and others (see NOTICE.md in the module)",
 			License: "EDL-1.0 or EPL-2.0",
 			Comment: "onair uses Eclipse Paho under the Eclipse Distribution License 1.0 (BSD-3-clause)."}},
 	},
