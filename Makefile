@@ -70,12 +70,16 @@ e2e: ## end-to-end USB tests: emulated lights over USB/IP in a QEMU guest
 	./.ci/e2e.sh
 
 .PHONY: cross
-cross: ## build for linux/amd64, linux/arm64, windows/amd64 (cgo) and darwin (no cgo)
+cross: ## build for linux/amd64, linux/arm64, linux/arm (ARMv6), windows/amd64 (cgo) and darwin (no cgo)
 	VERSION=$(VERSION) COMMIT=$(COMMIT) DATE=$(DATE) ./.ci/cross.sh
 
 .PHONY: dist
-dist: ## archives, checksums and .deb packages in dist/
+dist: ## archives, source archive, .debs, Homebrew formula and checksums in dist/; runs the Linux binaries under qemu-user
 	VERSION=$(VERSION) COMMIT=$(COMMIT) DATE=$(DATE) ./.ci/dist.sh
+
+.PHONY: release-macos
+release-macos: ## on a Mac with Xcode command line tools: universal darwin binary with USB, archive and checksums in dist/macos/
+	VERSION=$(VERSION) COMMIT=$(COMMIT) DATE=$(DATE) ./.ci/release-macos.sh
 
 .PHONY: ci
 ci: lint test ## everything CI runs except e2e/cross/dist (see .ci/run)
