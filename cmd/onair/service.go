@@ -538,6 +538,9 @@ func (s serviceSpec) start(e *env) error {
 		_, err := client.Status(ctx)
 		return err
 	}
+	if queryService(s).Running {
+		return nil // as systemctl start: nothing to do
+	}
 	if ask() == nil {
 		return errors.New("another onair daemon already answers on its control endpoint (onair run in a terminal?): stop it first, so that the service can take the endpoint")
 	}

@@ -90,7 +90,7 @@ func queryService(s serviceSpec) serviceState {
 	switch {
 	case p["LoadState"] == "":
 		if st.Installed {
-			st.Detail = "unknown: systemctl" + strings.TrimPrefix(s.systemctl("show").line, "systemctl") + " answers nothing (is systemd running?)"
+			st.Detail = "unknown: '" + s.systemctl("show").line + "' answers nothing (is systemd running?)"
 		}
 	case p["ActiveState"] == "active" || p["ActiveState"] == "reloading":
 		st.Running = true

@@ -435,3 +435,26 @@ func exeFor(goos string) string {
 	}
 	return "/usr/local/bin/onair"
 }
+
+// TestServiceStateString pins the status lines, including the hint to
+// --system when only the system unit is installed.
+func TestServiceStateString(t *testing.T) {
+	user := testSpec(t, "linux", false, "/usr/bin/onair")
+	system := testSpec(t, "linux", true, "/usr/bin/onair")
+	win := testSpec(t, "windows", false, exeFor("windows"))
+	for _, tc := range []struct {
+		st   serviceState
+		want string
+	}{
+		{serviceState{Spec: user}, "service: not installed (onair service install)"},
+		{serviceState{Spec: user, Other: " --system"}, "service: no systemd user unit, but a systemd system unit is installed: onair service status --system"},
+		{serviceState{Spec: system, Installed: true, Running: true}, "service: installed (systemd system unit /etc/systemd/system/onair.service), running"},
+		{serviceState{Spec: system, Installed: true}, "service: installed (systemd system unit /etc/systemd/system/onair.service), not running (onair service start --system)"},
+		{serviceState{Spec: win, Installed: true, Detail: "failed (onair exited with code 2: Event Viewer, Application log)"},
+			`service: installed (Windows service HKLM\SYSTEM\CurrentControlSet\Services\onair), failed (onair exited with code 2: Event Viewer, Application log)`},
+	} {
+		if got := tc.st.String(); got != tc.want {
+			t.Errorf("got  %s\nwant %s", got, tc.want)
+		}
+	}
+}
