@@ -351,16 +351,6 @@ func (s serviceSpec) logHint() string {
 	return "Event Viewer, Application log"
 }
 
-func (s serviceSpec) rightsHint() string {
-	switch {
-	case s.OS == "windows":
-		return "run it from an elevated prompt (Run as administrator)"
-	case s.OS == "linux" && s.System:
-		return "run it as root: sudo onair service install --system"
-	}
-	return "check the permissions of " + filepath.Dir(s.Path)
-}
-
 // afterInstallHints says what to do next, per OS.
 func (s serviceSpec) afterInstallHints() []string {
 	switch {

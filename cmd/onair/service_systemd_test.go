@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -98,7 +99,11 @@ func TestServiceSystemdUser(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	cmd := exec.Command(unshare, "-m", "--propagation", "private", "sh", "-c", systemdE2E)
+	// A PID namespace of its own (sh is its init) ends the user manager
+	// and the daemon with the script, and Pdeathsig ends the script with
+	// the test, even when the test binary dies on a timeout.
+	cmd := exec.Command(unshare, "-m", "-p", "--fork", "--kill-child", "--mount-proc", "--propagation", "private", "sh", "-c", systemdE2E)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	cmd.Env = []string{"PATH=" + bin + ":/usr/sbin:/usr/bin:/sbin:/bin", "HOME=" + home, "XDG_RUNTIME_DIR=" + rt,
 		"XDG_CONFIG_HOME=" + filepath.Join(home, ".config"), "XDG_STATE_HOME=" + filepath.Join(home, ".local", "state"),
 		"USER=root", "WORK=" + work}
