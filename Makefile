@@ -26,9 +26,12 @@ run: build ## run the daemon in demo mode: no account, no hardware needed
 	$(BIN) run --demo
 
 .PHONY: test
-test: ## run every test (race detector on; skips that need tools say so)
-	$(GO) test -race -count=1 ./...
-	CGO_ENABLED=0 $(GO) test -count=1 ./mapping/... ./devices/... ./daemon/...
+test: ## run every test (race detector on; skips that need tools say so), then the cgo-free build's tests
+	@race=0; nocgo=0; \
+	$(GO) test -race -count=1 ./... || race=$$?; \
+	CGO_ENABLED=0 $(GO) test -count=1 ./mapping/... ./devices/... ./daemon/... || nocgo=$$?; \
+	echo "test: race pass $$([ $$race = 0 ] && echo ok || echo FAILED), CGO_ENABLED=0 pass $$([ $$nocgo = 0 ] && echo ok || echo FAILED)"; \
+	[ $$race = 0 ] && [ $$nocgo = 0 ]
 
 .PHONY: race
 race: ## go test -race ./...
