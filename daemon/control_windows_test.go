@@ -38,6 +38,51 @@ func TestControlFileDACL(t *testing.T) {
 		t.Fatalf("secret %q: want 64 hex digits", secret)
 	}
 
+	got, protected := readDACL(t, path)
+	want := []string{
+		"S-1-3-4 FILE_ALL_ACCESS",      // OW: the owner
+		"S-1-5-18 FILE_ALL_ACCESS",     // SY: LocalSystem
+		"S-1-5-32-544 FILE_ALL_ACCESS", // BA: Administrators
+	}
+	if underWine() {
+		// Wine keeps no DACL on files: it turns the one given to CreateFile
+		// into Unix mode bits and shows them back as owner, SYSTEM and, when
+		// others may read, Everyone. What it can show: nobody else has
+		// access, where a file created the default way grants Everyone read.
+		owner := fileOwner(t, path)
+		for _, e := range got {
+			if sid := strings.Fields(e)[0]; sid != owner && sid != "S-1-5-18" && sid != "S-1-3-4" && sid != "S-1-5-32-544" {
+				t.Errorf("control file grants %s; want only owner, SYSTEM and Administrators (DACL %q)", e, got)
+			}
+		}
+		plain := filepath.Join(filepath.Dir(path), "plain.json")
+		if err := os.WriteFile(plain, []byte("{}"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if pg, _ := readDACL(t, plain); !strings.Contains(strings.Join(pg, ","), "S-1-1-0 ") {
+			t.Errorf("a file created the default way under Wine: DACL %q, want an Everyone entry (else this check shows nothing)", pg)
+		}
+		t.Logf("Wine: control file DACL %q (Wine cannot store %q; checked that no one else has access)", got, controlFileSDDL)
+	} else {
+		if !protected {
+			t.Errorf("DACL not protected: inherited entries would apply (DACL %q)", got)
+		}
+		if strings.Join(got, "\n") != strings.Join(want, "\n") {
+			t.Errorf("DACL entries:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+	}
+
+	// The file still does its job: the client finds the address and secret.
+	b, err := os.ReadFile(path)
+	if err != nil || !strings.Contains(string(b), secret) {
+		t.Fatalf("control file %q (%v): want the secret in it", b, err)
+	}
+}
+
+// readDACL returns a file's DACL entries as sorted "SID RIGHTS" strings and
+// whether the DACL is protected from inheritance.
+func readDACL(t *testing.T, path string) ([]string, bool) {
+	t.Helper()
 	sd, err := windows.GetNamedSecurityInfo(path, windows.SE_FILE_OBJECT, windows.DACL_SECURITY_INFORMATION)
 	if err != nil {
 		t.Fatal(err)
@@ -46,12 +91,9 @@ func TestControlFileDACL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ctl&windows.SE_DACL_PROTECTED == 0 {
-		t.Errorf("DACL not protected: inherited entries would apply (control %#x; SDDL %s)", ctl, sd)
-	}
 	dacl, _, err := sd.DACL()
 	if err != nil || dacl == nil {
-		t.Fatalf("no DACL (%v): everyone has access; SDDL %s", err, sd)
+		t.Fatalf("%s: no DACL (%v): everyone has access; SDDL %s", path, err, sd)
 	}
 	var got []string
 	for i := uint32(0); i < uint32(dacl.AceCount); i++ {
@@ -60,26 +102,31 @@ func TestControlFileDACL(t *testing.T) {
 			t.Fatal(err)
 		}
 		if ace.Header.AceType != windows.ACCESS_ALLOWED_ACE_TYPE {
-			t.Errorf("ACE %d: type %d, want ACCESS_ALLOWED", i, ace.Header.AceType)
+			t.Errorf("%s: ACE %d: type %d, want ACCESS_ALLOWED", path, i, ace.Header.AceType)
 		}
 		sid := (*windows.SID)(unsafe.Pointer(&ace.SidStart))
 		got = append(got, sid.String()+" "+maskName(ace.Mask))
 	}
 	sort.Strings(got)
-	want := []string{
-		"S-1-3-4 FILE_ALL_ACCESS",      // OW: the owner
-		"S-1-5-18 FILE_ALL_ACCESS",     // SY: LocalSystem
-		"S-1-5-32-544 FILE_ALL_ACCESS", // BA: Administrators
-	}
-	if strings.Join(got, "\n") != strings.Join(want, "\n") {
-		t.Errorf("DACL entries:\n%s\nwant:\n%s\n(SDDL %s)", strings.Join(got, "\n"), strings.Join(want, "\n"), sd)
-	}
+	return got, ctl&windows.SE_DACL_PROTECTED != 0
+}
 
-	// The file still does its job: the client finds the address and secret.
-	b, err := os.ReadFile(path)
-	if err != nil || !strings.Contains(string(b), secret) {
-		t.Fatalf("control file %q (%v): want the secret in it", b, err)
+func fileOwner(t *testing.T, path string) string {
+	t.Helper()
+	sd, err := windows.GetNamedSecurityInfo(path, windows.SE_FILE_OBJECT, windows.OWNER_SECURITY_INFORMATION)
+	if err != nil {
+		t.Fatal(err)
 	}
+	owner, _, err := sd.Owner()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return owner.String()
+}
+
+// underWine: Wine's ntdll exports wine_get_version, Windows' does not.
+func underWine() bool {
+	return windows.NewLazySystemDLL("ntdll.dll").NewProc("wine_get_version").Find() == nil
 }
 
 func maskName(m windows.ACCESS_MASK) string {
