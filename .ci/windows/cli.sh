@@ -81,8 +81,11 @@ ok "lights without a device: no udev hint"
 
 # --- the demo daemon, MQTT and the loopback control API
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-printf 'listener %s 127.0.0.1\nallow_anonymous true\nlog_type all\nlog_dest stdout\n' "$port" >mosquitto.conf
-mosquitto -c mosquitto.conf >mosquitto.log 2>&1 &
+# A log file, not stdout (block-buffered when redirected); run as the
+# calling user, not mosquitto's (which could not write $work).
+printf 'listener %s 127.0.0.1\nallow_anonymous true\nlog_type all\nlog_dest file %s\nuser %s\n' \
+  "$port" "$work/mosquitto.log" "$(id -un)" >mosquitto.conf
+mosquitto -c mosquitto.conf >mosquitto.out 2>&1 &
 pids+=($!)
 until_ok "mosquitto on port $port" grep -q "Opening ipv4 listen socket on port $port" mosquitto.log
 printf 'version: 1\r\nmqtt:\r\n  broker: tcp://127.0.0.1:%s\r\n  client_id: onair-wine\r\n' "$port" >demo.yaml
@@ -136,7 +139,7 @@ ok "control API at $addr: wrong or missing secret 401, right secret 200"
 onair run --demo --config demo.yaml
 want 1 "second run"
 has err 'already running' "second run"
-ok "a second run --demo refuses: $(head -1 err)"
+ok "a second run --demo refuses: $(grep -m1 -o 'another onair is already running[^"]*' err)"
 
 # Stop: Ctrl+C is what a console user sends; under Wine a SIGINT to the
 # process becomes CTRL_C_EVENT. The daemon must exit 0 and remove the file.
