@@ -33,10 +33,11 @@ if [ "$rc" = 0 ]; then
 else
   has err 'Invalid level' "service install under Wine"
   has err 'rolled back: nothing is installed' "service install under Wine"
+  why=$(grep -m1 'Invalid level' err)
   onair service status
   want 1 "service status after a failed install"
   has out 'not installed' "service status after a failed install"
-  echo "WINE LIMIT: service install: ChangeServiceConfig2W level 3 (delayed auto-start) is missing in Wine; checked the rollback: $(grep -m1 "Invalid level" err)"
+  echo "WINE LIMIT: service install: ChangeServiceConfig2W level 3 (delayed auto-start) is missing in Wine; checked the rollback: $why"
   ok "failed install rolled back: nothing installed"
 
   # The service as install would create it, made with Wine's own sc.exe.

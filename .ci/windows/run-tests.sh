@@ -31,6 +31,8 @@ missing() { # missing TOOL PACKAGE
 }
 command -v wine >/dev/null || missing wine "wine wine64"
 command -v x86_64-w64-mingw32-gcc >/dev/null || missing x86_64-w64-mingw32-gcc gcc-mingw-w64-x86-64
+command -v mosquitto >/dev/null || missing mosquitto mosquitto
+command -v curl >/dev/null || missing curl curl
 
 step "wine prefix"
 # shellcheck source=setup.sh
@@ -123,12 +125,12 @@ step "CLI suite (cli.sh)"
 ./.ci/windows/cli.sh "$exe"
 
 step "MSI (msi.sh, msi-test.sh)"
-if command -v wixl >/dev/null; then
+if command -v wixl >/dev/null && command -v msibuild >/dev/null; then
   ./.ci/windows/msi.sh "$exe" "$work/onair.msi" wine-lane
   ./.ci/windows/msi-test.sh "$work/onair.msi"
 else
-  [ "${ONAIR_REQUIRE_TOOLS:-}" = 1 ] && { echo "test-windows: wixl not found (Debian: apt-get install wixl)" >&2; exit 1; }
-  echo "test-windows: MSI SKIPPED: wixl not found (Debian: apt-get install wixl)"
+  [ "${ONAIR_REQUIRE_TOOLS:-}" = 1 ] && { echo "test-windows: wixl or msibuild not found (Debian: apt-get install wixl msitools)" >&2; exit 1; }
+  echo "test-windows: MSI SKIPPED: wixl or msibuild not found (Debian: apt-get install wixl msitools)"
 fi
 
 step "done"
