@@ -68,6 +68,10 @@ fuzz: ## run each fuzz target for a short while
 	$(GO) test -run '^$$' -fuzz FuzzParseColor -fuzztime 20s ./mapping/
 	$(GO) test -run '^$$' -fuzz FuzzParseConfig -fuzztime 20s ./daemon/
 
+.PHONY: test-windows
+test-windows: ## Windows tests, CLI suite and MSI under Wine (skips without wine; see .ci/windows/run-tests.sh)
+	./.ci/windows/run-tests.sh
+
 .PHONY: e2e
 e2e: ## end-to-end USB tests: emulated lights over USB/IP in a QEMU guest
 	./.ci/e2e.sh
