@@ -12,6 +12,8 @@ import (
 	"unsafe"
 
 	"golang.org/x/sys/windows"
+
+	"github.com/onair-dev/onair/daemon/config"
 )
 
 // TestControlFileDACL reads the control file's security descriptor back:
@@ -140,8 +142,8 @@ func maskName(m windows.ACCESS_MASK) string {
 // secret; a wrong or missing one is 401 and changes nothing.
 func TestControlSecret(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "control.json")
-	cfg := DefaultConfig()
-	d, err := New(Options{Config: cfg, Paths: Paths{Socket: path}, Demo: true, NoLights: true, Version: "test"})
+	cfg := config.DefaultConfig()
+	d, err := New(Options{Config: cfg, Paths: config.Paths{Socket: path}, Demo: true, NoLights: true, Version: "test"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,7 +183,7 @@ func TestControlSecret(t *testing.T) {
 			t.Errorf("%s secret: status %d, want %d", tc.name, resp.StatusCode, tc.want)
 		}
 		d.mu.Lock()
-		paused := d.paused
+		paused := d.st.paused
 		d.mu.Unlock()
 		if paused != (tc.want == http.StatusOK) {
 			t.Errorf("%s secret: paused = %v after the request", tc.name, paused)
