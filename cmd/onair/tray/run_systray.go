@@ -123,12 +123,18 @@ func (b *binding) loop(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
+	// systray drops a click when nobody waits on the item's ClickedCh
+	// (systrayMenuItemSelected sends without blocking), so every forwarder
+	// is running before the first status is shown.
 	clicks := make(chan Slot)
+	var ready sync.WaitGroup
 	for s, it := range b.items {
 		if !IsAction(Slot(s)) {
 			continue
 		}
+		ready.Add(1)
 		wg.Go(func() {
+			ready.Done()
 			for {
 				select {
 				case <-ctx.Done():
@@ -159,6 +165,7 @@ func (b *binding) loop(ctx context.Context) error {
 		}
 		show(st, err)
 	}
+	ready.Wait()
 	refresh()
 	tick := time.NewTicker(b.opts.Interval)
 	defer tick.Stop()
