@@ -1,0 +1,206 @@
+package tray
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Autostart is where and how `onair tray` is registered to start when the
+// user logs in.
+type Autostart struct {
+	// Path is the file (Linux, BSDs, macOS) or registry value (Windows).
+	Path string
+	// Content is what is stored there: a desktop entry, a launchd
+	// property list, or the command line of the Run value.
+	Content string
+}
+
+// ErrAutostartUnsupported is returned on systems with no known autostart
+// convention.
+var ErrAutostartUnsupported = errors.New("tray: no known way to start programs at login on this system; start `onair tray` from your session's startup programs instead")
+
+// LaunchAgentLabel is the launchd label of the tray's LaunchAgent, next to
+// the service's "onair" label.
+const LaunchAgentLabel = "onair.tray"
+
+// RunValueName is the name of the tray's value under
+// HKCU\Software\Microsoft\Windows\CurrentVersion\Run.
+const RunValueName = "onair tray"
+
+// AutostartEntry returns what InstallAutostart would write for the command
+// line exe args (args usually "tray", with --system or --config in front
+// when the daemon uses them), without writing it: for `service install
+// --dry-run`.
+func AutostartEntry(exe string, args []string) (Autostart, error) {
+	if !filepath.IsAbs(exe) {
+		return Autostart{}, fmt.Errorf("tray: autostart needs the absolute path of onair, not %q", exe)
+	}
+	return autostartEntry(exe, args)
+}
+
+// InstallAutostart registers exe args to start at login for the current
+// user and returns what it wrote. Installing again replaces the entry.
+func InstallAutostart(exe string, args []string) (Autostart, error) {
+	a, err := AutostartEntry(exe, args)
+	if err != nil {
+		return a, err
+	}
+	return a, installAutostart(a)
+}
+
+// UninstallAutostart removes the entry InstallAutostart made and returns
+// where it was. An entry that is not there is not an error.
+func UninstallAutostart() (Autostart, error) {
+	a, err := autostartEntry("/", nil)
+	if err != nil {
+		return Autostart{}, err
+	}
+	a.Content = ""
+	return a, uninstallAutostart(a)
+}
+
+// writeFile writes an autostart file, creating its directory.
+func writeFile(a Autostart) error {
+	if err := os.MkdirAll(filepath.Dir(a.Path), 0o755); err != nil {
+		return fmt.Errorf("tray: autostart: %w", err)
+	}
+	if err := os.WriteFile(a.Path, []byte(a.Content), 0o644); err != nil {
+		return fmt.Errorf("tray: autostart: %w", err)
+	}
+	return nil
+}
+
+func removeFile(a Autostart) error {
+	if err := os.Remove(a.Path); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("tray: remove autostart: %w", err)
+	}
+	return nil
+}
+
+// xdgAutostartPath is $XDG_CONFIG_HOME/autostart/onair-tray.desktop, with
+// XDG_CONFIG_HOME defaulting to ~/.config, per the XDG autostart spec
+// (https://specifications.freedesktop.org/autostart-spec/latest/).
+func xdgAutostartPath() (string, error) {
+	dir := os.Getenv("XDG_CONFIG_HOME")
+	if !filepath.IsAbs(dir) { // the base directory spec ignores relative paths
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return "", fmt.Errorf("tray: autostart: %w", err)
+		}
+		dir = filepath.Join(home, ".config")
+	}
+	return filepath.Join(dir, "autostart", "onair-tray.desktop"), nil
+}
+
+// desktopEntry is the XDG autostart file: a desktop entry of type
+// Application (https://specifications.freedesktop.org/desktop-entry-spec/latest/).
+func desktopEntry(exe string, args []string) string {
+	return "[Desktop Entry]\n" +
+		"Type=Application\n" +
+		"Name=onair tray\n" +
+		"Comment=Presence light: signal colour and quick overrides\n" +
+		"Exec=" + execLine(append([]string{exe}, args...)) + "\n" +
+		"Terminal=false\n" +
+		"NoDisplay=true\n" +
+		"X-GNOME-Autostart-enabled=true\n"
+}
+
+// execLine quotes a command line for a desktop entry's Exec key: an
+// argument with reserved characters goes in double quotes with ", `, $ and
+// \ escaped by a backslash, % is doubled (field codes), and then the value
+// is escaped as a string, which doubles every backslash.
+func execLine(argv []string) string {
+	const reserved = " \t\n\"'\\><~|&;$*?#()`"
+	var parts []string
+	for _, a := range argv {
+		a = strings.ReplaceAll(a, "%", "%%")
+		if a == "" || strings.ContainsAny(a, reserved) {
+			a = `"` + strings.NewReplacer(`"`, `\"`, "`", "\\`", `$`, `\$`, `\`, `\\`).Replace(a) + `"`
+		}
+		parts = append(parts, a)
+	}
+	return strings.ReplaceAll(strings.Join(parts, " "), `\`, `\\`)
+}
+
+// launchAgentPath is ~/Library/LaunchAgents/onair.tray.plist, the per-user
+// agents launchd starts at login (launchd.plist(5)).
+func launchAgentPath() (string, error) {
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", fmt.Errorf("tray: autostart: %w", err)
+	}
+	return filepath.Join(home, "Library", "LaunchAgents", LaunchAgentLabel+".plist"), nil
+}
+
+// launchAgent is the LaunchAgent property list: start at login in the Aqua
+// (GUI) session only, since a status item needs the window server, and do
+// not restart after Quit.
+func launchAgent(exe string, args []string) string {
+	var b strings.Builder
+	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
+<plist version="1.0">
+<dict>
+	<key>Label</key>
+	<string>` + LaunchAgentLabel + `</string>
+	<key>ProgramArguments</key>
+	<array>
+`)
+	for _, a := range append([]string{exe}, args...) {
+		b.WriteString("\t\t<string>" + xmlEscape(a) + "</string>\n")
+	}
+	b.WriteString(`	</array>
+	<key>RunAtLoad</key>
+	<true/>
+	<key>LimitLoadToSessionType</key>
+	<string>Aqua</string>
+	<key>ProcessType</key>
+	<string>Interactive</string>
+</dict>
+</plist>
+`)
+	return b.String()
+}
+
+func xmlEscape(s string) string {
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;", "'", "&apos;").Replace(s)
+}
+
+// runKeyPath names the registry key of per-user programs started at logon.
+const runKeyPath = `HKCU\Software\Microsoft\Windows\CurrentVersion\Run`
+
+// windowsCommandLine quotes argv the way CommandLineToArgvW splits it
+// (the rules syscall.EscapeArg follows): quotes around arguments with
+// spaces, tabs or quotes, backslashes doubled only before a quote.
+func windowsCommandLine(argv []string) string {
+	var parts []string
+	for _, a := range argv {
+		if a != "" && !strings.ContainsAny(a, " \t\"") {
+			parts = append(parts, a)
+			continue
+		}
+		var b strings.Builder
+		b.WriteByte('"')
+		slashes := 0
+		for _, r := range a {
+			switch r {
+			case '\\':
+				slashes++
+				continue
+			case '"':
+				b.WriteString(strings.Repeat(`\`, 2*slashes+1))
+			default:
+				b.WriteString(strings.Repeat(`\`, slashes))
+			}
+			slashes = 0
+			b.WriteRune(r)
+		}
+		b.WriteString(strings.Repeat(`\`, 2*slashes))
+		b.WriteByte('"')
+		parts = append(parts, b.String())
+	}
+	return strings.Join(parts, " ")
+}

@@ -1,0 +1,10 @@
+//go:build !((linux || freebsd || openbsd || netbsd || dragonfly) && !android) && !darwin && !windows
+
+package tray
+
+func autostartEntry(string, []string) (Autostart, error) {
+	return Autostart{}, ErrAutostartUnsupported
+}
+
+func installAutostart(Autostart) error   { return ErrAutostartUnsupported }
+func uninstallAutostart(Autostart) error { return ErrAutostartUnsupported }
