@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 )
 
@@ -32,13 +33,37 @@ const RunValueName = "onair tray"
 
 // AutostartEntry returns what InstallAutostart would write for the command
 // line exe args (args usually "tray", with --system or --config in front
-// when the daemon uses them), without writing it: for `service install
-// --dry-run`.
+// when the daemon uses them), without writing it.
 func AutostartEntry(exe string, args []string) (Autostart, error) {
-	if !filepath.IsAbs(exe) {
+	return AutostartEntryFor(runtime.GOOS, exe, args)
+}
+
+// AutostartEntryFor is AutostartEntry for the conventions of goos, so that
+// `service install --dry-run --os darwin` can show the LaunchAgent on Linux.
+// Paths use this machine's home directory.
+func AutostartEntryFor(goos, exe string, args []string) (Autostart, error) {
+	if !isAbs(goos, exe) {
 		return Autostart{}, fmt.Errorf("tray: autostart needs the absolute path of onair, not %q", exe)
 	}
-	return autostartEntry(exe, args)
+	argv := append([]string{exe}, args...)
+	switch goos {
+	case "linux", "freebsd", "openbsd", "netbsd", "dragonfly":
+		p, err := xdgAutostartPath()
+		return Autostart{Path: p, Content: desktopEntry(argv)}, err
+	case "darwin":
+		p, err := launchAgentPath()
+		return Autostart{Path: p, Content: launchAgent(argv)}, err
+	case "windows":
+		return Autostart{Path: runKeyPath + `\` + RunValueName, Content: windowsCommandLine(argv)}, nil
+	}
+	return Autostart{}, ErrAutostartUnsupported
+}
+
+func isAbs(goos, p string) bool {
+	if goos != "windows" {
+		return strings.HasPrefix(p, "/")
+	}
+	return strings.HasPrefix(p, `\\`) || len(p) >= 3 && p[1] == ':' && (p[2] == '\\' || p[2] == '/')
 }
 
 // InstallAutostart registers exe args to start at login for the current
@@ -54,7 +79,11 @@ func InstallAutostart(exe string, args []string) (Autostart, error) {
 // UninstallAutostart removes the entry InstallAutostart made and returns
 // where it was. An entry that is not there is not an error.
 func UninstallAutostart() (Autostart, error) {
-	a, err := autostartEntry("/", nil)
+	exe := "/onair"
+	if runtime.GOOS == "windows" {
+		exe = `C:\onair.exe`
+	}
+	a, err := AutostartEntry(exe, nil)
 	if err != nil {
 		return Autostart{}, err
 	}
@@ -97,12 +126,12 @@ func xdgAutostartPath() (string, error) {
 
 // desktopEntry is the XDG autostart file: a desktop entry of type
 // Application (https://specifications.freedesktop.org/desktop-entry-spec/latest/).
-func desktopEntry(exe string, args []string) string {
+func desktopEntry(argv []string) string {
 	return "[Desktop Entry]\n" +
 		"Type=Application\n" +
 		"Name=onair tray\n" +
 		"Comment=Presence light: signal colour and quick overrides\n" +
-		"Exec=" + execLine(append([]string{exe}, args...)) + "\n" +
+		"Exec=" + execLine(argv) + "\n" +
 		"Terminal=false\n" +
 		"NoDisplay=true\n" +
 		"X-GNOME-Autostart-enabled=true\n"
@@ -138,7 +167,7 @@ func launchAgentPath() (string, error) {
 // launchAgent is the LaunchAgent property list: start at login in the Aqua
 // (GUI) session only, since a status item needs the window server, and do
 // not restart after Quit.
-func launchAgent(exe string, args []string) string {
+func launchAgent(argv []string) string {
 	var b strings.Builder
 	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?>
 <!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
@@ -149,7 +178,7 @@ func launchAgent(exe string, args []string) string {
 	<key>ProgramArguments</key>
 	<array>
 `)
-	for _, a := range append([]string{exe}, args...) {
+	for _, a := range argv {
 		b.WriteString("\t\t<string>" + xmlEscape(a) + "</string>\n")
 	}
 	b.WriteString(`	</array>

@@ -1,13 +1,5 @@
 package tray
 
-func autostartEntry(exe string, args []string) (Autostart, error) {
-	p, err := launchAgentPath()
-	if err != nil {
-		return Autostart{}, err
-	}
-	return Autostart{Path: p, Content: launchAgent(exe, args)}, nil
-}
-
 // installAutostart writes the LaunchAgent; launchd reads it at the next
 // login (`launchctl bootstrap gui/$(id -u) PATH` starts it now).
 func installAutostart(a Autostart) error   { return writeFile(a) }

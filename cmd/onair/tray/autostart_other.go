@@ -2,9 +2,5 @@
 
 package tray
 
-func autostartEntry(string, []string) (Autostart, error) {
-	return Autostart{}, ErrAutostartUnsupported
-}
-
 func installAutostart(Autostart) error   { return ErrAutostartUnsupported }
 func uninstallAutostart(Autostart) error { return ErrAutostartUnsupported }

@@ -48,7 +48,7 @@ func TestWindowsCommandLine(t *testing.T) {
 }
 
 func TestLaunchAgent(t *testing.T) {
-	p := launchAgent("/Applications/On & Off/onair", []string{"--system", "tray"})
+	p := launchAgent([]string{"/Applications/On & Off/onair", "--system", "tray"})
 	// A plist is XML; decode the parts launchd reads.
 	var doc struct {
 		Dict struct {
@@ -85,9 +85,31 @@ func TestLaunchAgent(t *testing.T) {
 	}
 }
 
-func TestAutostartEntryNeedsAbsolutePath(t *testing.T) {
-	if _, err := AutostartEntry("onair", []string{"tray"}); err == nil || !strings.Contains(err.Error(), "absolute path") {
-		t.Errorf("relative exe: err = %v, want one asking for the absolute path", err)
+func TestAutostartEntryFor(t *testing.T) {
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	t.Setenv("XDG_CONFIG_HOME", "")
+	for _, tt := range []struct {
+		goos, exe, wantPath, wantIn string
+		wantErr                     string
+	}{
+		{"linux", "/usr/bin/onair", filepath.Join(home, ".config", "autostart", "onair-tray.desktop"), "Exec=/usr/bin/onair tray\n", ""},
+		{"darwin", "/opt/homebrew/bin/onair", filepath.Join(home, "Library", "LaunchAgents", "onair.tray.plist"), "<string>/opt/homebrew/bin/onair</string>", ""},
+		{"windows", `C:\Program Files\onair\onair.exe`, `HKCU\Software\Microsoft\Windows\CurrentVersion\Run\onair tray`, `"C:\Program Files\onair\onair.exe" tray`, ""},
+		{"linux", "onair", "", "", "absolute path"},
+		{"windows", `onair.exe`, "", "", "absolute path"},
+		{"plan9", "/bin/onair", "", "", "no known way"},
+	} {
+		a, err := AutostartEntryFor(tt.goos, tt.exe, []string{"tray"})
+		if tt.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("%s %s: err = %v, want %q", tt.goos, tt.exe, err, tt.wantErr)
+			}
+			continue
+		}
+		if err != nil || a.Path != tt.wantPath || !strings.Contains(a.Content, tt.wantIn) {
+			t.Errorf("%s: %s, %v; want %s containing %q; content:\n%s", tt.goos, a.Path, err, tt.wantPath, tt.wantIn, a.Content)
+		}
 	}
 }
 

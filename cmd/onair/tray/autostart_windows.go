@@ -9,13 +9,6 @@ import (
 
 const runSubkey = `Software\Microsoft\Windows\CurrentVersion\Run`
 
-func autostartEntry(exe string, args []string) (Autostart, error) {
-	return Autostart{
-		Path:    runKeyPath + `\` + RunValueName,
-		Content: windowsCommandLine(append([]string{exe}, args...)),
-	}, nil
-}
-
 // installAutostart sets the Run value; Explorer starts it at the next logon
 // (https://learn.microsoft.com/en-us/windows/win32/setupapi/run-and-runonce-registry-keys).
 func installAutostart(a Autostart) error {
