@@ -91,24 +91,6 @@ func UninstallAutostart() (Autostart, error) {
 	return a, uninstallAutostart(a)
 }
 
-// writeFile writes an autostart file, creating its directory.
-func writeFile(a Autostart) error {
-	if err := os.MkdirAll(filepath.Dir(a.Path), 0o755); err != nil {
-		return fmt.Errorf("tray: autostart: %w", err)
-	}
-	if err := os.WriteFile(a.Path, []byte(a.Content), 0o644); err != nil {
-		return fmt.Errorf("tray: autostart: %w", err)
-	}
-	return nil
-}
-
-func removeFile(a Autostart) error {
-	if err := os.Remove(a.Path); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("tray: remove autostart: %w", err)
-	}
-	return nil
-}
-
 // xdgAutostartPath is $XDG_CONFIG_HOME/autostart/onair-tray.desktop, with
 // XDG_CONFIG_HOME defaulting to ~/.config, per the XDG autostart spec
 // (https://specifications.freedesktop.org/autostart-spec/latest/).
