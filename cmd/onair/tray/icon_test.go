@@ -134,3 +134,12 @@ func TestEncodeICO(t *testing.T) {
 		t.Errorf("pixel (%d,3) in the ico = %v, want %v (row order)", n/2, got, want)
 	}
 }
+
+// BenchmarkRender measures drawing and encoding one icon, which the tray
+// does only when the icon changes.
+func BenchmarkRender(b *testing.B) {
+	m := Model{Icon: IconSignal, Color: color.NRGBA{0xff, 0, 0, 0xff}}
+	for b.Loop() {
+		EncodePNG(Render(m))
+	}
+}
