@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -234,7 +235,7 @@ func newServiceSpec(e *env, goos, executable string) (serviceSpec, error) {
 	case goos == "linux" && s.System:
 		s.Path = "/etc/systemd/system/" + serviceName + ".service"
 		s.Account = serviceAccount
-		s.Config = cmp(s.Config, "/etc/onair/config.yaml")
+		s.Config = cmp.Or(s.Config, "/etc/onair/config.yaml")
 	case goos == "windows":
 		pd := os.Getenv("ProgramData")
 		if pd == "" || !native {
@@ -242,7 +243,7 @@ func newServiceSpec(e *env, goos, executable string) (serviceSpec, error) {
 		}
 		s.DataDir = strings.TrimRight(pd, `\`) + `\` + serviceName
 		s.Account = "LocalSystem"
-		s.Config = cmp(s.Config, s.DataDir+`\config.yaml`)
+		s.Config = cmp.Or(s.Config, s.DataDir+`\config.yaml`)
 	default:
 		home, err := serviceHome(native && goos == "darwin")
 		if err != nil {
@@ -256,14 +257,6 @@ func newServiceSpec(e *env, goos, executable string) (serviceSpec, error) {
 		}
 	}
 	return s, nil
-}
-
-// cmp returns the first of a, b that is not empty.
-func cmp(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // reportConfigError prints a config problem with the messages 'onair config
