@@ -8,7 +8,7 @@ import (
 )
 
 // enableVT switches the console behind w to ENABLE_VIRTUAL_TERMINAL_PROCESSING
-// so that the 24-bit colour swatch of the terminal output (daemon/terminal.go)
+// so that the 24-bit colour swatch of the terminal output (daemon/output/terminal)
 // is drawn instead of printed as raw escape codes. Consoles since Windows 10
 // 1511 and Windows Terminal support it; when the console refuses (older
 // conhost, a console host without VT), or w is no console, it returns false

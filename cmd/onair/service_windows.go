@@ -18,8 +18,9 @@ import (
 )
 
 // The Windows service is set up with golang.org/x/sys/windows/svc/mgr
-// directly, as tailscaled's installer does (cmd/tailscaled/install_windows.go
-// in github.com/tailscale/tailscale): CreateService, SetRecoveryActions and
+// directly, as tailscaled's installer does
+// (https://github.com/tailscale/tailscale/blob/main/cmd/tailscaled/install_windows.go):
+// CreateService, SetRecoveryActions and
 // the non-crash failure flag are one call each, and errors keep their
 // Windows error codes. kardianos/service runs the service (service_run.go).
 
