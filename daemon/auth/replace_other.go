@@ -1,0 +1,9 @@
+//go:build !windows
+
+package auth
+
+import "os"
+
+// replaceFile renames tmp over path; POSIX rename replaces a file that
+// another process has open.
+func replaceFile(tmp, path string) error { return os.Rename(tmp, path) }
