@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"bytes"
 	"context"
 	"crypto/subtle"
 	"encoding/json"
@@ -113,13 +114,32 @@ type OverrideRequest struct {
 	User   string `json:"user,omitempty"`
 	// For is a duration ("30m", "2d", "90" seconds; in JSON also a number
 	// of seconds); empty means until cleared.
-	For    mapping.DurationText `json:"for,omitempty"`
-	Source string               `json:"source,omitempty"`
+	For    string `json:"for,omitempty"`
+	Source string `json:"source,omitempty"`
+}
+
+// UnmarshalJSON reads a request body as MQTT's JSON commands are read:
+// "for" may be a string ("30m") or a number of seconds (90). Unknown
+// fields are errors, as for every control API body.
+func (r *OverrideRequest) UnmarshalJSON(b []byte) error {
+	type wire OverrideRequest
+	var w struct {
+		wire
+		For mapping.DurationText `json:"for,omitempty"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&w); err != nil {
+		return err
+	}
+	*r = OverrideRequest(w.wire)
+	r.For = string(w.For)
+	return nil
 }
 
 // Text is the override part of r in the shared grammar.
 func (r OverrideRequest) Text() mapping.OverrideText {
-	return mapping.OverrideText{Status: r.Status, Color: r.Color, Effect: r.Effect, Label: r.Label, For: r.For}
+	return mapping.OverrideText{Status: r.Status, Color: r.Color, Effect: r.Effect, Label: r.Label, For: mapping.DurationText(r.For)}
 }
 
 // ParseOverride turns a request into an Override and its duration with the

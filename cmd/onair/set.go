@@ -51,7 +51,7 @@ func parseSet(words []string, effect, dur, label string) (mapping.Override, erro
 // label that does not fit.
 func overrideRequest(o mapping.Override, user string) daemon.OverrideRequest {
 	t := o.Text()
-	r := daemon.OverrideRequest{Status: t.Status, Effect: t.Effect, Label: o.DefaultLabel(), User: user, For: t.For, Source: "cli"}
+	r := daemon.OverrideRequest{Status: t.Status, Effect: t.Effect, Label: o.DefaultLabel(), User: user, For: string(t.For), Source: "cli"}
 	if o.HasColor {
 		r.Status = t.Color
 		if o.Effect != "" {

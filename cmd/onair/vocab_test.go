@@ -171,3 +171,15 @@ func errIf(bad bool, msg string) error {
 	}
 	return nil
 }
+
+// TestControlBodyIsStrict: the control API body takes "for" as a string or
+// a number of seconds, as MQTT does, and still rejects unknown fields.
+func TestControlBodyIsStrict(t *testing.T) {
+	var r daemon.OverrideRequest
+	if err := json.Unmarshal([]byte(`{"status":"busy","for":90,"user":"me"}`), &r); err != nil || r.For != "90" || r.User != "me" {
+		t.Errorf("body with seconds = %+v, %v", r, err)
+	}
+	if err := json.Unmarshal([]byte(`{"status":"busy","colour":"red"}`), &r); err == nil || !strings.Contains(err.Error(), "colour") {
+		t.Errorf("unknown field: error %v, want one naming it", err)
+	}
+}
