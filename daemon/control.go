@@ -45,10 +45,13 @@ type Status struct {
 	Outputs     []output.Status  `json:"outputs"`
 }
 
-// UserStatus is one watched user in Status.
+// UserStatus is one watched user in Status. Availability, Activity and
+// StatusMessage are what Teams says; Busy, Color, Effect, Label and Rule
+// are the shown signal, after an override or pause.
 type UserStatus struct {
 	User          string    `json:"user"`
 	Name          string    `json:"name"`
+	Busy          bool      `json:"busy"`
 	Availability  string    `json:"availability"`
 	Activity      string    `json:"activity"`
 	StatusMessage string    `json:"status_message,omitempty"`
@@ -86,7 +89,7 @@ func (d *Daemon) Status(ctx context.Context) Status {
 	st.Health.LastPoll, st.Health.LastSuccess, st.Health.LastError = snap.Health.LastPoll, snap.Health.LastSuccess, snap.Health.LastError
 	for _, u := range snap.Users {
 		st.Users = append(st.Users, UserStatus{
-			User: u.Key, Name: u.Name, Availability: string(u.Presence.Availability), Activity: string(u.Presence.Activity),
+			User: u.Key, Name: u.Name, Busy: u.Busy, Availability: string(u.Presence.Availability), Activity: string(u.Presence.Activity),
 			StatusMessage: u.Presence.StatusMessage, OutOfOffice: u.Presence.OutOfOffice,
 			State: u.State.String(), Since: u.Since, Color: u.Signal.Color.String(), Brightness: u.Signal.Brightness,
 			Effect: string(u.Signal.Effect), Label: u.Signal.Label, Rule: u.Signal.Rule, Error: u.Err,
