@@ -86,6 +86,15 @@ func scm(s serviceSpec, op string) error {
 		}
 		return eventlog.InstallAsEventCreate(serviceName, eventlog.Error|eventlog.Warning|eventlog.Info)
 	case "eventlog-remove":
+		// Nothing to remove when no source was registered (an install that
+		// failed early, or one made by another tool).
+		k, err := registry.OpenKey(registry.LOCAL_MACHINE, eventSourceKey, registry.QUERY_VALUE)
+		if errors.Is(err, registry.ErrNotExist) {
+			return nil
+		}
+		if err == nil {
+			k.Close()
+		}
 		return eventlog.Remove(serviceName)
 	}
 	m, err := mgr.Connect()
