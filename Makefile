@@ -6,7 +6,8 @@ GO       ?= go
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT   ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 DATE     ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
-LDFLAGS  := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.date=$(DATE)
+export VERSION COMMIT DATE
+LDFLAGS  := $(shell VERSION='$(VERSION)' COMMIT='$(COMMIT)' DATE='$(DATE)' ./.ci/buildinfo.sh --ldflags)
 BIN      := bin/onair
 
 .PHONY: help
@@ -92,4 +93,5 @@ release-macos: ## on a Mac with Xcode command line tools: universal darwin binar
 	VERSION=$(VERSION) COMMIT=$(COMMIT) DATE=$(DATE) ./.ci/release-macos.sh
 
 .PHONY: ci
-ci: lint test ## everything CI runs except e2e/cross/dist (see .ci/run)
+ci: ## exactly what CI runs: .ci/run (installs packages with apt when root, then every suite)
+	bash .ci/run

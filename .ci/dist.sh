@@ -19,9 +19,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 GO=${GO:-go}
-VERSION=${VERSION:-$(git describe --tags --always --dirty 2>/dev/null || echo dev)}
-COMMIT=${COMMIT:-$(git rev-parse --short HEAD 2>/dev/null || echo unknown)}
-DATE=${DATE:-$(date -u +%Y-%m-%dT%H:%M:%SZ)}
+. "$(dirname "$0")/buildinfo.sh"
 export VERSION COMMIT DATE GO
 MAINTAINER=${MAINTAINER:-"onair developers <onair-dev@users.noreply.github.com>"}
 CROSS=bin/cross

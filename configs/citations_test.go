@@ -371,7 +371,6 @@ var (
 type checker struct {
 	fsys    fs.FS
 	anchors map[string]map[string]bool // Markdown file → heading slugs
-	top     map[string]bool
 	out     []finding
 }
 
