@@ -236,5 +236,6 @@ func sameShown(a, b *output.Snapshot) bool {
 		return false
 	}
 	return a.Paused == b.Paused && a.PausedUntil.Equal(b.PausedUntil) &&
-		a.Health.State == b.Health.State && a.Health.Err == b.Health.Err && a.Health.Remedy == b.Health.Remedy
+		a.Health.State == b.Health.State && a.Health.Err == b.Health.Err && a.Health.Remedy == b.Health.Remedy &&
+		slices.Equal(a.Health.Conditions, b.Health.Conditions)
 }
