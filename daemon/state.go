@@ -237,5 +237,5 @@ func sameShown(a, b *output.Snapshot) bool {
 	}
 	return a.Paused == b.Paused && a.PausedUntil.Equal(b.PausedUntil) &&
 		a.Health.State == b.Health.State && a.Health.Err == b.Health.Err && a.Health.Remedy == b.Health.Remedy &&
-		slices.Equal(a.Health.Conditions, b.Health.Conditions)
+		slices.Equal(a.Conditions, b.Conditions)
 }
