@@ -411,3 +411,23 @@ func (d *Daemon) conditionsLocked() []string {
 	sort.Strings(out)
 	return out
 }
+
+// CheckConfig runs every check that starting the daemon on cfg runs,
+// without starting anything: validation, the secrets the daemon reads
+// (mqtt.password_file, mqtt.password_env) and the outputs' own checks (the
+// MQTT broker URL and TLS files). `onair config check` calls it, so that a
+// file it passes is one `onair run` accepts. Errors are one line each,
+// "file:line: path: message" where the line is known.
+func CheckConfig(cfg *config.Config, version string) []string {
+	set, err := cfg.Compile()
+	if err == nil {
+		err = cfg.ResolveSecrets(set)
+	}
+	if err != nil {
+		return cfg.Problems(err)
+	}
+	if err := checkOutputs(set, Options{Version: version}); err != nil {
+		return []string{cfg.Path() + ": " + err.Error()}
+	}
+	return nil
+}
