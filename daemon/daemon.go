@@ -318,6 +318,7 @@ func (d *Daemon) pollOnce(ctx context.Context, failures *int) time.Duration {
 // handlePoll applies a poll's outcome and returns how long to wait for the
 // next poll.
 func (d *Daemon) handlePoll(now time.Time, ps []mapping.Presence, err error, failures *int) time.Duration {
+	d.noteConditions(now, err)
 	var partial *partialError
 	if errors.As(err, &partial) {
 		// The signed-in user's presence came back: apply it and mark the

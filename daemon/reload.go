@@ -142,9 +142,9 @@ func (d *Daemon) applyReload(cfg *config.Config, set *config.Settings) ReloadRes
 	// The presence source: rebuilt when the sign-in or the watched users
 	// changed; otherwise kept, and told to look up unknown users again
 	// (the one fixed in Entra ID since).
-	if sw, ok := d.source.(*swapSource); ok && d.opts.source == nil {
+	if sw, ok := d.source.(*swapSource); ok {
 		switch {
-		case graphChanged || !slices.Equal(old.Users, set.Users):
+		case d.opts.source == nil && (graphChanged || !slices.Equal(old.Users, set.Users)):
 			var src presenceSource
 			var account func(context.Context) (string, error)
 			var err error
