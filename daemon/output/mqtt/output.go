@@ -99,5 +99,9 @@ func (o *Output) Status() []output.Status {
 		}
 		os.Detail = st.Broker + ": " + st.LastError.Error()
 	}
+	if st.Twin != "" {
+		os.State = "conflict"
+		os.Detail = st.Broker + ": " + st.Twin
+	}
 	return []output.Status{os}
 }

@@ -18,8 +18,6 @@ import (
 
 	paho "github.com/eclipse/paho.mqtt.golang"
 	"github.com/eclipse/paho.mqtt.golang/packets"
-
-	"github.com/onair-dev/onair/daemon/backoff"
 )
 
 // Connection errors reported by Status and logged by Run. Both are retried
@@ -75,6 +73,9 @@ type Status struct {
 	LastErrorTime time.Time
 	// LastConnect is when the current or last connection came up.
 	LastConnect time.Time
+	// Twin, when set, says that another onair seems to use the same
+	// client ID or node ID, with the evidence (see twin.go).
+	Twin string
 	// Pending is the number of topics waiting to be sent.
 	Pending int
 }
@@ -113,6 +114,7 @@ type Publisher struct {
 		logged    string // last failure logged, to log transitions only
 	}
 	limiter map[string]time.Time // command-rejection log rate limit by reason
+	twin    twinState            // a second onair with our client ID (twin.go)
 }
 
 // New validates opts, fills in defaults and returns a Publisher. It reads the
@@ -343,6 +345,7 @@ func (p *Publisher) Status() Status {
 		LastErrorTime: p.conn.errAt,
 		LastConnect:   p.conn.connectAt,
 		Pending:       len(p.dirty),
+		Twin:          p.twinStatusLocked(),
 	}
 }
 
@@ -404,12 +407,12 @@ func (p *Publisher) Run(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return nil
 		}
-		if connected {
+		if twin := p.noteSession(p.sessionLife()); connected && !twin {
 			failures = 0
 		}
 		failures++
 		p.noteFailure(err, connected)
-		t := time.NewTimer(backoff.Delay(p.retryMin, p.retryMax, failures))
+		t := time.NewTimer(p.reconnectDelay(failures))
 		select {
 		case <-ctx.Done():
 			t.Stop()
@@ -482,10 +485,12 @@ func (p *Publisher) session(ctx context.Context) (connected bool, err error) {
 	if err := tok.Error(); err != nil {
 		return false, classify(err)
 	}
+	p.noteConnack()
 
 	// This is the on-connect handler: it runs after every (re)connect.
 	filters := map[string]byte{
 		p.t.command(): 1,
+		p.t.status():  0, // a live "offline" here is a twin (twin.go)
 		p.opts.DiscoveryPrefix + "/device/+/config":                  0,
 		p.opts.DiscoveryPrefix + "/+/" + p.opts.NodeID + "/+/config": 0,
 	}
@@ -722,8 +727,12 @@ func (p *Publisher) noteFailure(err error, wasConnected bool) {
 	msg := err.Error()
 	first := p.conn.logged != msg
 	p.conn.logged = msg
+	twin := p.twin.reason != ""
 	p.mu.Unlock()
 	switch {
+	case wasConnected && twin:
+		// Said once, with what to do (logTwin); each drop is routine now.
+		p.log.Debug("mqtt connection lost", "broker", p.broker.String(), "err", err)
 	case wasConnected:
 		p.log.Warn("mqtt connection lost", "broker", p.broker.String(), "err", err)
 	case !first:
@@ -787,6 +796,8 @@ func (p *Publisher) onMessage(_ paho.Client, m paho.Message) {
 		default:
 			p.reject("busy", &CommandError{Reason: "busy", Err: errors.New("too many commands at once; try again")}, m.Payload())
 		}
+	case topic == p.t.status():
+		p.noteStatusEcho(m.Payload(), m.Retained())
 	case slices.Contains(p.births, topic):
 		if strings.TrimSpace(string(m.Payload())) == "online" {
 			p.mu.Lock()
