@@ -93,6 +93,10 @@ type Daemon struct {
 	nextDue time.Time
 	working bool
 	started time.Time
+	// defNodeID and formerNodeID are the default MQTT node ID and the one
+	// it replaces (nodeid.go), chosen once (nodeIDDone).
+	defNodeID, formerNodeID string
+	nodeIDDone              bool
 	// conds are the conditions shown in status and MQTT health, by name
 	// (config, storage, mqtt, graph); see output.Health.Conditions.
 	conds map[string]string

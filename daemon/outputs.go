@@ -150,7 +150,11 @@ func (d *Daemon) addMQTT() error {
 // output takes new ones without a reconnect (mqtt.Output.SetUsers).
 func (d *Daemon) newMQTT(set *config.Settings) (output.Output, mqtt.Options, error) {
 	opts := mqttOptions(set, d.opts.Version, d.mqttCommand, d.log.With("component", "mqtt"))
+	opts.NodeID, opts.FormerNodeID = d.nodeID(set)
 	spec := opts
+	// The migration happens once per daemon; it does not make a reload
+	// see a change.
+	spec.FormerNodeID = ""
 	spec.OnCommand, spec.Logger = nil, nil
 	o, err := mqtt.NewOutput(opts, keysOf(set.Users))
 	if err != nil {

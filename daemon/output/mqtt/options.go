@@ -101,6 +101,11 @@ type Options struct {
 	// NodeID names this daemon in topics and unique IDs. Default: the host
 	// name up to the first dot. Lower-cased and reduced to [a-z0-9_-].
 	NodeID string
+	// FormerNodeID, when set, is a node ID this daemon published under
+	// before (the bare host name, before node IDs got a per-machine
+	// suffix): its discovery configs and retained topics are removed from
+	// the broker, so Home Assistant keeps no ghost device (migrate.go).
+	FormerNodeID string
 	// DiscoveryPrefix is Home Assistant's discovery prefix. Default
 	// "homeassistant".
 	DiscoveryPrefix string

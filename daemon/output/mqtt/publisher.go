@@ -115,6 +115,9 @@ type Publisher struct {
 	}
 	limiter map[string]time.Time // command-rejection log rate limit by reason
 	twin    twinState            // a second onair with our client ID (twin.go)
+	// migrated is set once the former node's topics are queued for
+	// removal (migrate.go).
+	migrated bool
 }
 
 // New validates opts, fills in defaults and returns a Publisher. It reads the
@@ -292,6 +295,7 @@ func (p *Publisher) SetUsers(users []string) {
 		}
 	}
 	p.usersSet = true
+	p.migrateLocked(users)
 	p.reconcileLocked()
 	p.mu.Unlock()
 	p.kick()
