@@ -70,4 +70,3 @@ func retainedTopics(b *broker) []string {
 	}
 	return out
 }
-
