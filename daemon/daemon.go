@@ -430,7 +430,13 @@ func (d *Daemon) SetOverride(o output.Override, dur time.Duration) error {
 	}
 	d.st.setOverride(&o)
 	d.mu.Unlock()
-	d.log.Info("override set", "user", o.User, "availability", string(o.Availability), "activity", string(o.Activity), "color", colorAttr(o.Color), "until", o.Until, "source", o.Source)
+	// A command over MQTT is routine (a flood of them must not flood the
+	// log); one from the CLI or a light is worth a line.
+	level := slog.LevelInfo
+	if o.Source == "mqtt" {
+		level = slog.LevelDebug
+	}
+	d.log.Log(context.Background(), level, "override set", "user", o.User, "availability", string(o.Availability), "activity", string(o.Activity), "color", colorAttr(o.Color), "until", o.Until, "source", o.Source)
 	d.poke()
 	return nil
 }
@@ -461,18 +467,26 @@ func (d *Daemon) Pause(dur time.Duration) {
 		till = time.Now().Add(dur)
 	}
 	d.mu.Lock()
+	was := d.st.paused
 	d.st.pause(till)
 	d.mu.Unlock()
-	d.log.Info("paused", "for", dur)
+	if was {
+		d.log.Debug("paused", "for", dur)
+	} else {
+		d.log.Info("paused", "for", dur)
+	}
 	d.poke()
 }
 
 // Resume ends a pause.
 func (d *Daemon) Resume() {
 	d.mu.Lock()
+	was := d.st.paused
 	d.st.resume()
 	d.mu.Unlock()
-	d.log.Info("resumed")
+	if was {
+		d.log.Info("resumed")
+	}
 	d.poke()
 }
 

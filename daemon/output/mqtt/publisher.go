@@ -113,8 +113,12 @@ type Publisher struct {
 		connectAt time.Time
 		logged    string // last failure logged, to log transitions only
 	}
-	limiter map[string]time.Time // command-rejection log rate limit by reason
-	twin    twinState            // a second onair with our client ID (twin.go)
+	// rejects rate-limits the log of rejected commands (reject).
+	rejects struct {
+		last       time.Time
+		suppressed int
+	}
+	twin twinState // a second onair with our client ID (twin.go)
 	// migrated is set once the former node's topics are queued for
 	// removal (migrate.go).
 	migrated bool
@@ -158,7 +162,6 @@ func New(opts Options) (*Publisher, error) {
 		retained:  map[string]outMsg{},
 		dirty:     map[string]outMsg{},
 		foreign:   map[string]bool{},
-		limiter:   map[string]time.Time{},
 	}
 	if opts.BirthTopic != "" {
 		p.births = []string{opts.BirthTopic}
@@ -859,7 +862,9 @@ func (p *Publisher) handleCommand(b []byte) {
 		p.reject("callback", err, b)
 		return
 	}
-	p.log.Info("mqtt command", "kind", string(cmd.Kind), "availability", string(cmd.Availability),
+	// Accepted commands are routine (Home Assistant sends one per click,
+	// a script may send thousands): DEBUG, so a flood cannot fill the log.
+	p.log.Debug("mqtt command", "kind", string(cmd.Kind), "availability", string(cmd.Availability),
 		"activity", string(cmd.Activity), "for", cmd.For)
 }
 
@@ -869,21 +874,27 @@ type errorPayload struct {
 	Command string `json:"command"`
 }
 
-// reject answers a bad command on the error topic and logs it, at most once
-// a minute per reason.
+// rejectLogEvery bounds the log of rejected commands: one WARN per period,
+// with how many were left out since the last one.
+const rejectLogEvery = 10 * time.Second
+
+// reject answers a bad command on the error topic and logs it, at most one
+// WARN per rejectLogEvery with the count of rejections not logged.
 func (p *Publisher) reject(reason string, err error, payload []byte) {
 	js, _ := json.Marshal(errorPayload{Reason: reason, Error: err.Error(), Command: truncate(strings.ToValidUTF8(string(payload), "?"), 128)})
 	now := time.Now()
 	p.mu.Lock()
 	p.dirty[p.t.errors()] = outMsg{topic: p.t.errors(), payload: js, kind: kindError}
-	last, seen := p.limiter[reason]
-	logIt := !seen || now.Sub(last) >= time.Minute
+	logIt := p.rejects.last.IsZero() || now.Sub(p.rejects.last) >= rejectLogEvery
+	suppressed := p.rejects.suppressed
 	if logIt {
-		p.limiter[reason] = now
+		p.rejects.last, p.rejects.suppressed = now, 0
+	} else {
+		p.rejects.suppressed++
 	}
 	p.mu.Unlock()
 	p.kick()
 	if logIt {
-		p.log.Warn("mqtt command rejected", "reason", reason, "err", err)
+		p.log.Warn("mqtt command rejected", "reason", reason, "err", err, "suppressed", suppressed)
 	}
 }
