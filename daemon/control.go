@@ -238,8 +238,10 @@ func (cs *controlServer) auth(h http.Handler) http.Handler {
 // maxControlBody bounds request bodies of the control API.
 const maxControlBody = 16 << 10
 
-// Control API connection bounds (see listenControl).
-const (
+// Control API connection bounds (see listenControl): a client that opens
+// keep-alive connections and leaves them idle cannot pile them up.
+// Variables so that a test can shorten them.
+var (
 	controlIdleTimeout = 30 * time.Second
 	controlReadTimeout = 10 * time.Second
 )
