@@ -418,7 +418,7 @@ func (p *Publisher) Run(ctx context.Context) error {
 			failures = 0
 		}
 		failures++
-		p.noteFailure(err, connected)
+		p.noteFailure(silentBroker(err, p.opts), connected)
 		t := time.NewTimer(p.reconnectDelay(failures))
 		select {
 		case <-ctx.Done():
@@ -449,8 +449,8 @@ func (p *Publisher) clientOptions(lost chan<- error) *paho.ClientOptions {
 	o.SetAutoReconnect(false)
 	o.SetConnectRetry(false)
 	o.SetOrderMatters(false)
-	o.SetKeepAlive(30 * time.Second)
-	o.SetPingTimeout(p.opts.Timeout)
+	o.SetKeepAlive(p.opts.KeepAlive)
+	o.SetPingTimeout(pingTimeout(p.opts))
 	o.SetConnectTimeout(p.opts.Timeout)
 	// WriteTimeout bounds paho's hand-off of a publish to its writer
 	// goroutine, not delivery. When the connection drops mid-batch that
