@@ -84,4 +84,13 @@ func TestReloadMQTT(t *testing.T) {
 	if mqttOut() == before {
 		t.Error("the MQTT output was not restarted for a new node ID")
 	}
+
+	// A broken file: MQTT health says so, with the line.
+	os.WriteFile(path, []byte("version: 1\nmqtt:\n  broker: tcp://"+addr+"\n  node_id: office\n  discovery: sometimes\n"), 0o600)
+	if res := d.Reload(t.Context()); res.OK {
+		t.Fatalf("broken reload accepted: %+v", res)
+	}
+	obs.wait(t, "onair/office/health", func(v string) bool {
+		return strings.Contains(v, "config: reload failed") && strings.Contains(v, ":5: mqtt.discovery")
+	})
 }

@@ -32,6 +32,9 @@ const (
 
 // twinState is guarded by Publisher.mu.
 type twinState struct {
+	// node is set when the evidence is our status topic: another onair
+	// with our node ID, whatever its client ID.
+	node   bool
 	ackAt  time.Time // when the broker accepted the current session
 	short  int       // short sessions in a row
 	reason string    // why a twin is suspected; "" when none
@@ -40,6 +43,15 @@ type twinState struct {
 
 // twinMessage is the one line that says what to do.
 func (p *Publisher) twinMessage() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.twinMessageLocked()
+}
+
+func (p *Publisher) twinMessageLocked() string {
+	if p.twin.node {
+		return fmt.Sprintf("another onair publishes as node_id %s: set mqtt.node_id", p.opts.NodeID)
+	}
 	return fmt.Sprintf("another onair uses client_id %s (node_id %s): set mqtt.node_id", p.opts.ClientID, p.opts.NodeID)
 }
 
@@ -76,7 +88,7 @@ func (p *Publisher) noteSession(accepted bool, lived time.Duration) bool {
 	}
 	p.mu.Lock()
 	if lived >= twinLifetime {
-		p.twin.short, p.twin.reason, p.twin.logged = 0, "", false
+		p.twin.short, p.twin.reason, p.twin.logged, p.twin.node = 0, "", false, false
 		p.mu.Unlock()
 		return false
 	}
@@ -105,6 +117,7 @@ func (p *Publisher) noteStatusEcho(payload []byte, retained bool) {
 	}
 	if p.twin.reason == "" {
 		p.twin.reason = "our status topic " + p.t.status() + " went offline while we are connected"
+		p.twin.node = true
 	}
 	// Home Assistant now shows every entity unavailable: say online again.
 	p.dirty[p.t.status()] = outMsg{topic: p.t.status(), payload: []byte("online"), retain: true, kind: kindStatus}
@@ -132,7 +145,7 @@ func (p *Publisher) twinStatusLocked() string {
 	if p.twin.reason == "" {
 		return ""
 	}
-	return p.twinMessage() + " (" + p.twin.reason + ")"
+	return p.twinMessageLocked() + " (" + p.twin.reason + ")"
 }
 
 // reconnectDelay is the wait before the next connect. With a twin around

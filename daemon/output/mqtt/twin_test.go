@@ -130,3 +130,22 @@ func TestTwinKeepsTheBackoffGrowing(t *testing.T) {
 		t.Errorf("a long session did not clear the twin: %q", p.Status().Twin)
 	}
 }
+
+// Another onair with our node ID but its own client ID: no kicks, but its
+// "offline" lands on our status topic. We notice, say so once, and put
+// "online" back for Home Assistant.
+func TestTwinWithTheSameNodeIDIsNamed(t *testing.T) {
+	b := startBroker(t, brokerOpts{})
+	a := startPublisher(t, Options{Broker: "tcp://" + b.addr, NodeID: "raspberrypi", ClientID: "onair-a"})
+	a.waitLog(t, 0, slog.LevelInfo, "mqtt connected")
+	other := startPublisher(t, Options{Broker: "tcp://" + b.addr, NodeID: "raspberrypi", ClientID: "onair-b"})
+	other.waitLog(t, 0, slog.LevelInfo, "mqtt connected")
+	from := b.msgs.len()
+	other.stop() // publishes "offline" on the shared status topic
+	want := "another onair publishes as node_id raspberrypi: set mqtt.node_id"
+	a.waitLog(t, 0, slog.LevelError, want)
+	if !strings.HasPrefix(a.Status().Twin, want) {
+		t.Errorf("status twin = %q", a.Status().Twin)
+	}
+	b.wait(t, from, "onair/raspberrypi/status", is("online"))
+}
