@@ -1,38 +1,57 @@
 #!/usr/bin/env bash
 # Release artifacts in dist/: one archive per platform (tar.gz for Linux and
-# macOS, zip for Windows) with the binary, README, LICENSE (when the tree has
-# one), the example config and, for Linux, the udev rules; a .deb for amd64
-# and arm64 (Debian, Raspberry Pi OS 64-bit); and SHA256SUMS over all of them.
+# macOS, zip for Windows) with the binary, README, LICENSE,
+# THIRD_PARTY_NOTICES.md, the example config and, for Linux, the udev rules;
+# a .deb for amd64, arm64 and armhf (Debian, Raspberry Pi OS 64- and 32-bit);
+# the source archive onair-VERSION.tar.gz (`git archive` of HEAD) and the
+# Homebrew formula onair.rb that builds it; and SHA256SUMS over all of them.
 #
 # Binaries come from .ci/cross.sh (bin/cross/), which is run again unless it
-# already built this VERSION/COMMIT. Each .deb is listed with
+# already built this VERSION/COMMIT. Every binary's modules (`go version -m`)
+# must be in THIRD_PARTY_NOTICES.md at the same version. The Linux binaries
+# run under qemu-user (.ci/qemu-user.sh). Each .deb is listed with
 # `dpkg-deb --contents` and checked with lintian; a lintian error fails the
 # build (warnings are printed).
 #
-# Needs: dpkg-deb, lintian, zip, gzip, readelf; the cross compilers of
-# cross.sh. Environment: VERSION, COMMIT, DATE, GO.
+# Needs: dpkg-deb, lintian, zip, gzip, readelf, git, ruby, qemu-user-static;
+# the cross compilers of cross.sh. Environment: VERSION, COMMIT, DATE, GO.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 GO=${GO:-go}
-VERSION=${VERSION:-$(git describe --tags --always --dirty 2>/dev/null || echo dev)}
-COMMIT=${COMMIT:-$(git rev-parse --short HEAD 2>/dev/null || echo unknown)}
-DATE=${DATE:-$(date -u +%Y-%m-%dT%H:%M:%SZ)}
+. "$(dirname "$0")/buildinfo.sh"
 export VERSION COMMIT DATE GO
 MAINTAINER=${MAINTAINER:-"onair developers <onair-dev@users.noreply.github.com>"}
 CROSS=bin/cross
 DIST=dist
 
-for tool in dpkg-deb lintian zip gzip readelf sha256sum; do
-  command -v "$tool" >/dev/null || { echo "dist.sh: $tool not found (Debian: apt-get install dpkg-dev lintian zip binutils)" >&2; exit 1; }
+for tool in dpkg-deb lintian zip gzip readelf sha256sum git ruby wixl msibuild msiinfo; do
+  command -v "$tool" >/dev/null || { echo "dist.sh: $tool not found (Debian: apt-get install dpkg-dev lintian zip binutils git ruby)" >&2; exit 1; }
 done
-[ -f README.md ] || { echo "dist.sh: README.md is missing" >&2; exit 1; }
+for f in README.md LICENSE THIRD_PARTY_NOTICES.md .ci/deb/copyright; do
+  [ -f "$f" ] || { echo "dist.sh: $f is missing" >&2; exit 1; }
+done
 
 want=$(printf 'VERSION=%s\nCOMMIT=%s\n' "$VERSION" "$COMMIT")
 if [ "$(grep -E '^(VERSION|COMMIT)=' "$CROSS/BUILDINFO" 2>/dev/null)" != "$want" ]; then
   echo "== building binaries (.ci/cross.sh)"
   ./.ci/cross.sh
 fi
+
+# Every module in every binary has its notice (configs/notices_test.go
+# keeps THIRD_PARTY_NOTICES.md in step with go.mod; this checks the binaries
+# themselves).
+for bin in "$CROSS"/*_*/onair*; do
+  $GO version -m "$bin" | awk '$1=="dep"||$1=="=>"{print $2, $3}' | while read -r mod ver; do
+    if ! grep -qF "| $mod | $ver |" THIRD_PARTY_NOTICES.md; then
+      echo "dist.sh: $bin contains $mod $ver, which THIRD_PARTY_NOTICES.md does not list; run UPDATE_GOLDEN=1 go test ./configs -run TestNotices" >&2
+      exit 1
+    fi
+  done
+done
+
+echo "== qemu-user: run the Linux binaries"
+./.ci/qemu-user.sh "$CROSS"
 
 rm -rf "$DIST"
 mkdir -p "$DIST"
@@ -54,8 +73,7 @@ for dir in "$CROSS"/*_*/; do
   root="$stage/$name"
   mkdir -p "$root"
   cp "$dir"/onair* "$root/"
-  cp README.md "$root/"
-  [ -f LICENSE ] && cp LICENSE "$root/"
+  cp README.md LICENSE THIRD_PARTY_NOTICES.md "$root/"
   cp configs/onair.example.yaml "$root/config.example.yaml"
   [ "$os" = linux ] && cp configs/60-onair.rules "$root/"
   find "$stage/$name" -exec touch -d "@$epoch" {} +
@@ -65,6 +83,28 @@ for dir in "$CROSS"/*_*/; do
     tarball "$DIST/$name.tar.gz" "$stage" "$name"
   fi
 done
+
+# The source archive: what the Homebrew formula builds, and the source the
+# LGPL section of THIRD_PARTY_NOTICES.md points to. git archive is
+# reproducible for a commit (file times are the commit's); it holds HEAD, not uncommitted changes.
+echo "== source archive"
+srcname="onair-${VERSION#v}"
+git archive --format=tar --prefix="$srcname/" HEAD | gzip -9n >"$DIST/$srcname.tar.gz"
+[[ $VERSION == *-dirty ]] && echo "dist.sh: note: the tree has uncommitted changes; $srcname.tar.gz holds HEAD ($COMMIT) without them"
+
+echo "== Homebrew formula"
+./.ci/homebrew-formula.sh "$DIST/$srcname.tar.gz" "$VERSION" "$COMMIT" >"$DIST/onair.rb"
+want=$(sha256sum "$DIST/$srcname.tar.gz" | cut -d' ' -f1)
+got=$(sed -n 's/^ *sha256 "\([0-9a-f]*\)"$/\1/p' "$DIST/onair.rb")
+[ "$got" = "$want" ] || { echo "dist.sh: onair.rb has sha256 '$got', the source archive $want" >&2; exit 1; }
+ruby -c "$DIST/onair.rb" >/dev/null || { echo "dist.sh: ruby -c rejects dist/onair.rb" >&2; exit 1; }
+echo "onair.rb: $srcname.tar.gz sha256 $got, ruby -c ok"
+
+# ---- Windows installer: an MSI built with wixl from the cross-built exe
+# (configs/windows/onair.wxs), before SHA256SUMS so it is listed there.
+echo "== windows installer"
+./.ci/windows/msi.sh "$CROSS/windows_amd64/onair.exe" "$DIST/onair_${VERSION}_windows_amd64.msi" "$VERSION"
+# ---- end Windows installer
 
 # debversion turns a git describe into a Debian version: v1.2.3 -> 1.2.3-1,
 # v1.2.3-4-gabc -> 1.2.3+4+gabc-1, a bare commit -> 0.0.0+git<date>.<commit>-1.
@@ -147,8 +187,10 @@ METAINFO
 
 echo "== .deb packages (version $debver)"
 lintian_failed=0
-for arch in amd64 arm64; do
-  bin="$CROSS/linux_$arch/onair"
+for arch in amd64 arm64 armhf; do
+  goarch=$arch
+  [ "$arch" = armhf ] && goarch=arm # Debian's armhf is Go's linux/arm (see .ci/cross.sh for the CPU it needs)
+  bin="$CROSS/linux_$goarch/onair"
   [ -x "$bin" ] || { echo "dist.sh: $bin missing (cross.sh TARGETS?)" >&2; exit 1; }
   root="$stage/deb_$arch"
   install -d -m 0755 "$root/DEBIAN" "$root/usr/bin" "$root/lib/udev/rules.d" \
@@ -164,17 +206,11 @@ for arch in amd64 arm64; do
   chmod 0644 "$root/usr/share/man/man1/onair.1.gz"
   gzip -9nc README.md >"$root/usr/share/doc/onair/README.md.gz"
   chmod 0644 "$root/usr/share/doc/onair/README.md.gz"
-  # copyright: onair's licence, then what is linked into the binary.
-  if [ -f LICENSE ]; then
-    lname=$(head -1 LICENSE | sed 's/^ *//')
-    ltext=$(sed 's/^$/./; s/^/ /' LICENSE)
-  else
-    lname="no licence file in the source tree yet"
-    ltext=" The onair source tree has no LICENSE file yet; until it has one, all rights are reserved by the authors."
-  fi
-  awk -v n="$lname" -v t="$ltext" '{gsub(/@LICENSE_NAME@/, n); if ($0 == "@LICENSE_TEXT@") print t; else print}' \
-    .ci/deb/copyright >"$root/usr/share/doc/onair/copyright"
-  chmod 0644 "$root/usr/share/doc/onair/copyright"
+  gzip -9nc THIRD_PARTY_NOTICES.md >"$root/usr/share/doc/onair/THIRD_PARTY_NOTICES.md.gz"
+  chmod 0644 "$root/usr/share/doc/onair/THIRD_PARTY_NOTICES.md.gz"
+  # copyright: machine-readable (copyright-format 1.0), generated with the
+  # notices by configs/notices_test.go.
+  install -m 0644 .ci/deb/copyright "$root/usr/share/doc/onair/copyright"
   cat >"$stage/changelog" <<CHANGELOG
 onair ($debver) unstable; urgency=medium
 
@@ -231,7 +267,9 @@ CONTROL
   fi
 done
 
-(cd "$DIST" && sha256sum -- *.tar.gz *.zip *.deb >SHA256SUMS)
+(cd "$DIST" && sha256sum -- *.tar.gz *.zip *.deb *.msi onair.rb >SHA256SUMS)
+# winget and Scoop manifests carry the real checksums of what was just built.
+./.ci/windows/manifests.sh "$VERSION" "$DIST"
 echo "== $DIST"
 ls -l "$DIST"
 if [ "$lintian_failed" = 1 ]; then

@@ -29,6 +29,7 @@ var layers = map[string]struct {
 
 	"devices":             {stdlibOnly: true},
 	"devices/hid":         {onair: []string{"devices"}, thirdParty: []string{"github.com/karalabe/hid"}},
+	"devices/hotplug":     {onair: []string{"devices"}},
 	"devices/serial":      {onair: []string{"devices"}, thirdParty: []string{"go.bug.st/serial"}},
 	"devices/devicestest": {onair: []string{"devices"}},
 	"devices/usbip":       {onair: []string{"devices"}},
@@ -44,7 +45,7 @@ var layers = map[string]struct {
 	"daemon/graph/graphtest": {stdlibOnly: true},
 
 	"daemon/output":          {onair: []string{"mapping"}},
-	"daemon/output/lights":   {onair: []string{"daemon/output", "mapping", "devices", "devices/hid", "devices/serial"}},
+	"daemon/output/lights":   {onair: []string{"daemon/output", "mapping", "devices", "devices/hid", "devices/hotplug", "devices/serial"}},
 	"daemon/output/mqtt":     {onair: []string{"daemon/output", "mapping", "daemon/secret", "daemon/backoff"}, thirdParty: []string{"github.com/eclipse/paho.mqtt.golang"}},
 	"daemon/output/terminal": {onair: []string{"daemon/output", "mapping"}},
 	// The web page and webhook outputs, being built on the same contract.
@@ -56,10 +57,11 @@ var layers = map[string]struct {
 		"daemon/output", "daemon/output/lights", "daemon/output/mqtt", "daemon/output/terminal",
 		"daemon/output/web", "daemon/output/webhook",
 	}},
+	"cmd/onair/tray": {onair: []string{"daemon", "mapping"}, thirdParty: []string{"fyne.io/systray", "github.com/godbus/dbus/v5", "golang.org/x/sys/"}},
 	"cmd/onair": {
 		onair: []string{
 			"daemon", "daemon/config", "daemon/auth", "daemon/output", "daemon/output/lights",
-			"devices", "devices/hid", "devices/serial", "mapping", "configs",
+			"devices", "devices/hid", "devices/serial", "mapping", "configs", "cmd/onair/tray",
 		},
 		thirdParty: []string{"github.com/kardianos/service", "golang.org/x/term", "golang.org/x/sys/"},
 	},

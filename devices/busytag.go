@@ -27,6 +27,9 @@ var BusyTag = Driver{
 
 type busyTag struct{}
 
+// ack: every AT command is answered "OK" (devices/PROTOCOLS.md#busy-tag).
+func (busyTag) ack() []byte { return []byte("OK") }
+
 const busyTagAllLEDs = 127
 
 func (busyTag) encode(s State, _ Info) ([]Report, error) {

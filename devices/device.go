@@ -83,7 +83,9 @@ func (d *Device) KeepAlivePeriod() time.Duration { return d.driver.KeepAlivePeri
 // HasInput reports whether ReadInput can read a button on this light.
 func (d *Device) HasInput() bool { return d.driver.HasInput(d.info) }
 
-// Set makes the light show s. When the light cannot show s.Effect by itself
+// Set makes the light show s. For a serial light every write reads the
+// light's reply (see [ReplyError]): a light that does not acknowledge a
+// command fails the Set with an error wrapping [ErrNoReply]. When the light cannot show s.Effect by itself
 // (HardwareEffect is false), Set shows the first frame, s.At(0), and the
 // caller renders the rest with Frame every FrameInterval.
 func (d *Device) Set(s State) error {
@@ -206,6 +208,11 @@ func (d *Device) write(op string, reports []Report) error {
 		}
 		if err != nil {
 			return fmt.Errorf("%s: %s: write %s report %d of %d: %w", d.driver.Name, op, r.Kind, i+1, len(reports), err)
+		}
+		if d.info.Bus == Serial {
+			if err := readReply(d.t, r.Data, d.driver.Ack()); err != nil {
+				return fmt.Errorf("%s: %s: report %d of %d: %w", d.driver.Name, op, i+1, len(reports), err)
+			}
 		}
 	}
 	return nil

@@ -11,6 +11,11 @@
 // renders the effects a light cannot do by itself with [State.At] and
 // [Device.Frame] every [FrameInterval].
 //
+// Serial lights answer their commands; Device reads each reply through the
+// same Transport and fails a write the light did not acknowledge
+// ([ErrNoReply], reply.go). Package devices/hotplug says when the USB bus
+// changed, so the daemon enumerates on events instead of on a timer.
+//
 // The one table of known lights is in registry.go; [Lookup] finds the driver
 // for an enumerated [Info] and [UdevRules] renders the Linux udev rules from
 // the same table.

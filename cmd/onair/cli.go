@@ -49,6 +49,7 @@ func commands() []command {
 		{name: "pause", summary: "turn the signal off [--for D] until resume", run: cmdPause},
 		{name: "resume", summary: "end a pause", run: cmdResume},
 		{name: "reload", summary: "make the running daemon read its config again (as SIGHUP does)", run: cmdReload},
+		{name: "tray", summary: "status-area icon with the signal colour and quick overrides (per user)", run: cmdTray},
 		{name: "lights", summary: "list USB lights [--json] | lights test | lights udev", run: cmdLights},
 		{name: "service", summary: "service install|uninstall|start|stop|restart|status [--system] [--dry-run]", run: cmdService},
 		{name: "config", summary: "config check [FILE] | config example | config path", run: cmdConfig},

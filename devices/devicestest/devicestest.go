@@ -175,6 +175,10 @@ type Record struct {
 	Transport devices.Transport
 	// Reads are returned by ReadTimeout in order when Transport is nil.
 	Reads [][]byte
+	// Reply, when set and Transport is nil, scripts a device that answers
+	// what it is sent (a serial light): after each Write, the bytes
+	// Reply returns for it (nil: none) are queued on Reads.
+	Reply func(written []byte) []byte
 
 	mu  sync.Mutex
 	ops []Op
@@ -194,7 +198,26 @@ func (r *Record) Write(b []byte) (int, error) {
 	if r.Transport != nil {
 		return r.Transport.Write(b)
 	}
+	if r.Reply != nil {
+		if reply := r.Reply(bytes.Clone(b)); reply != nil {
+			r.mu.Lock()
+			r.Reads = append(r.Reads, reply)
+			r.mu.Unlock()
+		}
+	}
 	return len(b), nil
+}
+
+// AckReply returns a Reply function that answers every write with the
+// line ack and CR LF, as a serial light that acknowledges commands does
+// (pass [devices.Driver.Ack]); nil ack answers nothing.
+func AckReply(ack []byte) func([]byte) []byte {
+	return func([]byte) []byte {
+		if ack == nil {
+			return nil
+		}
+		return append(bytes.Clone(ack), '\r', '\n')
+	}
 }
 
 // SendFeatureReport implements devices.Transport.

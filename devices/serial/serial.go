@@ -4,9 +4,12 @@
 // [devices.Info] with Bus "serial".
 //
 // It does not know any light's protocol (package devices encodes the ASCII
-// commands) and does not log. Serial lights have no feature reports; their
-// replies are not read by the daemon, so Write discards pending input first
-// to keep the OS buffer from filling up.
+// commands and reads the replies through ReadTimeout) and does not log.
+// Serial lights have no feature reports. Write discards input still pending
+// before it sends, so a reply that came too late for the previous command
+// cannot pass for the acknowledgement of the next one.
+//
+// On Linux, Enumerate reads sysfs only and opens no port (ports_linux.go).
 package serial
 
 import (
@@ -155,8 +158,8 @@ var _ devices.Transport = (*Transport)(nil)
 
 var errClosed = errors.New("serial: light closed")
 
-// Write implements devices.Transport: it discards unread replies, then
-// writes p completely.
+// Write implements devices.Transport: it discards input still pending (a
+// late reply), then writes p completely.
 func (t *Transport) Write(p []byte) (int, error) {
 	t.mu.RLock()
 	defer t.mu.RUnlock()

@@ -119,3 +119,61 @@ func TestOpenErrors(t *testing.T) {
 		t.Errorf("error does not name the port: %v", err)
 	}
 }
+
+// answeringPort is a serial port whose device answers each write with
+// reply, which Read then returns once (and times out after).
+type answeringPort struct {
+	reply    []byte
+	pending  []byte
+	written  bytes.Buffer
+	resets   int
+	timeouts []time.Duration
+}
+
+func (a *answeringPort) Write(p []byte) (int, error) {
+	a.written.Write(p)
+	a.pending = append(a.pending, a.reply...)
+	return len(p), nil
+}
+func (a *answeringPort) Read(p []byte) (int, error) {
+	n := copy(p, a.pending)
+	a.pending = a.pending[n:]
+	return n, nil
+}
+func (a *answeringPort) ResetInputBuffer() error { a.resets++; a.pending = nil; return nil }
+func (a *answeringPort) SetReadTimeout(d time.Duration) error {
+	a.timeouts = append(a.timeouts, d)
+	return nil
+}
+func (a *answeringPort) Close() error { return nil }
+
+// TestDeviceReadsReplies runs a Busy Tag through this package's Transport:
+// every command's OK is read, nothing is left in the buffer, and a light
+// that stops answering fails the write with devices.ErrNoReply.
+func TestDeviceReadsReplies(t *testing.T) {
+	port := &answeringPort{reply: []byte("OK\r\n")}
+	info := devices.Info{VID: 0x303A, PID: 0x81DF, Bus: devices.Serial, Path: "/dev/ttyACM1", Interface: -1}
+	d, err := devices.Open(info, &Transport{port: port}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		if err := d.Set(devices.State{Effect: devices.Off}); err != nil {
+			t.Fatalf("Set = %v", err)
+		}
+		if len(port.pending) != 0 {
+			t.Fatalf("reply left unread: %q", port.pending)
+		}
+	}
+	if port.written.String() != strings.Repeat("AT+SC=127,000000\r\n", 3) {
+		t.Errorf("wrote %q", port.written.String())
+	}
+	// Per command: the OK read waits up to ReplyTimeout, the drain 1 ms.
+	if len(port.timeouts) != 6 || port.timeouts[0] != devices.ReplyTimeout || port.timeouts[1] != time.Millisecond {
+		t.Errorf("read timeouts %v", port.timeouts)
+	}
+	port.reply = nil
+	if err := d.Set(devices.State{Effect: devices.Off}); !errors.Is(err, devices.ErrNoReply) {
+		t.Errorf("Set to a silent light = %v, want ErrNoReply", err)
+	}
+}
