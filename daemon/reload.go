@@ -54,8 +54,11 @@ type reloadRequest struct {
 func (d *Daemon) Reload(ctx context.Context) ReloadResult {
 	path := d.opts.Paths.Config
 	res := ReloadResult{Config: path}
+	d.mu.Lock()
+	hadFile := d.opts.Config.Path() != "" // applyReload replaces it under d.mu
+	d.mu.Unlock()
 	cfg, err := config.Load(path)
-	if errors.Is(err, config.ErrNoConfig) && d.opts.Config.Path() == "" {
+	if errors.Is(err, config.ErrNoConfig) && !hadFile {
 		// No file before and none now: the built-in defaults stay.
 		cfg, err = config.DefaultConfig(), nil
 	}
