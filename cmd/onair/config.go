@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/onair-dev/onair/configs"
+	"github.com/onair-dev/onair/daemon"
 	"github.com/onair-dev/onair/daemon/config"
 )
 
@@ -82,8 +83,10 @@ func configCheck(e *env, args []string) int {
 		fmt.Fprintln(e.stderr, err)
 		return exitFailure
 	}
-	if err := cfg.Validate(); err != nil {
-		fmt.Fprintln(e.stderr, configErrors(cfg, err))
+	// Every check `onair run` makes, secrets included: a file that passes
+	// here is one the daemon accepts.
+	if problems := daemon.CheckConfig(cfg, version); len(problems) > 0 {
+		fmt.Fprintln(e.stderr, strings.Join(problems, "\n"))
 		return exitFailure
 	}
 	fmt.Fprintf(e.stdout, "%s: ok\n", path)
