@@ -251,7 +251,7 @@ func printIdle(w *os.File, ts []*idleTarget, window, interval time.Duration, loa
 			return verdict(v <= goalIdleCPURatio*b, fmt.Sprintf("≤ %.1f× baseline", goalIdleCPURatio))
 		}},
 		{"CPU per poll, ms", func(t *idleTarget) float64 {
-			return float64((t.s1.cpu-t.s0.cpu).Microseconds()) / 1000 / float64(max(t.polls, 1))
+			return float64((t.s1.cpu - t.s0.cpu).Microseconds()) / 1000 / float64(max(t.polls, 1))
 		}, "%.2f", nil},
 		{"CPU, /proc/pid/stat ticks", func(t *idleTarget) float64 { return float64(t.t1 - t.t0) }, "%.0f", nil},
 		{"wake-ups/s (voluntary switches)", func(t *idleTarget) float64 { return float64(t.s1.voluntary-t.s0.voluntary) / secs(t) }, "%.2f", func(v, _ float64) string {

@@ -19,7 +19,7 @@ type mqttRun struct {
 	proc     *process
 	broker   *broker
 	sub      *subscriber
-	marks    int      // index into cloud.requests of the last mark
+	marks    int // index into cloud.requests of the last mark
 }
 
 type mqttRunOptions struct {

@@ -18,6 +18,6 @@ type sample struct {
 
 var errNotLinux = errors.New("onair-bench reads /proc: it runs on Linux only")
 
-func take(int) (sample, error)       { return sample{}, errNotLinux }
-func statCPU(int) (int64, error)     { return 0, errNotLinux }
-func loadAverage() string            { return "unknown" }
+func take(int) (sample, error)   { return sample{}, errNotLinux }
+func statCPU(int) (int64, error) { return 0, errNotLinux }
+func loadAverage() string        { return "unknown" }
