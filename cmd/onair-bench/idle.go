@@ -243,31 +243,29 @@ func printIdle(w *os.File, ts []*idleTarget, window, interval time.Duration, loa
 		name string
 		f    func(t *idleTarget) float64
 		unit string
-		goal func(t, b float64) string // "" when the row has no goal
+		goal string                  // "" when the row has no goal
+		ok   func(v, b float64) bool // whether value v meets it, baseline b
 	}
 	secs := func(t *idleTarget) float64 { return t.s1.at.Sub(t.s0.at).Seconds() }
 	metrics := []metric{
-		{"CPU, % of one core", func(t *idleTarget) float64 { return 100 * (t.s1.cpu - t.s0.cpu).Seconds() / secs(t) }, "%.4f", func(v, b float64) string {
-			return verdict(v <= goalIdleCPURatio*b, fmt.Sprintf("≤ %.1f× baseline", goalIdleCPURatio))
-		}},
+		{"CPU, % of one core", func(t *idleTarget) float64 { return 100 * (t.s1.cpu - t.s0.cpu).Seconds() / secs(t) }, "%.4f", fmt.Sprintf("≤ %.1f× baseline", goalIdleCPURatio), func(v, b float64) bool { return v <= goalIdleCPURatio*b }},
 		{"CPU per poll, ms", func(t *idleTarget) float64 {
 			return float64((t.s1.cpu - t.s0.cpu).Microseconds()) / 1000 / float64(max(t.polls, 1))
-		}, "%.2f", nil},
-		{"CPU, /proc/pid/stat ticks", func(t *idleTarget) float64 { return float64(t.t1 - t.t0) }, "%.0f", nil},
-		{"wake-ups/s (voluntary switches)", func(t *idleTarget) float64 { return float64(t.s1.voluntary-t.s0.voluntary) / secs(t) }, "%.2f", func(v, _ float64) string {
-			return verdict(v <= goalWakeups, fmt.Sprintf("≤ %.0f/s", goalWakeups))
-		}},
+		}, "%.2f", "", nil},
+		{"CPU, /proc/pid/stat ticks", func(t *idleTarget) float64 { return float64(t.t1 - t.t0) }, "%.0f", "", nil},
+		{"wake-ups/s (voluntary switches)", func(t *idleTarget) float64 { return float64(t.s1.voluntary-t.s0.voluntary) / secs(t) }, "%.2f", fmt.Sprintf("≤ %.0f/s", goalWakeups), func(v, _ float64) bool { return v <= goalWakeups }},
+		{"wake-ups per poll", func(t *idleTarget) float64 {
+			return float64(t.s1.voluntary-t.s0.voluntary) / float64(max(t.polls, 1))
+		}, "%.1f", "", nil},
 		{"context switches/s (all)", func(t *idleTarget) float64 {
 			return float64(t.s1.voluntary+t.s1.involuntary-t.s0.voluntary-t.s0.involuntary) / secs(t)
-		}, "%.2f", nil},
-		{"RSS, MiB", func(t *idleTarget) float64 { return float64(t.s1.rss) / mib }, "%.1f", func(v, _ float64) string {
-			return verdict(v*mib <= goalIdleRSS, fmt.Sprintf("≤ %d MiB", goalIdleRSS/mib))
-		}},
-		{"peak RSS (VmHWM), MiB", func(t *idleTarget) float64 { return float64(t.s1.hwm) / mib }, "%.1f", nil},
-		{"threads", func(t *idleTarget) float64 { return float64(t.s1.threads) }, "%.0f", nil},
-		{"Graph requests/hour", func(t *idleTarget) float64 { return float64(t.r1-t.r0) * 3600 / secs(t) }, "%.0f", nil},
-		{"response → line, median ms", func(t *idleTarget) float64 { return ms(median(t.latencies)) }, "%.2f", nil},
-		{"response → line, max ms", func(t *idleTarget) float64 { return ms(slices.Max(t.latencies)) }, "%.2f", nil},
+		}, "%.2f", "", nil},
+		{"RSS, MiB", func(t *idleTarget) float64 { return float64(t.s1.rss) / mib }, "%.1f", fmt.Sprintf("≤ %d MiB", goalIdleRSS/mib), func(v, _ float64) bool { return v*mib <= goalIdleRSS }},
+		{"peak RSS (VmHWM), MiB", func(t *idleTarget) float64 { return float64(t.s1.hwm) / mib }, "%.1f", "", nil},
+		{"threads", func(t *idleTarget) float64 { return float64(t.s1.threads) }, "%.0f", "", nil},
+		{"Graph requests/hour", func(t *idleTarget) float64 { return float64(t.r1-t.r0) * 3600 / secs(t) }, "%.0f", "", nil},
+		{"response → line, median ms", func(t *idleTarget) float64 { return ms(median(t.latencies)) }, "%.2f", "", nil},
+		{"response → line, max ms", func(t *idleTarget) float64 { return ms(slices.Max(t.latencies)) }, "%.2f", "", nil},
 	}
 	fmt.Fprintf(w, "\nidle: %d processes side by side, each with its own fake Graph over TLS; window %v after warm-up; interval %v\n", len(ts), window, interval)
 	fmt.Fprintf(w, "machine: %d CPUs, load average %s at the start of the window, %s at its end; %s\n", runtime.NumCPU(), loadBefore, loadAfter, runtime.Version())
@@ -286,25 +284,29 @@ func printIdle(w *os.File, ts []*idleTarget, window, interval time.Duration, loa
 		for _, t := range ts[1:] {
 			v := m.f(t)
 			row = append(row, fmt.Sprintf(m.unit, v), ratio(v, b))
-			if m.goal != nil {
-				goals = append(goals, m.goal(v, b))
+			if m.ok != nil {
+				goals = append(goals, verdict(m.ok(v, b)))
 			}
 		}
-		row = append(row, strings.Join(goals, "  "))
+		if m.ok != nil {
+			row = append(row, m.goal+": "+strings.Join(goals, ", "))
+		} else {
+			row = append(row, "")
+		}
 		fmt.Fprintln(tw, strings.Join(row, "\t")+"\t")
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprintln(w, "\nGoals (issue 15) apply to each onair column: ok or OVER per column, left to right.")
+	fmt.Fprintln(w, "\ngoal: issue 15's, judged for each onair column, left to right")
 	return nil
 }
 
-func verdict(ok bool, goal string) string {
+func verdict(ok bool) string {
 	if ok {
-		return "ok " + goal
+		return "ok"
 	}
-	return "OVER " + goal
+	return "OVER"
 }
 
 func ratio(v, b float64) string {
