@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -175,7 +176,7 @@ func cmdIdle(ctx context.Context, args []string) error {
 			return fmt.Errorf("%s: %w", t.label, t.latencyErr)
 		}
 	}
-	return printIdle(os.Stdout, targets, *duration, *interval, loadBefore, loadAfter)
+	return printIdle(stdout, targets, *duration, *interval, loadBefore, loadAfter)
 }
 
 // mark samples the process and the request count.
@@ -237,7 +238,7 @@ func sleep(ctx context.Context, d time.Duration) error {
 
 const mib = 1024 * 1024
 
-func printIdle(w *os.File, ts []*idleTarget, window, interval time.Duration, loadBefore, loadAfter string) error {
+func printIdle(w io.Writer, ts []*idleTarget, window, interval time.Duration, loadBefore, loadAfter string) error {
 	base := ts[0]
 	type metric struct {
 		name string

@@ -22,6 +22,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -79,6 +80,9 @@ func run(ctx context.Context, args []string) int {
 	}
 	return 0
 }
+
+// stdout receives the reports; tests read them.
+var stdout io.Writer = os.Stdout
 
 var (
 	errUsage      = errors.New("usage")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -94,7 +95,7 @@ func cmdScale(ctx context.Context, args []string) error {
 		brokerVersion = version
 		rows = append(rows, row)
 	}
-	printScale(os.Stdout, rows, *interval, brokerVersion, loadBefore, loadAverage())
+	printScale(stdout, rows, *interval, brokerVersion, loadBefore, loadAverage())
 	return nil
 }
 
@@ -155,18 +156,22 @@ func scaleOne(ctx context.Context, o mqttRunOptions, unchanged, changes int) (sc
 		case <-ctx.Done():
 			return row, "", ctx.Err()
 		}
-		windows := 0
 		var s sample
 		for {
 			if s, err = r.mark(ctx); err != nil {
 				return row, "", err
 			}
-			windows++
 			if s.at.After(last) {
 				break
 			}
 		}
-		row.allChange = append(row.allChange, s.cpu-prev.cpu-time.Duration(windows-1)*base)
+		windows := 0 // polls in the window
+		for _, e := range reqs.since(first)[:r.marks-first] {
+			if isMe(e) {
+				windows++
+			}
+		}
+		row.allChange = append(row.allChange, s.cpu-prev.cpu-time.Duration(max(windows-1, 0))*base)
 		var firstResp, lastResp time.Time
 		for _, e := range reqs.since(first) {
 			if e.at.After(last) {
@@ -194,7 +199,7 @@ func scaleOne(ctx context.Context, o mqttRunOptions, unchanged, changes int) (sc
 	return row, r.broker.version, nil
 }
 
-func printScale(w *os.File, rows []scaleRow, interval time.Duration, broker, loadBefore, loadAfter string) {
+func printScale(w io.Writer, rows []scaleRow, interval time.Duration, broker, loadBefore, loadAfter string) {
 	fmt.Fprintf(w, "\nscale: onair run --quiet --no-lights, N colleagues by object ID + me, interval %v, MQTT to %s\n", interval, broker)
 	fmt.Fprintf(w, "machine: %d CPUs, load average %s before, %s after; %s\n", runtime.NumCPU(), loadBefore, loadAfter, runtime.Version())
 	fmt.Fprintln(w, "CPU: median (min–max) of the daemon's CPU time per poll, from half an interval after one poll to half an interval after the next")

@@ -147,13 +147,16 @@ func cmdSoak(ctx context.Context, args []string) error {
 		points = append(points, pt)
 		prev = s
 	}
+	if len(points) < 8 {
+		return fmt.Errorf("only %d polls in %v: the quarters need at least 8; run longer", len(points), *duration)
+	}
 	if *csvFile != "" {
 		if err := writeSoakCSV(*csvFile, points); err != nil {
 			return err
 		}
 	}
 	checks := soakChecks(points)
-	printSoak(os.Stdout, points, checks, *n, *churn, *interval, *duration, r.broker.version, haveGoroutines, loadBefore, loadAverage())
+	printSoak(stdout, points, checks, *n, *churn, *interval, *duration, r.broker.version, haveGoroutines, loadBefore, loadAverage())
 	var failed []string
 	for _, c := range checks {
 		if c.failed() {
