@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
@@ -95,9 +96,13 @@ type subscriber struct {
 	lastAt   time.Time
 }
 
+// clients numbers this process's MQTT clients: a broker drops a client
+// when another connects with its ID.
+var clients atomic.Int64
+
 func newSubscriber(ctx context.Context, url, topic string, users int) (*subscriber, error) {
 	s := &subscriber{users: users, activity: map[string]string{}, reached: make(chan time.Time, 1)}
-	opts := paho.NewClientOptions().AddBroker(url).SetClientID(fmt.Sprintf("onair-bench-%d", os.Getpid())).
+	opts := paho.NewClientOptions().AddBroker(url).SetClientID(fmt.Sprintf("onair-bench-%d-%d", os.Getpid(), clients.Add(1))).
 		SetCleanSession(true).SetAutoReconnect(false).SetOrderMatters(true)
 	s.c = paho.NewClient(opts)
 	if err := wait(ctx, s.c.Connect()); err != nil {

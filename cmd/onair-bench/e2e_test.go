@@ -21,8 +21,9 @@ func TestBenchesEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out bytes.Buffer
+	prev := stdout
 	stdout = &out
-	t.Cleanup(func() { stdout = nil })
+	t.Cleanup(func() { stdout = prev })
 	runBench := func(args ...string) string {
 		t.Helper()
 		out.Reset()

@@ -15,6 +15,21 @@
 //	                   RSS, fds, threads or CPU per poll grow beyond noise
 //
 // `make bench` and `make soak` build the binaries and run these.
+//
+// What the bench relies on from onair, so that a change there that breaks
+// it is easy to find: the commands `--config FILE login` (device code),
+// `run [--quiet] [--no-lights]` and `status --json`; the config keys
+// graph.client_id, authority, base_url, interval and users (object IDs),
+// mqtt.broker and node_id; XDG_* and HOME for the per-user paths and
+// SSL_CERT_FILE for the trusted roots (crypto/x509 on Linux); the terminal
+// light printing "Availability/Activity" in its line; and MQTT state at
+// onair/<node_id>/<user slug>/state as JSON with a snake_case "activity".
+//
+// Figures are per process, from /proc: CPU time from the process CPU
+// clock (exact, every thread), wake-ups as voluntary context switches
+// summed over the threads, RSS from VmRSS. The machine's load is printed
+// with each report; the idle bench measures its baseline in the same run
+// so that the ratios hold on a busy machine.
 package main
 
 import (

@@ -78,13 +78,18 @@ func cmdSoak(ctx context.Context, args []string) error {
 	churn := fs.Int("churn", 50, "colleagues whose presence changes before every poll (in turn), so that change handling soaks too")
 	brokerURL := fs.String("broker", "", "MQTT broker `URL` to use instead of starting mosquitto")
 	mosquitto := fs.String("mosquitto", "", "mosquitto `binary` (default: from PATH or /usr/sbin)")
+	// A busy machine moves CPU per poll by a quarter between quarters
+	// with no trend (2-minute medians of 31–44 ms at load 11–14 on two
+	// cores, 1,000 users at 2 s); 40 % keeps such a run passing while a
+	// per-poll cost that keeps growing still fails.
+	cpuGrowth := fs.Float64("cpu-growth", 40, "CPU per poll fails when it grows more than this `percent` (and 2 ms)")
 	csvFile := fs.String("csv", "", "write every poll's figures to this `file`")
 	keep := fs.Bool("keep", false, "keep the temporary directory (configs, logs)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 || *n < 1 || *churn < 0 || *duration < 8**interval {
-		fmt.Fprintln(os.Stderr, "onair-bench soak: want -n ≥ 1, -churn ≥ 0, -duration of at least 8 intervals, and no arguments")
+	if fs.NArg() > 0 || *n < 1 || *churn < 0 || *duration < 8**interval || *cpuGrowth <= 0 {
+		fmt.Fprintln(os.Stderr, "onair-bench soak: want -n ≥ 1, -churn ≥ 0, -duration of at least 8 intervals, -cpu-growth > 0, and no arguments")
 		return errUsage
 	}
 	*churn = min(*churn, *n)
@@ -155,7 +160,7 @@ func cmdSoak(ctx context.Context, args []string) error {
 			return err
 		}
 	}
-	checks := soakChecks(points)
+	checks := soakChecks(points, *cpuGrowth/100)
 	printSoak(stdout, points, checks, *n, *churn, *interval, *duration, r.broker.version, haveGoroutines, loadBefore, loadAverage())
 	var failed []string
 	for _, c := range checks {
@@ -206,7 +211,7 @@ func findNumber(v any, key string) (int, bool) {
 	return -1, false
 }
 
-func soakChecks(points []soakPoint) []growth {
+func soakChecks(points []soakPoint, cpuGrowth float64) []growth {
 	series := func(f func(soakPoint) float64) []float64 {
 		var v []float64
 		for _, p := range points {
@@ -218,7 +223,7 @@ func soakChecks(points []soakPoint) []growth {
 		{name: "RSS, MiB", format: "%.1f", values: series(func(p soakPoint) float64 { return float64(p.rss) / mib }), rel: 0.10, abs: 2, absFmt: "2 MiB"},
 		{name: "open fds", format: "%.0f", values: series(func(p soakPoint) float64 { return float64(p.fds) }), rel: 0.10, abs: 2, absFmt: "2"},
 		{name: "threads", format: "%.0f", values: series(func(p soakPoint) float64 { return float64(p.threads) }), rel: 0.10, abs: 2, absFmt: "2"},
-		{name: "CPU per poll, ms", format: "%.2f", values: series(func(p soakPoint) float64 { return ms(p.cpu) }), rel: 0.25, abs: 2, absFmt: "2 ms"},
+		{name: "CPU per poll, ms", format: "%.2f", values: series(func(p soakPoint) float64 { return ms(p.cpu) }), rel: cpuGrowth, abs: 2, absFmt: "2 ms"},
 	}
 	var gs []float64
 	for _, p := range points {
