@@ -27,7 +27,14 @@ func TestBenchesEndToEnd(t *testing.T) {
 	runBench := func(args ...string) string {
 		t.Helper()
 		out.Reset()
-		if code := run(t.Context(), args); code != 0 {
+		code := run(t.Context(), args)
+		// A 20-second soak has a few polls per quarter: its verdict is
+		// noise and may say GREW (exit 1), after printing the report
+		// that is checked below. Any other failure prints none.
+		if code == 1 && args[0] == "soak" {
+			code = 0
+		}
+		if code != 0 {
 			t.Fatalf("onair-bench %s: exit %d\n%s", strings.Join(args, " "), code, out.String())
 		}
 		t.Logf("onair-bench %s:\n%s", strings.Join(args, " "), out.String())
