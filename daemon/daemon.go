@@ -69,6 +69,12 @@ type Daemon struct {
 
 	pollNow chan struct{}
 	changed chan struct{}
+	reloads chan reloadRequest
+
+	// outCtx and outWG run the outputs (Run sets them); a reload starts
+	// and stops outputs under them.
+	outCtx context.Context
+	outWG  *sync.WaitGroup
 
 	// mu guards st and the publishing state below.
 	mu sync.Mutex
@@ -87,6 +93,13 @@ type Daemon struct {
 	nextDue time.Time
 	working bool
 	started time.Time
+	// defNodeID and formerNodeID are the default MQTT node ID and the one
+	// it replaces (nodeid.go), chosen once (nodeIDDone).
+	defNodeID, formerNodeID string
+	nodeIDDone              bool
+	// conds are the conditions shown in status and MQTT health, by name
+	// (config, storage, mqtt, graph); see output.Health.Conditions.
+	conds map[string]string
 }
 
 // New validates opts and builds the daemon. It starts nothing: no
@@ -97,6 +110,9 @@ func New(opts Options) (*Daemon, error) {
 	}
 	set, err := opts.Config.Compile()
 	if err != nil {
+		return nil, err
+	}
+	if err := opts.Config.ResolveSecrets(set); err != nil {
 		return nil, err
 	}
 	if opts.Logger == nil {
@@ -111,6 +127,7 @@ func New(opts Options) (*Daemon, error) {
 		log:     opts.Logger,
 		pollNow: make(chan struct{}, 1),
 		changed: make(chan struct{}, 1),
+		reloads: make(chan reloadRequest),
 	}
 	if opts.Demo {
 		// The demo plays a scripted day for every watched user (so a
@@ -131,22 +148,26 @@ func New(opts Options) (*Daemon, error) {
 		}
 		d.source, d.account = src, account
 	}
+	// A reload may replace the source while a poll is in flight.
+	d.source = &swapSource{inner: d.source}
 	if err := d.addOutputs(); err != nil {
 		return nil, err
 	}
 	return d, nil
 }
 
-func (d *Daemon) userKeys() []string {
-	keys := make([]string, len(d.set.Users))
-	for i, u := range d.set.Users {
-		keys[i] = u.Key
-	}
-	return keys
+func (d *Daemon) userKeys() []string { return keysOf(d.settings().Users) }
+
+// settings returns the settings in force; a reload replaces them (under
+// d.mu, on the loop goroutine).
+func (d *Daemon) settings() *config.Settings {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.set
 }
 
 // Interval returns the poll interval.
-func (d *Daemon) Interval() time.Duration { return d.set.Interval }
+func (d *Daemon) Interval() time.Duration { return d.settings().Interval }
 
 // Run polls and drives the outputs until ctx is done, then runs every
 // output's exit action and returns once every goroutine it started has
@@ -167,12 +188,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 
 	outCtx, stopOutputs := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
+	d.outCtx, d.outWG = outCtx, &wg
 	for _, o := range d.outs {
-		wg.Go(func() {
-			if err := o.out.Run(outCtx, o.mb); err != nil && !errors.Is(err, context.Canceled) {
-				d.log.Error("output stopped", "output", o.out.Name(), "err", err)
-			}
-		})
+		d.startSlot(o)
 	}
 	if ctl != nil {
 		wg.Go(func() { ctl.serve(ctx) })
@@ -229,6 +247,8 @@ func (d *Daemon) loop(ctx context.Context) {
 			}
 		case <-d.changed:
 			d.publish(time.Now())
+		case r := <-d.reloads:
+			r.reply <- d.applyReload(r.cfg, r.set)
 		case now := <-tick.C:
 			// A wall clock that ran ahead of the monotonic clock means the
 			// machine slept: poll now and re-send everything.
@@ -302,6 +322,7 @@ func (d *Daemon) pollOnce(ctx context.Context, failures *int) time.Duration {
 // handlePoll applies a poll's outcome and returns how long to wait for the
 // next poll.
 func (d *Daemon) handlePoll(now time.Time, ps []mapping.Presence, err error, failures *int) time.Duration {
+	d.noteConditions(now, err)
 	var partial *partialError
 	if errors.As(err, &partial) {
 		// The signed-in user's presence came back: apply it and mark the
@@ -359,6 +380,7 @@ func (d *Daemon) publish(now time.Time) {
 	d.mu.Lock()
 	d.st.expire(now)
 	s, next := d.st.snapshot(now)
+	s.Conditions = d.conditionsLocked()
 	d.nextDue, d.working = next, d.st.working(now)
 	resend := d.resend
 	d.resend = false
@@ -408,7 +430,13 @@ func (d *Daemon) SetOverride(o output.Override, dur time.Duration) error {
 	}
 	d.st.setOverride(&o)
 	d.mu.Unlock()
-	d.log.Info("override set", "user", o.User, "availability", string(o.Availability), "activity", string(o.Activity), "color", colorAttr(o.Color), "label", o.Label, "until", untilAttr(time.Now(), o.Until), "source", o.Source)
+	// A command over MQTT is routine (a flood of them must not flood the
+	// log); one from the CLI or a light is worth a line.
+	level := slog.LevelInfo
+	if o.Source == "mqtt" {
+		level = slog.LevelDebug
+	}
+	d.log.Log(context.Background(), level, "override set", "user", o.User, "availability", string(o.Availability), "activity", string(o.Activity), "color", colorAttr(o.Color), "label", o.Label, "until", untilAttr(time.Now(), o.Until), "source", o.Source)
 	d.poke()
 	return nil
 }
@@ -449,18 +477,26 @@ func (d *Daemon) Pause(dur time.Duration) {
 		till = time.Now().Add(dur)
 	}
 	d.mu.Lock()
+	was := d.st.paused
 	d.st.pause(till)
 	d.mu.Unlock()
-	d.log.Info("paused", "until", untilAttr(time.Now(), till))
+	if was {
+		d.log.Debug("paused", "until", untilAttr(time.Now(), till))
+	} else {
+		d.log.Info("paused", "until", untilAttr(time.Now(), till))
+	}
 	d.poke()
 }
 
 // Resume ends a pause.
 func (d *Daemon) Resume() {
 	d.mu.Lock()
+	was := d.st.paused
 	d.st.resume()
 	d.mu.Unlock()
-	d.log.Info("resumed")
+	if was {
+		d.log.Info("resumed")
+	}
 	d.poke()
 }
 
@@ -478,6 +514,7 @@ func (d *Daemon) Snapshot() *output.Snapshot {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	s, _ := d.st.snapshot(time.Now())
+	s.Conditions = d.conditionsLocked()
 	s.Seq = d.seq
 	return s
 }

@@ -57,7 +57,11 @@ var layers = map[string]struct {
 		"daemon/output", "daemon/output/lights", "daemon/output/mqtt", "daemon/output/terminal",
 		"daemon/output/web", "daemon/output/webhook",
 	}},
-	"cmd/onair/tray": {onair: []string{"daemon", "mapping"}, thirdParty: []string{"fyne.io/systray", "github.com/godbus/dbus/v5", "golang.org/x/sys/"}},
+	// The benchmark harness drives the onair binary against the fakes; the
+	// baseline it compares with is a bare TLS poller.
+	"cmd/onair-bench":          {onair: []string{"daemon/auth/entratest", "daemon/graph/graphtest"}, thirdParty: []string{"github.com/eclipse/paho.mqtt.golang", "golang.org/x/sys/"}},
+	"cmd/onair-bench/baseline": {stdlibOnly: true},
+	"cmd/onair/tray":           {onair: []string{"daemon", "mapping"}, thirdParty: []string{"fyne.io/systray", "github.com/godbus/dbus/v5", "golang.org/x/sys/"}},
 	"cmd/onair": {
 		onair: []string{
 			"daemon", "daemon/config", "daemon/auth", "daemon/output", "daemon/output/lights",

@@ -39,6 +39,7 @@ type userState struct {
 	updated   time.Time // when presence was last refreshed
 	since     time.Time // when availability/activity last changed
 	err       string    // why the last poll did not get this user; "" if it did
+	errKey    string    // failureKey of that error, to log each failure once
 	drops     int       // out-of-order responses dropped in a row
 }
 
@@ -94,21 +95,25 @@ func (s *state) apply(now time.Time, ps []mapping.Presence) {
 		if p.Time.IsZero() {
 			p.Time = now
 		}
-		u.presence, u.have, u.updated, u.err = p, true, now, ""
+		u.presence, u.have, u.updated, u.err, u.errKey = p, true, now, "", ""
 	}
 }
 
-// partialFail records the colleagues a poll could not get.
+// partialFail records the colleagues a poll could not get. Each user's
+// failure is logged when it changes (see failureKey), not on every poll: an
+// unknown user in graph.users warns once, not every interval.
 func (s *state) partialFail(now time.Time, e *partialError, c failure) {
-	prev := s.health.Err
 	s.health.Err, s.health.Remedy, s.health.LastError = e.Error(), c.remedy, now
 	for key, err := range e.failed {
-		if u := s.byKey[key]; u != nil {
-			u.err = err.Error()
+		u := s.byKey[key]
+		if u == nil {
+			continue
 		}
-	}
-	if prev != s.health.Err {
-		s.log.Warn("some watched users could not be polled", "err", e, "remedy", c.remedy)
+		if k := failureKey(err); k != u.errKey {
+			u.errKey = k
+			s.log.Warn("watched user could not be polled", "user", key, "err", err, "remedy", classify(err).remedy)
+		}
+		u.err = err.Error()
 	}
 }
 
@@ -236,5 +241,6 @@ func sameShown(a, b *output.Snapshot) bool {
 		return false
 	}
 	return a.Paused == b.Paused && a.PausedUntil.Equal(b.PausedUntil) &&
-		a.Health.State == b.Health.State && a.Health.Err == b.Health.Err && a.Health.Remedy == b.Health.Remedy
+		a.Health.State == b.Health.State && a.Health.Err == b.Health.Err && a.Health.Remedy == b.Health.Remedy &&
+		slices.Equal(a.Conditions, b.Conditions)
 }

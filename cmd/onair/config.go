@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/onair-dev/onair/configs"
+	"github.com/onair-dev/onair/daemon"
 	"github.com/onair-dev/onair/daemon/config"
 )
 
@@ -89,8 +90,10 @@ func configCheck(e *env, args []string) int {
 		fmt.Fprintln(e.stderr, err)
 		return exitFailure
 	}
-	if err := cfg.Validate(); err != nil {
-		fmt.Fprintln(e.stderr, configErrors(cfg, err))
+	// Every check `onair run` makes, secrets included: a file that passes
+	// here is one the daemon accepts.
+	if problems := daemon.CheckConfig(cfg, version); len(problems) > 0 {
+		fmt.Fprintln(e.stderr, strings.Join(problems, "\n"))
 		return exitFailure
 	}
 	// Warnings (a placeholder client ID) do not fail the check: onair runs

@@ -89,6 +89,9 @@ func printStatus(w io.Writer, st daemon.Status, now time.Time) {
 	if st.Health.Remedy != "" {
 		fmt.Fprintf(w, "to fix:    %s\n", st.Health.Remedy)
 	}
+	for _, c := range st.Health.Conditions {
+		fmt.Fprintf(w, "attention: %s\n", c)
+	}
 	fmt.Fprintf(w, "last poll: %s, last success %s\n", ago(st.Health.LastPoll, now), ago(st.Health.LastSuccess, now))
 	hours := "inside working hours"
 	if !st.Working {

@@ -177,7 +177,7 @@ type LightConfig struct {
 type MQTTConfig struct {
 	// Broker is tcp://, ssl://, ws:// or wss:// host[:port].
 	Broker string `yaml:"broker"`
-	// ClientID defaults to onair-<host name>, stable across restarts.
+	// ClientID defaults to onair-<node_id>, stable across restarts.
 	ClientID string `yaml:"client_id"`
 	Username string `yaml:"username"`
 	// Password, or PasswordFile (a file holding it), or PasswordEnv (the
@@ -193,7 +193,9 @@ type MQTTConfig struct {
 	InsecureSkipVerify bool `yaml:"insecure_skip_verify"`
 	// TopicPrefix defaults to "onair".
 	TopicPrefix string `yaml:"topic_prefix"`
-	// NodeID defaults to the host name, sanitised.
+	// NodeID defaults to the host name, sanitised, plus a random suffix
+	// saved in the state directory, so that two machines with the same
+	// host name do not share a client ID.
 	NodeID string `yaml:"node_id"`
 	// DiscoveryPrefix defaults to "homeassistant".
 	DiscoveryPrefix string `yaml:"discovery_prefix"`

@@ -73,8 +73,9 @@ type Light struct {
 	Disabled                    bool
 }
 
-// MQTT is the validated mqtt section with the password resolved (from
-// password, password_file or password_env) into Secret.
+// MQTT is the validated mqtt section. Secret holds mqtt.password as
+// written; Config.ResolveSecrets fills it from password_file or
+// password_env, for the commands that connect.
 type MQTT struct {
 	MQTTConfig
 	Secret secret.Secret
@@ -468,6 +469,11 @@ func compileMQTT(p *problems, m MQTTConfig) *MQTT {
 		default:
 			p.add("mqtt.broker", "invalid scheme %q: want tcp, ssl, ws or wss", u.Scheme)
 		}
+		if u.User != nil {
+			// The MQTT output refuses this too: a password in a URL ends up
+			// in logs and status lines.
+			p.add("mqtt.broker", "credentials in the broker URL: put the user in mqtt.username and the password in mqtt.password_env (or password_file), and give the broker as %s://%s", u.Scheme, u.Host)
+		}
 	}
 	n := 0
 	for _, v := range []string{m.Password.Reveal(), m.PasswordFile, m.PasswordEnv} {
@@ -475,24 +481,13 @@ func compileMQTT(p *problems, m MQTTConfig) *MQTT {
 			n++
 		}
 	}
-	switch {
-	case n > 1:
+	if n > 1 {
 		p.add("mqtt.password", "give only one of password, password_file and password_env")
-	case m.PasswordFile != "":
-		b, err := os.ReadFile(m.PasswordFile)
-		if err != nil {
-			p.add("mqtt.password_file", "cannot read the password file: %v", err)
-		}
-		ms.Secret = secret.New(strings.TrimRight(string(b), "\r\n"))
-	case m.PasswordEnv != "":
-		v, ok := os.LookupEnv(m.PasswordEnv)
-		if !ok {
-			p.add("mqtt.password_env", "environment variable %s is not set", m.PasswordEnv)
-		}
-		ms.Secret = secret.New(v)
-	default:
-		ms.Secret = m.Password
 	}
+	// The password itself is read by ResolveSecrets, only by the commands
+	// that connect to the broker: `onair login` must work with
+	// mqtt.password_env unset.
+	ms.Secret = m.Password
 	for _, f := range []struct{ path, file string }{{"mqtt.ca_file", m.CAFile}, {"mqtt.cert_file", m.CertFile}, {"mqtt.key_file", m.KeyFile}} {
 		if f.file == "" {
 			continue

@@ -12,8 +12,10 @@ import (
 // the connection and coalesces to the latest value per topic while the
 // broker is away.
 type Output struct {
-	p     *Publisher
-	users []string
+	p *Publisher
+
+	mu    sync.Mutex
+	users []string // SetUsers may change them
 }
 
 var _ output.Output = (*Output)(nil)
@@ -35,7 +37,9 @@ func (o *Output) Name() string { return "mqtt" }
 // Run implements output.Output. The publisher publishes "offline" on
 // shutdown.
 func (o *Output) Run(ctx context.Context, mb *output.Mailbox) error {
+	o.mu.Lock()
 	o.p.SetUsers(o.users)
+	o.mu.Unlock()
 	var wg sync.WaitGroup
 	wg.Go(func() { o.p.Run(ctx) })
 	defer wg.Wait()
@@ -59,6 +63,15 @@ func (o *Output) show(s *output.Snapshot) {
 	msg := s.Health.Remedy
 	if msg == "" {
 		msg = s.Health.Err
+	}
+	// Local conditions (a failed config reload, an unwritable token
+	// cache, a twin daemon on the broker) ride along: presence still
+	// flows, but someone should look.
+	for _, c := range s.Conditions {
+		if msg != "" {
+			msg += "; "
+		}
+		msg += c
 	}
 	o.p.SetHealth(Health{State: HealthState(s.Health.State.String()), Message: msg})
 	ov := Override{}
@@ -85,6 +98,10 @@ func (o *Output) Status() []output.Status {
 			os.State = "connected"
 		}
 		os.Detail = st.Broker + ": " + st.LastError.Error()
+	}
+	if st.Twin != "" {
+		os.State = "conflict"
+		os.Detail = st.Broker + ": " + st.Twin
 	}
 	return []output.Status{os}
 }
