@@ -127,6 +127,9 @@ func compileOffice(p *problems, c *Config, s *Settings) {
 		s.Groups = append(s.Groups, g)
 	}
 	s.Calendar = Calendar{Enabled: c.Calendar.Enabled, Interval: DefaultCalendarInterval}
+	if s.Calendar.Enabled && s.App == nil {
+		p.add("calendar.enabled", "the calendar is read in app mode (graph.auth.mode: app) with the application permission Calendars.ReadBasic; delegated sign-in does not ask for calendar access")
+	}
 	if c.Calendar.Interval != "" {
 		d, err := time.ParseDuration(c.Calendar.Interval)
 		switch {

@@ -86,6 +86,7 @@ func TestOfficeConfigProblems(t *testing.T) {
 		{"rule without calendar", "mapping:\n  rules:\n    - next_meeting_within: 2m\n      color: orange\n",
 			"mapping.rules[0].next_meeting_within", "needs calendar.enabled"},
 		{"short calendar", "calendar:\n  enabled: true\n  interval: 10s\n", "calendar.interval", "too short"},
+		{"calendar delegated", "calendar:\n  enabled: true\n", "calendar.enabled", "read in app mode"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,0 +1,177 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/onair-dev/onair/daemon/graph"
+	"github.com/onair-dev/onair/daemon/output"
+	"github.com/onair-dev/onair/mapping"
+)
+
+// The calendar: one getSchedule round (20 addresses a request) for every
+// watched user each calendar.interval, not each poll: meetings are booked
+// minutes or days ahead, presence changes by the second. It fills
+// UserView.BusyUntil and NextBusy, which the outputs show as "until 14:30"
+// and rules match with next_meeting_within.
+
+// scheduleSource reads free/busy; *graph.Client is one.
+type scheduleSource interface {
+	GetSchedule(ctx context.Context, users []string, start, end time.Time) (map[string]graph.Schedule, error)
+}
+
+// calendarWindow is how far ahead free/busy is read: a working day.
+const calendarWindow = 12 * time.Hour
+
+// calEntry is one user's free/busy as last read.
+type calEntry struct{ busyUntil, nextBusy time.Time }
+
+func (d *Daemon) calendarLoop(ctx context.Context) {
+	for {
+		d.refreshCalendar(ctx, time.Now())
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(d.set.Calendar.Interval):
+		}
+	}
+}
+
+// refreshCalendar reads every watched user's free/busy once. Without the
+// permission (or with any other failure) it says so in the log once per
+// distinct problem, and presence goes on without "until".
+func (d *Daemon) refreshCalendar(ctx context.Context, now time.Time) {
+	d.mu.Lock()
+	keys := make([]string, 0, len(d.st.users))
+	for _, u := range d.st.users {
+		keys = append(keys, u.key)
+	}
+	d.mu.Unlock()
+	var addrs []string
+	byAddr := map[string]string{}
+	for _, k := range keys {
+		a := ""
+		if d.office != nil {
+			a = d.office.address(k)
+		}
+		if a == "" && strings.Contains(k, "@") {
+			a = k
+		}
+		if a == "" {
+			continue // "me" in delegated mode, or an object ID not yet looked up
+		}
+		addrs = append(addrs, a)
+		byAddr[a] = k
+	}
+	if len(addrs) == 0 {
+		return
+	}
+	got, err := d.calendar.GetSchedule(ctx, addrs, now, now.Add(calendarWindow))
+	if ctx.Err() != nil {
+		return
+	}
+	entries := map[string]calEntry{}
+	var userErrs int
+	for a, s := range got {
+		k, ok := byAddr[a]
+		if !ok {
+			continue
+		}
+		if s.Err != nil {
+			userErrs++
+			d.log.Debug("calendar: no free/busy for user", "user", k, "err", s.Err)
+			continue
+		}
+		entries[k] = calEntry{busyUntil: s.BusyUntil, nextBusy: s.NextBusy}
+	}
+	msg := ""
+	if err != nil {
+		msg = err.Error()
+		if errors.Is(err, graph.ErrForbidden) {
+			msg = "the app may not read calendars: ask an admin to grant the Microsoft Graph application permission Calendars.ReadBasic and admin consent; presence works without it, only \"busy until\" and next_meeting_within rules need it (" + err.Error() + ")"
+		}
+	}
+	if msg != d.calWarned {
+		switch {
+		case msg != "":
+			d.log.Warn("calendar unavailable", "err", msg)
+		case d.calWarned != "":
+			d.log.Info("calendar available again")
+		}
+		d.calWarned = msg
+	}
+	d.mu.Lock()
+	d.st.setCalendar(entries, err == nil)
+	d.mu.Unlock()
+	d.poke()
+}
+
+// setCalendar records free/busy read; complete replaces what was known
+// (users missing from entries have no calendar information), otherwise
+// the entries are added to it.
+func (s *state) setCalendar(entries map[string]calEntry, complete bool) {
+	if complete || s.cal == nil {
+		s.cal = map[string]calEntry{}
+	}
+	for k, e := range entries {
+		s.cal[k] = e
+	}
+}
+
+// calendarView fills v's BusyUntil and NextBusy at now, and tells later
+// when they or a next_meeting_within rule change what is shown.
+func (s *state) calendarView(now time.Time, v *output.UserView, later func(time.Time)) {
+	c, ok := s.cal[v.Key]
+	if !ok {
+		return
+	}
+	if c.busyUntil.After(now) {
+		v.BusyUntil = c.busyUntil
+		later(c.busyUntil)
+	}
+	if c.nextBusy.After(now) {
+		v.NextBusy = c.nextBusy
+		later(c.nextBusy)
+		for _, r := range s.rules {
+			if r.NextMeetingWithin > 0 {
+				later(c.nextBusy.Add(-r.NextMeetingWithin))
+			}
+		}
+	}
+}
+
+// untilLabel adds "· until 14:30" to the label of a user who is busy now
+// by both Teams and the calendar ("In a meeting · until 14:30"). A manual
+// override, a pause and the daemon's own states keep their label.
+func untilLabel(now time.Time, u output.UserView) mapping.Signal {
+	sig := u.Signal
+	if u.BusyUntil.IsZero() || sig.Label == "" || u.State != mapping.Normal ||
+		sig.Rule == "paused" || strings.HasPrefix(sig.Rule, "override") || !busyPresence(u.Presence) {
+		return sig
+	}
+	sig.Label += " · until " + mapping.FormatUntil(now, u.BusyUntil.In(now.Location()))
+	return sig
+}
+
+// busyPresence reports whether Teams says the person is busy: the
+// calendar's "until" is shown only then, not to a person who left a
+// meeting early.
+func busyPresence(p mapping.Presence) bool {
+	for _, a := range []mapping.Availability{mapping.Busy, mapping.BusyIdle, mapping.DoNotDisturb, mapping.AvailabilityInAMeeting, mapping.AvailabilityInACall, mapping.AvailabilityPresenting} {
+		if p.Availability.Is(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// withNotice shows a warning (the certificate expires soon) as the remedy
+// of a healthy daemon: status prints it under "to fix", MQTT health
+// carries it as its message.
+func (s *state) withNotice(snap *output.Snapshot) {
+	if s.notice != "" && snap.Health.State == mapping.Normal && snap.Health.Remedy == "" {
+		snap.Health.Remedy = s.notice
+	}
+}
