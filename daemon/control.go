@@ -59,6 +59,9 @@ type UserStatus struct {
 	Label         string    `json:"label"`
 	Rule          string    `json:"rule"`
 	Error         string    `json:"error,omitempty"`
+	// BusyUntil and NextBusy are from the calendar (calendar.enabled).
+	BusyUntil time.Time `json:"busy_until,omitzero"`
+	NextBusy  time.Time `json:"next_busy,omitzero"`
 }
 
 // Status describes the daemon for `onair status`.
@@ -88,6 +91,7 @@ func (d *Daemon) Status(ctx context.Context) Status {
 			StatusMessage: u.Presence.StatusMessage, OutOfOffice: u.Presence.OutOfOffice,
 			State: output.HealthName(u.State), Since: u.Since, Color: u.Signal.Color.String(), Brightness: u.Signal.Brightness,
 			Effect: string(u.Signal.Effect), Label: u.Signal.Label, Rule: u.Signal.Rule, Error: u.Err,
+			BusyUntil: u.BusyUntil, NextBusy: u.NextBusy,
 		})
 	}
 	st.Override, st.Paused, st.PausedUntil = snap.Override, snap.Paused, snap.PausedUntil

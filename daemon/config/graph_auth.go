@@ -69,8 +69,8 @@ type AppAuth struct {
 	// The credential, as the config names it: exactly one of
 	// CertificateFile, ClientSecretFile, ClientSecretEnv, ClientSecret.
 	CertificateFile, CertificatePasswordFile, CertificatePasswordEnv string
-	ClientSecretFile, ClientSecretEnv, ClientSecret                   string
-	AllowInlineSecret                                                 bool
+	ClientSecretFile, ClientSecretEnv, ClientSecret                  string
+	AllowInlineSecret                                                bool
 }
 
 // Calendar is the validated calendar section.
@@ -80,7 +80,9 @@ type Calendar struct {
 }
 
 // appMode reports whether graph.auth.mode is app, as written.
-func (c *Config) appMode() bool { return strings.EqualFold(strings.TrimSpace(c.Graph.Auth.Mode), AuthApp) }
+func (c *Config) appMode() bool {
+	return strings.EqualFold(strings.TrimSpace(c.Graph.Auth.Mode), AuthApp)
+}
 
 // compileOffice validates graph.auth, graph.groups and calendar into s.
 // It runs before the users are compiled, so that app mode can leave out
