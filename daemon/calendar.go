@@ -86,21 +86,28 @@ func (d *Daemon) refreshCalendar(ctx context.Context, now time.Time) {
 		}
 		entries[k] = calEntry{busyUntil: s.BusyUntil, nextBusy: s.NextBusy}
 	}
-	msg := ""
-	if err != nil {
-		msg = err.Error()
-		if errors.Is(err, graph.ErrForbidden) {
-			msg = "the app may not read calendars: ask an admin to grant the Microsoft Graph application permission Calendars.ReadBasic and admin consent; presence works without it, only \"busy until\" and next_meeting_within rules need it (" + err.Error() + ")"
-		}
+	// The same problem is logged once: its kind is the key, as messages
+	// carry a request ID that differs every time.
+	kind := ""
+	switch {
+	case err == nil:
+	case errors.Is(err, graph.ErrForbidden):
+		kind = "forbidden"
+	case errors.Is(err, graph.ErrThrottled), errors.Is(err, graph.ErrTransient):
+		kind = "unavailable"
+	default:
+		kind = "failed"
 	}
-	if msg != d.calWarned {
-		switch {
-		case msg != "":
-			d.log.Warn("calendar unavailable", "err", msg)
-		case d.calWarned != "":
+	if kind != d.calWarned {
+		switch kind {
+		case "":
 			d.log.Info("calendar available again")
+		case "forbidden":
+			d.log.Warn("calendar unavailable: the app may not read calendars; ask an admin to grant the Microsoft Graph application permission Calendars.ReadBasic with admin consent. Presence works without it; \"busy until\" and next_meeting_within rules need it", "err", err)
+		default:
+			d.log.Warn("calendar unavailable", "err", err)
 		}
-		d.calWarned = msg
+		d.calWarned = kind
 	}
 	d.mu.Lock()
 	d.st.setCalendar(entries, err == nil)

@@ -63,6 +63,11 @@ func NewApp(cfg *config.Config, hc *http.Client, log *slog.Logger) (*auth.AppCli
 
 func newApp(set *config.Settings, hc *http.Client, log *slog.Logger) (*auth.AppClient, auth.Permissions, error) {
 	need := auth.Permissions{Groups: len(set.Groups) > 0}
+	for _, u := range set.Users {
+		// A UPN is looked up once for its object ID (User.ReadBasic.All);
+		// group members and object IDs need no lookup.
+		need.Users = need.Users || strings.Contains(u.Key, "@")
+	}
 	if set.App == nil {
 		return nil, need, nil
 	}
@@ -192,6 +197,9 @@ func (s *officeSource) Poll(ctx context.Context) ([]mapping.Presence, error) {
 		s.mu.Lock()
 		id, ok := s.ids[u.Key]
 		s.mu.Unlock()
+		if !ok && !strings.Contains(u.Key, "@") {
+			id, ok = u.Key, true // an object ID: graph.Users takes it as it is
+		}
 		if !ok {
 			info, err := s.g.LookupUser(ctx, u.Key)
 			if err != nil {
