@@ -23,7 +23,7 @@ var ErrNotRunning = errors.New("onair is not running")
 // Status is what `onair status --json` prints: a stable, documented shape.
 type Status struct {
 	Version  string `json:"version"`
-	Mode     string `json:"mode"` // "graph" or "demo"
+	Mode     string `json:"mode"` // "graph", "app" (app-only, no sign-in) or "demo"
 	Account  string `json:"account,omitempty"`
 	Interval string `json:"interval"`
 	Health   struct {
@@ -72,6 +72,8 @@ func (d *Daemon) Status(ctx context.Context) Status {
 	st.Mode = "graph"
 	if d.opts.Demo {
 		st.Mode = "demo"
+	} else if d.set.App != nil {
+		st.Mode = "app"
 	}
 	st.Interval = d.set.Interval.String()
 	if d.account != nil {

@@ -82,9 +82,13 @@ func configCheck(e *env, args []string) int {
 		fmt.Fprintln(e.stderr, err)
 		return exitFailure
 	}
-	if err := cfg.Validate(); err != nil {
+	set, err := cfg.Compile()
+	if err != nil {
 		fmt.Fprintln(e.stderr, configErrors(cfg, err))
 		return exitFailure
+	}
+	for _, w := range set.Warnings {
+		fmt.Fprintln(e.stderr, "warning: "+w)
 	}
 	fmt.Fprintf(e.stdout, "%s: ok\n", path)
 	return exitOK

@@ -10,6 +10,10 @@ import (
 	"github.com/onair-dev/onair/daemon"
 )
 
+// appHTTPClient is the HTTP client of the app-only check; tests point it
+// at a fake Entra ID.
+var appHTTPClient = func() *http.Client { return &http.Client{Timeout: 30 * time.Second} }
+
 // loginApp is `onair login` in app-only mode (graph.auth.mode: app): there
 // is no one to sign in, so it gets a token with the app's credential and
 // checks that an admin granted the application permissions the config
@@ -27,7 +31,7 @@ func loginApp(ctx context.Context, e *env) (code int, ok bool) {
 	if err != nil {
 		return fail(e, err), true
 	}
-	app, need, err := daemon.NewApp(cfg, &http.Client{Timeout: 30 * time.Second}, log.With("component", "auth"))
+	app, need, err := daemon.NewApp(cfg, appHTTPClient(), log.With("component", "auth"))
 	if err != nil {
 		return fail(e, err), true
 	}
