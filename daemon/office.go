@@ -147,8 +147,11 @@ func (s *officeSource) users() []config.User {
 // readGroups reads every group's members. A group that cannot be read
 // keeps its last members, so a passing failure removes no one.
 func (s *officeSource) readGroups(ctx context.Context) error {
+	s.mu.Lock()
+	groups := slices.Clone(s.groups)
+	s.mu.Unlock()
 	var errs []error
-	for _, g := range s.groups {
+	for _, g := range groups {
 		ms, err := s.g.GroupMembers(ctx, g)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("group %s: %w", g, err))
@@ -273,7 +276,7 @@ func classifyOffice(err error) (failure, bool) {
 // discovery). Run calls it at start and every groupRefresh; a config
 // reload calls it too. It is a no-op without groups.
 func (d *Daemon) refreshGroups(ctx context.Context) error {
-	if d.office == nil || len(d.office.groups) == 0 {
+	if d.office == nil {
 		return nil
 	}
 	err := d.office.readGroups(ctx)
@@ -290,6 +293,31 @@ func (d *Daemon) refreshGroups(ctx context.Context) error {
 	}
 	d.poke()
 	return err
+}
+
+// reloadOffice takes graph.users and graph.groups from reloaded settings
+// and reads the groups again, so that a config reload (SIGHUP) adds and
+// removes people without a restart. The credential, tenant and calendar
+// settings take a restart. It is a no-op outside app-only mode.
+func (d *Daemon) reloadOffice(ctx context.Context, set *config.Settings) error {
+	if d.office == nil || set.App == nil {
+		return nil
+	}
+	s := d.office
+	s.mu.Lock()
+	s.configured, s.groups = slices.Clone(set.Users), slices.Clone(set.Groups)
+	for g := range s.members {
+		if !slices.Contains(s.groups, g) {
+			delete(s.members, g)
+		}
+	}
+	for _, u := range set.Users {
+		if strings.Contains(u.Key, "@") {
+			s.upns[u.Key] = u.Key
+		}
+	}
+	s.mu.Unlock()
+	return d.refreshGroups(ctx)
 }
 
 // runOffice runs the group refresh, the calendar and the certificate

@@ -268,7 +268,10 @@ func TestOfficeCertificateExpiringSoonIsWarned(t *testing.T) {
 	o.entra.RegisterApp(entratest.App{ClientID: officeClientID, Certificates: []*x509.Certificate{o.cert.Cert}, Roles: allRoles})
 	o.graph.AddUser(graphtest.ID(1), "adele@contoso.example", "Adele Vance")
 	o.graph.SetPresence(graphtest.ID(1), "Available", "Available")
-	d, n := o.run(t, o.config(t, o.certLines(t), "  users: [adele@contoso.example]\n", ""))
+	addr := startMochi(t)
+	obs := observe(t, addr)
+	d, n := o.run(t, o.config(t, o.certLines(t), "  users: [adele@contoso.example]\n", "mqtt:\n  broker: tcp://"+addr+"\n  node_id: lobby\n"))
+	obs.wait(t, "onair/lobby/health", func(v string) bool { return strings.Contains(v, `"state":"ok"`) && strings.Contains(v, "expires on") })
 	s := waitSnap(t, n, 10*time.Second, "the expiry notice", func(s *output.Snapshot) bool { return s.Health.Remedy != "" && allHave(1)(s) })
 	if s.Health.State != mapping.Normal || !strings.Contains(s.Health.Remedy, "expires on") {
 		t.Errorf("health = %+v", s.Health)
@@ -343,6 +346,18 @@ func TestOfficeGroupLeaverLeavesHomeAssistant(t *testing.T) {
 	if _, ok := s.User("u3@contoso.example"); ok || len(s.Users) != 3 {
 		t.Errorf("users after the change = %+v", s.Users)
 	}
+
+	// A reload that drops the group and names user 3: the group's
+	// members go, user 3 comes back.
+	set, err := o.config(t, o.certLines(t), "  users: [u3@contoso.example]\n", "mqtt:\n  broker: tcp://"+addr+"\n  node_id: lobby\n").Compile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.reloadOffice(t.Context(), set); err != nil {
+		t.Fatal(err)
+	}
+	s = waitSnap(t, n, 10*time.Second, "user 3 alone", func(s *output.Snapshot) bool { return allHave(1)(s) && s.Users[0].Key == "u3@contoso.example" })
+	obs.wait(t, "homeassistant/device/onair_lobby_u4_contoso_example/config", func(v string) bool { return v == "" })
 }
 
 func TestOfficeUntilEndToEnd(t *testing.T) {
