@@ -149,31 +149,6 @@ func (s *state) calendarView(now time.Time, v *output.UserView, later func(time.
 	}
 }
 
-// untilLabel adds "· until 14:30" to the label of a user who is busy now
-// by both Teams and the calendar ("In a meeting · until 14:30"). A manual
-// override, a pause and the daemon's own states keep their label.
-func untilLabel(now time.Time, u output.UserView) mapping.Signal {
-	sig := u.Signal
-	if u.BusyUntil.IsZero() || sig.Label == "" || u.State != mapping.Normal ||
-		sig.Rule == "paused" || strings.HasPrefix(sig.Rule, "override") || !busyPresence(u.Presence) {
-		return sig
-	}
-	sig.Label += " · until " + mapping.FormatUntil(now, u.BusyUntil.In(now.Location()))
-	return sig
-}
-
-// busyPresence reports whether Teams says the person is busy: the
-// calendar's "until" is shown only then, not to a person who left a
-// meeting early.
-func busyPresence(p mapping.Presence) bool {
-	for _, a := range []mapping.Availability{mapping.Busy, mapping.BusyIdle, mapping.DoNotDisturb, mapping.AvailabilityInAMeeting, mapping.AvailabilityInACall, mapping.AvailabilityPresenting} {
-		if p.Availability.Is(a) {
-			return true
-		}
-	}
-	return false
-}
-
 // withNotice shows a warning (the certificate expires soon) as the remedy
 // of a healthy daemon: status prints it under "to fix", MQTT health
 // carries it as its message.

@@ -224,6 +224,15 @@ func (s *officeSource) Poll(ctx context.Context) ([]mapping.Presence, error) {
 	var err error
 	if len(ids) > 0 {
 		ps, err = s.g.Users(ctx, ids)
+		if errors.Is(err, graph.ErrUnauthorized) {
+			// A token MSAL still holds was refused (the app's consent
+			// changed): get a new one once, then try again.
+			s.log.Info("Graph rejected the app token; getting a new one", "err", err)
+			if _, rerr := s.app.Refresh(ctx); rerr != nil {
+				return nil, rerr
+			}
+			ps, err = s.g.Users(ctx, ids)
+		}
 	}
 	var out []mapping.Presence
 	got := map[string]bool{}

@@ -224,7 +224,6 @@ func (s *state) snapshot(now time.Time) (snap *output.Snapshot, next time.Time) 
 	}
 	for i := range snap.Users {
 		snap.Users[i].Signal = snap.SignalOf(snap.Users[i], s.rules)
-		snap.Users[i].Signal = untilLabel(now, snap.Users[i])
 	}
 	s.withNotice(snap)
 	return snap, next

@@ -58,8 +58,10 @@ func (o *Output) show(s *output.Snapshot) {
 		o.p.SetUsers(keys)
 	}
 	for _, u := range s.Users {
+		sig := u.Signal
+		sig.Label = untilLabel(s.Time, u)
 		o.p.Update(UserState{
-			User: u.Key, Name: u.Name, Presence: u.Presence, Signal: u.Signal,
+			User: u.Key, Name: u.Name, Presence: u.Presence, Signal: sig,
 			Since: u.Since, Stale: u.State == mapping.Stale,
 			BusyUntil: u.BusyUntil, NextBusy: u.NextBusy,
 		})
