@@ -128,3 +128,28 @@ func TestInlineSecretWarns(t *testing.T) {
 		t.Errorf("Warnings = %q, want one naming line 7 and not the secret", s.Warnings)
 	}
 }
+
+// TestReadmeOfficeConfig validates the configuration the README's office
+// section shows, so that it cannot rot; only its certificate is not here.
+func TestReadmeOfficeConfig(t *testing.T) {
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, sec, ok := strings.Cut(string(b), "## An office: door signs and a lobby board")
+	if !ok {
+		t.Fatal("README has no office section")
+	}
+	_, block, ok := strings.Cut(sec, "```yaml\n")
+	block, _, ok2 := strings.Cut(block, "```")
+	if !ok || !ok2 {
+		t.Fatal("the office section has no yaml block")
+	}
+	c, err := Parse([]byte(block))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Validate(); err != nil && !onlyMissingCertificate(err) {
+		t.Fatalf("README office config: %v", err)
+	}
+}
