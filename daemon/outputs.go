@@ -1,14 +1,18 @@
 package daemon
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/onair-dev/onair/daemon/output"
 	"github.com/onair-dev/onair/daemon/output/lights"
 	"github.com/onair-dev/onair/daemon/output/mqtt"
 	"github.com/onair-dev/onair/daemon/output/terminal"
+	"github.com/onair-dev/onair/daemon/output/web"
+	"github.com/onair-dev/onair/daemon/output/webhook"
 )
 
 // The daemon is the only composition root: this file builds each output
@@ -40,7 +44,40 @@ func (d *Daemon) addOutputs() error {
 			return err
 		}
 	}
-	return d.addMQTT()
+	if err := d.addMQTT(); err != nil {
+		return err
+	}
+	return d.addWeb()
+}
+
+// addWeb adds the web output (web.enabled) and one output per webhook.
+func (d *Daemon) addWeb() error {
+	if w := d.set.Web; w != nil {
+		o := *w
+		o.State = func() any {
+			// Handlers call this concurrently; Status asks MSAL for the
+			// account, so it is bounded.
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			return d.Status(ctx)
+		}
+		o.Outputs = d.Outputs
+		o.Logger = d.log.With("component", "web")
+		out, err := web.New(o)
+		if err != nil {
+			return fmt.Errorf("web: %w", err)
+		}
+		d.addOutput(out)
+	}
+	for _, h := range d.set.Webhooks {
+		h.Logger = d.log.With("component", "webhook", "webhook", h.Name)
+		out, err := webhook.New(h)
+		if err != nil {
+			return fmt.Errorf("webhooks: %s: %w", h.Name, err)
+		}
+		d.addOutput(out)
+	}
+	return nil
 }
 
 // Outputs returns the status of every output.

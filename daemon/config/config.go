@@ -13,6 +13,9 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/onair-dev/onair/daemon/secret"
+
+	"github.com/onair-dev/onair/daemon/output/web"
+	"github.com/onair-dev/onair/daemon/output/webhook"
 )
 
 // ErrNoConfig is returned by Load when the config file does not exist, as
@@ -44,6 +47,11 @@ type Config struct {
 	Signs []SignConfig `yaml:"signs"`
 	// Calendar reads watched users' free/busy (graph_auth.go).
 	Calendar CalendarConfig `yaml:"calendar"`
+	// Web serves a door sign, a presence board and a read-only JSON/SSE
+	// API. Off unless web.enabled is true.
+	Web web.Options `yaml:"web"`
+	// Webhooks are HTTP calls made on each change of a user's signal.
+	Webhooks []webhook.Options `yaml:"webhooks"`
 	// Log sets the log level and format.
 	Log LogConfig `yaml:"log"`
 

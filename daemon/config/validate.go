@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/onair-dev/onair/daemon/output/web"
+	"github.com/onair-dev/onair/daemon/output/webhook"
 	"github.com/onair-dev/onair/daemon/secret"
 	"github.com/onair-dev/onair/mapping"
 )
@@ -40,12 +42,16 @@ type Settings struct {
 	ClientID, Tenant, Authority, GraphURL string
 	Interval                              time.Duration
 	// Users are the watched users; Users[0] is the signed-in user, Me.
-	Users     []User
-	Rules     mapping.Rules
-	Schedule  *Schedule // nil: always working hours
-	Lights    []Light
-	MQTT      *MQTT // nil: no MQTT
-	Signs     []Sign
+	Users    []User
+	Rules    mapping.Rules
+	Schedule *Schedule // nil: always working hours
+	Lights   []Light
+	MQTT     *MQTT // nil: no MQTT
+	Signs    []Sign
+	// Web is the web output's options, nil when web.enabled is false.
+	Web *web.Options
+	// Webhooks are the validated webhooks: entries.
+	Webhooks  []webhook.Options
 	LogLevel  slog.Level
 	LogFormat string
 	// App is set in app-only mode (graph.auth.mode: app); Users then has
@@ -100,6 +106,17 @@ type problems struct {
 
 func (p *problems) add(path string, format string, args ...any) {
 	p.errs = append(p.errs, &FieldError{Path: path, Line: p.c.Line(path), Err: fmt.Errorf(format, args...)})
+}
+
+// joined splits an errors.Join into its errors, so each gets its own line.
+func joined(err error) []error {
+	if err == nil {
+		return nil
+	}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
 }
 
 // Compile validates the config (see Validate) and returns it in the types
@@ -222,6 +239,29 @@ func (c *Config) Compile() (*Settings, error) {
 		}
 		checkUser(p, path+".user", ss.User, seen)
 		s.Signs = append(s.Signs, ss)
+	}
+
+	if c.Web.Enabled {
+		for _, e := range joined(c.Web.Validate()) {
+			p.add("web", "%v", e)
+		}
+		w := c.Web
+		s.Web = &w
+	}
+	names := map[string]bool{}
+	for i, h := range c.Webhooks {
+		path := fmt.Sprintf("webhooks[%d]", i)
+		for _, e := range joined(h.Validate()) {
+			p.add(path, "%v", e)
+		}
+		if h.Name != "" && names[h.Name] {
+			p.add(path+".name", "duplicate name %q: each webhook needs its own name (it names the webhook in status and logs)", h.Name)
+		}
+		names[h.Name] = true
+		for j, u := range h.Users {
+			checkUser(p, fmt.Sprintf("%s.users[%d]", path, j), u, seen)
+		}
+		s.Webhooks = append(s.Webhooks, h)
 	}
 
 	if lvl, err := ParseLevel(c.Log.Level); err != nil {
