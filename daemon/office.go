@@ -74,7 +74,7 @@ func newApp(set *config.Settings, hc *http.Client, log *slog.Logger) (*auth.AppC
 	a := set.App
 	cred, err := auth.LoadAppCredential(auth.CredentialConfig{
 		CertificateFile: a.CertificateFile, CertificatePasswordFile: a.CertificatePasswordFile, CertificatePasswordEnv: a.CertificatePasswordEnv,
-		ClientSecretFile: a.ClientSecretFile, ClientSecretEnv: a.ClientSecretEnv, ClientSecret: a.ClientSecret,
+		ClientSecretFile: a.ClientSecretFile, ClientSecretEnv: a.ClientSecretEnv, ClientSecret: a.ClientSecret.Reveal(),
 		AllowInlineSecret: a.AllowInlineSecret,
 	})
 	if err != nil {

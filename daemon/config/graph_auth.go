@@ -5,6 +5,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/onair-dev/onair/daemon/secret"
 )
 
 // GraphAuthConfig is graph.auth: how onair gets its Graph tokens.
@@ -36,8 +38,8 @@ type GraphAuthConfig struct {
 	ClientSecretEnv  string `yaml:"client_secret_env"`
 	// ClientSecret inline in this file is refused unless AllowInlineSecret:
 	// backups and support bundles copy config files.
-	ClientSecret      string `yaml:"client_secret"`
-	AllowInlineSecret bool   `yaml:"allow_inline_secret"`
+	ClientSecret      secret.Secret `yaml:"client_secret"`
+	AllowInlineSecret bool          `yaml:"allow_inline_secret"`
 }
 
 // CalendarConfig is calendar: free/busy from the watched users' calendars
@@ -69,7 +71,8 @@ type AppAuth struct {
 	// The credential, as the config names it: exactly one of
 	// CertificateFile, ClientSecretFile, ClientSecretEnv, ClientSecret.
 	CertificateFile, CertificatePasswordFile, CertificatePasswordEnv string
-	ClientSecretFile, ClientSecretEnv, ClientSecret                  string
+	ClientSecretFile, ClientSecretEnv                                string
+	ClientSecret                                                     secret.Secret
 	AllowInlineSecret                                                bool
 }
 
@@ -151,7 +154,7 @@ func compileCredential(p *problems, a *AppAuth) {
 	var set []string
 	for _, f := range []struct{ key, v string }{
 		{"certificate_file", a.CertificateFile}, {"client_secret_file", a.ClientSecretFile},
-		{"client_secret_env", a.ClientSecretEnv}, {"client_secret", a.ClientSecret},
+		{"client_secret_env", a.ClientSecretEnv}, {"client_secret", a.ClientSecret.Reveal()},
 	} {
 		if f.v != "" {
 			set = append(set, f.key)
@@ -188,7 +191,7 @@ func compileCredential(p *problems, a *AppAuth) {
 			p.add("graph.auth."+f.key, "environment variable %s is empty or unset", f.name)
 		}
 	}
-	if a.ClientSecret != "" && !a.AllowInlineSecret {
+	if a.ClientSecret.Reveal() != "" && !a.AllowInlineSecret {
 		p.add("graph.auth.client_secret", "the client secret is inline in the config file, where backups and support bundles copy it: "+
 			"move it to client_secret_file (mode 0600) or client_secret_env, or set allow_inline_secret: true to accept the risk")
 	}
@@ -198,7 +201,7 @@ func compileCredential(p *problems, a *AppAuth) {
 // in `onair config check`.
 func officeWarnings(c *Config, s *Settings) []string {
 	var w []string
-	if s.App != nil && s.App.ClientSecret != "" && s.App.AllowInlineSecret {
+	if s.App != nil && s.App.ClientSecret.Reveal() != "" && s.App.AllowInlineSecret {
 		w = append(w, fmt.Sprintf("%s: graph.auth.client_secret is stored inline in the config file; prefer certificate_file or client_secret_file", c.at("graph.auth.client_secret")))
 	}
 	return w

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -151,5 +152,24 @@ func TestReadmeOfficeConfig(t *testing.T) {
 	}
 	if err := c.Validate(); err != nil && !onlyMissingCertificate(err) {
 		t.Fatalf("README office config: %v", err)
+	}
+}
+
+// TestInlineClientSecretNeverPrinted: like the MQTT password, an inline
+// client secret decodes into a secret.Secret.
+func TestInlineClientSecretNeverPrinted(t *testing.T) {
+	c, err := Parse([]byte("version: 1\ngraph:\n  tenant: contoso.example\n  auth:\n    mode: app\n    client_id: x\n    client_secret: hunter2\n    allow_inline_secret: true\n  users: [a@b.c]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := c.Compile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out := fmt.Sprintf("%v %+v %#v %+v", *c, c.Graph, c.Graph.Auth, *s.App); strings.Contains(out, "hunter2") {
+		t.Fatalf("secret leaked: %s", out)
+	}
+	if s.App.ClientSecret.Reveal() != "hunter2" {
+		t.Errorf("secret = %q", s.App.ClientSecret.Reveal())
 	}
 }
