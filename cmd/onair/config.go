@@ -89,6 +89,11 @@ func configCheck(e *env, args []string) int {
 		fmt.Fprintln(e.stderr, strings.Join(problems, "\n"))
 		return exitFailure
 	}
+	// CheckConfig passed, so Compile does too; it carries the warnings.
+	set, _ := cfg.Compile()
+	for _, w := range set.Warnings {
+		fmt.Fprintln(e.stderr, "warning: "+w)
+	}
 	fmt.Fprintf(e.stdout, "%s: ok\n", path)
 	return exitOK
 }

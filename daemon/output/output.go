@@ -222,7 +222,7 @@ func (s *Snapshot) SignalOf(u UserView, rules mapping.Rules) mapping.Signal {
 		return pausedSignal
 	}
 	user := u.Key
-	in := mapping.Input{Presence: u.Presence, State: u.State}
+	in := mapping.Input{Presence: u.Presence, State: u.State, Now: s.Time, NextBusy: u.NextBusy}
 	if u.Presence.User == "" {
 		in.Presence.User = user
 	}
