@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"path/filepath"
+	pathpkg "path"
 	"runtime"
 	"strings"
 
@@ -103,7 +103,7 @@ func configCheck(e *env, args []string) int {
 // writes the example to path: for sh on Unix, for PowerShell on Windows.
 // Out-File -Encoding utf8 because a PowerShell 5 redirection writes UTF-16.
 func createConfigCommand(goos, path string) string {
-	dir := filepath.Dir(path)
+	dir := pathpkg.Dir(path) // a Unix path, whatever OS runs the test
 	if goos == "windows" {
 		dir = windowsDir(path)
 		cmd := "onair config example | Out-File -Encoding utf8 " + psQuote(path)
