@@ -25,7 +25,7 @@ var ErrNotRunning = errors.New("onair is not running")
 // Status is what `onair status --json` prints: a stable, documented shape.
 type Status struct {
 	Version  string `json:"version"`
-	Mode     string `json:"mode"` // "graph" or "demo"
+	Mode     string `json:"mode"` // "graph", "app" (app-only, no sign-in) or "demo"
 	Account  string `json:"account,omitempty"`
 	Interval string `json:"interval"`
 	Health   struct {
@@ -67,6 +67,9 @@ type UserStatus struct {
 	Label         string    `json:"label"`
 	Rule          string    `json:"rule"`
 	Error         string    `json:"error,omitempty"`
+	// BusyUntil and NextBusy are from the calendar (calendar.enabled).
+	BusyUntil time.Time `json:"busy_until,omitzero"`
+	NextBusy  time.Time `json:"next_busy,omitzero"`
 }
 
 // Status describes the daemon for `onair status`.
@@ -77,6 +80,8 @@ func (d *Daemon) Status(ctx context.Context) Status {
 	st.Mode = "graph"
 	if d.opts.Demo {
 		st.Mode = "demo"
+	} else if d.set.App != nil {
+		st.Mode = "app"
 	}
 	set := d.settings()
 	st.Interval = set.Interval.String()
@@ -100,6 +105,7 @@ func (d *Daemon) Status(ctx context.Context) Status {
 			StatusMessage: u.Presence.StatusMessage, OutOfOffice: u.Presence.OutOfOffice,
 			State: u.State.String(), Since: u.Since, Color: u.Signal.Color.String(), Brightness: u.Signal.Brightness,
 			Effect: string(u.Signal.Effect), Label: u.Signal.Label, Rule: u.Signal.Rule, Error: u.Err,
+			BusyUntil: u.BusyUntil, NextBusy: u.NextBusy,
 		})
 	}
 	st.Override, st.Paused, st.PausedUntil = snap.Override, snap.Paused, snap.PausedUntil

@@ -49,6 +49,8 @@ type Options struct {
 	outputs []output.Output
 	// lights replaces the USB backend of the lights output (tests).
 	lights lights.Backend
+	// calendar replaces the free/busy source (tests).
+	calendar scheduleSource
 }
 
 // presenceSource yields the current presence of every watched user.
@@ -66,6 +68,11 @@ type Daemon struct {
 	outs   []*outputSlot
 	// account describes the sign-in for status; nil in demo mode.
 	account func(context.Context) (string, error)
+	// office is the app-only source (office.go); calendar reads free/busy
+	// and calWarned is its last problem logged (calendar.go).
+	office    *officeSource
+	calendar  scheduleSource
+	calWarned string
 
 	pollNow chan struct{}
 	changed chan struct{}
@@ -141,6 +148,12 @@ func New(opts Options) (*Daemon, error) {
 		d.source = opts.source
 	case opts.Demo:
 		d.source = newDemoSource(d.userKeys())
+	case d.set.App != nil:
+		src, account, err := newOfficeSource(d.set, opts, d.log.With("component", "graph"))
+		if err != nil {
+			return nil, err
+		}
+		d.source, d.account, d.office, d.calendar = src, account, src, src.g
 	default:
 		src, account, err := newGraphSource(d.set, opts, d.log.With("component", "graph"))
 		if err != nil {
@@ -150,6 +163,12 @@ func New(opts Options) (*Daemon, error) {
 	}
 	// A reload may replace the source while a poll is in flight.
 	d.source = &swapSource{inner: d.source}
+	if opts.calendar != nil {
+		d.calendar = opts.calendar
+	}
+	for _, w := range d.set.Warnings {
+		d.log.Warn(w)
+	}
 	if err := d.addOutputs(); err != nil {
 		return nil, err
 	}
@@ -195,6 +214,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	if ctl != nil {
 		wg.Go(func() { ctl.serve(ctx) })
 	}
+	d.runOffice(ctx, &wg)
 
 	d.loop(ctx)
 

@@ -148,6 +148,19 @@ func (d *Daemon) applyReload(cfg *config.Config, set *config.Settings) ReloadRes
 	// (the one fixed in Entra ID since).
 	if sw, ok := d.source.(*swapSource); ok {
 		switch {
+		case d.office != nil || set.App != nil:
+			// App-only mode keeps its credential; the watched users and
+			// groups are taken over and the groups read again, off the
+			// loop (a Graph round trip). Switching sign-in mode or
+			// credential takes a restart.
+			if graphChanged || (d.office == nil) != (set.App == nil) || !reflect.DeepEqual(old.App, set.App) {
+				d.log.Warn("reload: graph sign-in settings changed; they take effect when onair restarts (onair service restart)")
+			}
+			d.outWG.Go(func() {
+				if err := d.reloadOffice(d.outCtx, set); err != nil {
+					d.log.Warn("reload: could not read graph.groups again; keeping the members known so far", "err", err)
+				}
+			})
 		case d.opts.source == nil && (graphChanged || !slices.Equal(old.Users, set.Users)):
 			var src presenceSource
 			var account func(context.Context) (string, error)

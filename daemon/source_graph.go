@@ -275,6 +275,9 @@ type failure struct {
 }
 
 func classify(err error) failure {
+	if f, ok := classifyOffice(err); ok {
+		return f
+	}
 	var throttled *graph.ThrottledError
 	var forbidden *graph.ForbiddenError
 	switch {

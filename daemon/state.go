@@ -30,6 +30,10 @@ type state struct {
 	override  *output.Override
 	paused    bool
 	pauseTill time.Time
+	// cal is free/busy by user key and notice a warning shown as the
+	// remedy while healthy (calendar.go, office.go).
+	cal    map[string]calEntry
+	notice string
 }
 
 type userState struct {
@@ -201,6 +205,7 @@ func (s *state) snapshot(now time.Time) (snap *output.Snapshot, next time.Time) 
 		p := u.presence
 		p.Time, p.Sequence = time.Time{}, ""
 		v := output.UserView{Key: u.key, Name: u.name, Presence: p, Since: u.since, Err: u.err}
+		s.calendarView(now, &v, later)
 		old := u.have && now.Sub(u.updated) > s.stale
 		switch {
 		case !working:
@@ -225,6 +230,7 @@ func (s *state) snapshot(now time.Time) (snap *output.Snapshot, next time.Time) 
 	for i := range snap.Users {
 		snap.Users[i].Signal, snap.Users[i].Busy = snap.Shown(snap.Users[i], s.rules)
 	}
+	s.withNotice(snap)
 	return snap, next
 }
 

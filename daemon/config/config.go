@@ -46,6 +46,8 @@ type Config struct {
 	MQTT MQTTConfig `yaml:"mqtt"`
 	// Signs are door signs and WLED strips reached over MQTT.
 	Signs []SignConfig `yaml:"signs"`
+	// Calendar reads watched users' free/busy (graph_auth.go).
+	Calendar CalendarConfig `yaml:"calendar"`
 	// Web serves a door sign, a presence board and a read-only JSON/SSE
 	// API. Off unless web.enabled is true.
 	Web web.Options `yaml:"web"`
@@ -82,6 +84,11 @@ type GraphConfig struct {
 	// Users are colleagues to watch besides the signed-in user ("me"),
 	// by UPN or object ID. Needs Presence.Read.All.
 	Users []UserConfig `yaml:"users"`
+	// Auth selects delegated sign-in (default) or app-only (graph_auth.go).
+	Auth GraphAuthConfig `yaml:"auth"`
+	// Groups are Entra groups (object ID or display name) whose members
+	// are watched too; app-only mode.
+	Groups []string `yaml:"groups"`
 }
 
 // UserConfig is one watched user: a bare UPN or object ID, or a mapping
@@ -133,6 +140,9 @@ type RuleConfig struct {
 	Effect string `yaml:"effect"`
 	// Label is the door-sign text. Default: the presence in words.
 	Label string `yaml:"label"`
+	// NextMeetingWithin matches when the user's next calendar busy block
+	// starts within this duration ("2m"); needs calendar.enabled.
+	NextMeetingWithin string `yaml:"next_meeting_within"`
 }
 
 // ScheduleConfig limits the signal to working hours. Empty: always on.

@@ -253,7 +253,7 @@ func TestConfigsDirectory(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := c.Validate(); err != nil {
+			if err := c.Validate(); err != nil && !onlyMissingCertificate(err) {
 				t.Fatal(err)
 			}
 		})
@@ -317,4 +317,17 @@ func TestDefaultPathsFollowXDG(t *testing.T) {
 	if got := DefaultPaths(false).Config; got != "/home/u/.config/onair/config.yaml" {
 		t.Errorf("without XDG_CONFIG_HOME: %s", got)
 	}
+}
+
+// onlyMissingCertificate reports whether err is only that the app
+// certificate an example names is not on this machine: its path is the
+// admin's, the rest of the file must be valid.
+func onlyMissingCertificate(err error) bool {
+	for _, e := range err.(interface{ Unwrap() []error }).Unwrap() {
+		var fe *FieldError
+		if !errors.As(e, &fe) || fe.Path != "graph.auth.certificate_file" || !strings.Contains(fe.Error(), "cannot read") {
+			return false
+		}
+	}
+	return true
 }

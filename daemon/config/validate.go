@@ -54,6 +54,13 @@ type Settings struct {
 	Webhooks  []webhook.Options
 	LogLevel  slog.Level
 	LogFormat string
+	// App is set in app-only mode (graph.auth.mode: app); Users then has
+	// no Me. Groups and Calendar: see graph_auth.go.
+	App      *AppAuth
+	Groups   []string
+	Calendar Calendar
+	// Warnings are accepted settings worth a word ("file:line: …").
+	Warnings []string
 }
 
 // User is one watched user.
@@ -220,12 +227,21 @@ func (c *Config) Compile() (*Settings, error) {
 			s.Interval = d
 		}
 	}
-	s.Users = []User{{Key: Me, Name: Me}}
-	seen := map[string]bool{Me: true}
+	compileOffice(p, c, s)
+	seen := map[string]bool{}
+	if s.App == nil {
+		s.Users = []User{{Key: Me, Name: Me}}
+		seen[Me] = true
+	} else if len(c.Graph.Groups) > 0 {
+		seen[groupMember] = true
+	}
 	for i, u := range c.Graph.Users {
 		path := fmt.Sprintf("graph.users[%d]", i)
 		id := strings.TrimSpace(u.ID)
 		switch {
+		case s.App != nil && strings.EqualFold(id, Me):
+			p.add(path, "app mode has no signed-in user: name every watched user by UPN or object ID")
+			continue
 		case id == "":
 			p.add(path, "empty user: give a UPN (jane@contoso.com) or an object ID")
 			continue
@@ -240,6 +256,9 @@ func (c *Config) Compile() (*Settings, error) {
 		s.Users = append(s.Users, User{Key: id, Name: orDefault(u.Name, id)})
 	}
 
+	if s.App != nil && len(s.Users) == 0 && len(s.Groups) == 0 {
+		p.add("graph.users", "app mode watches named people: list them in graph.users, or groups in graph.groups")
+	}
 	useDefaults := c.Mapping.Defaults == nil || *c.Mapping.Defaults
 	s.Rules = compileRules(p, "mapping.rules", c.Mapping.Rules, useDefaults, seen)
 	s.Schedule = compileSchedule(p, c.Schedule)
@@ -333,6 +352,7 @@ func (c *Config) Compile() (*Settings, error) {
 	if len(p.errs) > 0 {
 		return nil, errors.Join(p.errs...)
 	}
+	s.Warnings = officeWarnings(c, s)
 	return s, nil
 }
 
@@ -377,8 +397,18 @@ func compileExit(p *problems, path string, e SignExitConfig) *mapping.Signal {
 	return &sig
 }
 
+// groupMember in the known-users set says graph.groups adds users only
+// known at run time: any named user may be one of them.
+const groupMember = "\x00group member"
+
 func checkUser(p *problems, path, user string, known map[string]bool) {
-	if !known[strings.ToLower(user)] {
+	switch {
+	case known[strings.ToLower(user)]:
+	case strings.EqualFold(user, Me) && !known[Me]:
+		p.add(path, "app mode has no signed-in user (\"me\", the default): name the user, a UPN from graph.users or a member of graph.groups")
+	case known[groupMember]:
+		// Possibly a group member, resolved when the daemon starts.
+	default:
 		p.add(path, "user %q is not watched: add it to graph.users", user)
 	}
 }
@@ -411,6 +441,17 @@ func compileRules(p *problems, path string, in []RuleConfig, defaults bool, know
 		}
 		r.Availability = parseValues(p, rp, "availability", rc.Availability, mapping.ParseAvailability, mapping.Availabilities)
 		r.Activity = parseValues(p, rp, "activity", rc.Activity, mapping.ParseActivity, mapping.Activities)
+		if rc.NextMeetingWithin != "" {
+			d, err := time.ParseDuration(rc.NextMeetingWithin)
+			switch {
+			case err != nil || d <= 0:
+				p.add(rp+".next_meeting_within", "invalid duration %q: use a positive number with a unit, such as 2m", rc.NextMeetingWithin)
+			case !p.c.Calendar.Enabled:
+				p.add(rp+".next_meeting_within", "needs calendar.enabled: true (the next meeting comes from the calendar)")
+			default:
+				r.NextMeetingWithin = d
+			}
+		}
 		sig := mapping.Signal{Brightness: 100, Label: rc.Label}
 		if rc.Color != "" {
 			c, err := mapping.ParseColor(rc.Color)

@@ -246,7 +246,7 @@ func (s *Snapshot) Shown(u UserView, rules mapping.Rules) (sig mapping.Signal, b
 	if s.Paused {
 		return pausedSignal, false
 	}
-	in := mapping.Input{Presence: u.Presence, State: u.State}
+	in := mapping.Input{Presence: u.Presence, State: u.State, Now: s.Time, NextBusy: u.NextBusy}
 	if u.Presence.User == "" {
 		in.Presence.User = u.Key
 	}

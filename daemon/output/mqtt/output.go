@@ -2,6 +2,7 @@ package mqtt
 
 import (
 	"context"
+	"slices"
 	"sync"
 
 	"github.com/onair-dev/onair/daemon/output"
@@ -54,10 +55,19 @@ func (o *Output) Run(ctx context.Context, mb *output.Mailbox) error {
 }
 
 func (o *Output) show(s *output.Snapshot) {
+	// The watched users change when a group's members do: leavers lose
+	// their retained topics and discovery (SetUsers), joiners get theirs.
+	if keys := userKeys(s); !slices.Equal(keys, o.users) {
+		o.users = keys
+		o.p.SetUsers(keys)
+	}
 	for _, u := range s.Users {
+		sig := u.Signal
+		sig.Label = untilLabel(s.Time, u)
 		o.p.Update(UserState{
-			User: u.Key, Name: u.Name, Presence: u.Presence, Signal: u.Signal,
+			User: u.Key, Name: u.Name, Presence: u.Presence, Signal: sig,
 			Since: u.Since, Stale: u.State == mapping.Stale, Busy: u.Busy,
+			BusyUntil: u.BusyUntil, NextBusy: u.NextBusy,
 		})
 	}
 	msg := s.Health.Remedy
@@ -83,6 +93,14 @@ func (o *Output) show(s *output.Snapshot) {
 	}
 	o.p.SetOverride(ov)
 	o.p.SetPaused(s.Paused, s.PausedUntil)
+}
+
+func userKeys(s *output.Snapshot) []string {
+	keys := make([]string, len(s.Users))
+	for i, u := range s.Users {
+		keys[i] = u.Key
+	}
+	return keys
 }
 
 // Status implements output.Output.

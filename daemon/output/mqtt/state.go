@@ -29,6 +29,9 @@ type UserState struct {
 	// or pause too (output.Snapshot.Shown decides it). Presence stays what
 	// Teams says.
 	Busy bool
+	// BusyUntil ends the calendar busy block the user is in, NextBusy
+	// starts the next one; zero when unknown or none.
+	BusyUntil, NextBusy time.Time
 }
 
 // HealthState is the daemon's health as Home Assistant shows it.
@@ -100,6 +103,10 @@ type statePayload struct {
 	Teams      teamsPayload `json:"teams"`
 	Since      string       `json:"since,omitempty"`
 	Stale      bool         `json:"stale"`
+	// Until ends the calendar busy block the user is in, NextBusy starts
+	// the next one (RFC 3339; absent when unknown or none).
+	Until    string `json:"until,omitempty"`
+	NextBusy string `json:"next_busy,omitempty"`
 }
 
 // teamsPayload is the presence Graph reports, as the Teams availability
@@ -157,8 +164,10 @@ func (t topics) userMessages(slug string, u UserState) []outMsg {
 			Activity:      ActivityState(u.Presence.Activity),
 			StatusMessage: u.Presence.StatusMessage,
 		},
-		Since: rfc3339(since),
-		Stale: u.Stale,
+		Since:    rfc3339(since),
+		Stale:    u.Stale,
+		Until:    rfc3339(u.BusyUntil),
+		NextBusy: rfc3339(u.NextBusy),
 	}
 	js, _ := json.Marshal(sp) // cannot fail: strings, ints and bools only
 	return []outMsg{
@@ -183,6 +192,8 @@ type signPayload struct {
 	Activity     string `json:"activity"`
 	Busy         bool   `json:"busy"`
 	Online       bool   `json:"online"`
+	Until        string `json:"until,omitempty"`
+	NextBusy     string `json:"next_busy,omitempty"`
 }
 
 // WLED effect IDs (FX_MODE_* in WLED's FX.h): 0 Solid, 1 Blink, 2 Breathe.
@@ -265,6 +276,8 @@ func signPayloads(s Sign, u UserState, online bool) []outMsg {
 			Activity:     ActivityState(u.Presence.Activity),
 			Busy:         u.Busy,
 			Online:       online,
+			Until:        rfc3339(u.BusyUntil),
+			NextBusy:     rfc3339(u.NextBusy),
 		})
 		return []outMsg{{topic: s.Topic, payload: js, retain: true, kind: kindSign}}
 	}
