@@ -226,7 +226,7 @@ func TestOfficeCredentialProblemsAreNamedStates(t *testing.T) {
 				other := entratest.NewCertificate(t, "not uploaded", time.Now().Add(time.Hour*24*90))
 				return "    certificate_file: " + o.file(t, "other.pem", other.PEM) + "\n"
 			},
-			roles: allRoles, state: "login_required",
+			roles: allRoles, state: "login-required",
 			errWant: "invalid client credential", remedyWant: "upload the certificate from", remedyWantAlso: "Certificates & secrets",
 		},
 		{
@@ -235,7 +235,7 @@ func TestOfficeCredentialProblemsAreNamedStates(t *testing.T) {
 				old := entratest.NewCertificate(t, "expired", time.Now().Add(-time.Minute))
 				return "    certificate_file: " + o.file(t, "old.pem", old.PEM) + "\n"
 			},
-			roles: allRoles, state: "login_required",
+			roles: allRoles, state: "login-required",
 			errWant: "expired on", remedyWant: "create a new certificate", remedyWantAlso: "certificate_file",
 		},
 		{
