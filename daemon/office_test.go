@@ -356,7 +356,7 @@ func TestOfficeGroupLeaverLeavesHomeAssistant(t *testing.T) {
 	if err := d.reloadOffice(t.Context(), set); err != nil {
 		t.Fatal(err)
 	}
-	s = waitSnap(t, n, 10*time.Second, "user 3 alone", func(s *output.Snapshot) bool { return allHave(1)(s) && s.Users[0].Key == "u3@contoso.example" })
+	waitSnap(t, n, 10*time.Second, "user 3 alone", func(s *output.Snapshot) bool { return allHave(1)(s) && s.Users[0].Key == "u3@contoso.example" })
 	obs.wait(t, "homeassistant/device/onair_lobby_u4_contoso_example/config", func(v string) bool { return v == "" })
 }
 
