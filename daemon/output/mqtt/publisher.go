@@ -899,8 +899,10 @@ func (p *Publisher) reject(reason string, err error, payload []byte) {
 		p.rejects.suppressed++
 	}
 	p.mu.Unlock()
-	p.kick()
+	// Logged before the answer is sent, so that whoever reads the answer
+	// finds the log line already written.
 	if logIt {
 		p.log.Warn("mqtt command rejected", "reason", reason, "err", err, "suppressed", suppressed)
 	}
+	p.kick()
 }
