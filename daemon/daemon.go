@@ -14,6 +14,7 @@ import (
 	"github.com/onair-dev/onair/daemon/config"
 	"github.com/onair-dev/onair/daemon/output"
 	"github.com/onair-dev/onair/daemon/output/lights"
+	"github.com/onair-dev/onair/devices/hotplug"
 	"github.com/onair-dev/onair/mapping"
 )
 
@@ -49,6 +50,9 @@ type Options struct {
 	outputs []output.Output
 	// lights replaces the USB backend of the lights output (tests).
 	lights lights.Backend
+	// watch replaces the hot-plug watcher of the lights output (tests;
+	// with a test backend and no watch, the output has none).
+	watch hotplug.WatchFunc
 }
 
 // presenceSource yields the current presence of every watched user.

@@ -63,6 +63,7 @@ func (d *Daemon) addLights() error {
 	}
 	o, err := lights.New(lights.Options{
 		Backend: d.opts.lights, // nil: the real USB backend
+		Watch:   d.opts.watch,  // nil: hot-plug notifications with the real backend
 		Entries: entries,
 		Users:   d.userKeys(),
 		Rules:   d.set.Rules,
