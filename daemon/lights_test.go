@@ -375,7 +375,7 @@ func startLightsWith(t *testing.T, cfg string, src presenceSource, usb lights.Ba
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: level}))
 	opts := Options{Config: c, NoControl: true, Logger: log, source: src, lights: usb}
 	if f, ok := usb.(*fakeUSB); ok {
-		opts.watch = f.hp.Watch
+		opts.lightsOpts = func(o *lights.Options) { o.Watch = f.hp.Watch }
 	}
 	d, err := New(opts)
 	if err != nil {

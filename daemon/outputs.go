@@ -61,15 +61,18 @@ func (d *Daemon) addLights() error {
 			User: l.User, Brightness: l.Brightness, Rules: l.Rules, ExitOff: l.ExitOff, Disabled: l.Disabled,
 		})
 	}
-	o, err := lights.New(lights.Options{
-		Backend: d.opts.lights, // nil: the real USB backend
-		Watch:   d.opts.watch,  // nil: hot-plug notifications with the real backend
+	lo := lights.Options{
+		Backend: d.opts.lights, // nil: the real USB backend, with hot-plug notifications
 		Entries: entries,
 		Users:   d.userKeys(),
 		Rules:   d.set.Rules,
 		Logger:  d.log.With("component", "lights"),
 		Press:   d.lightButton,
-	})
+	}
+	if d.opts.lightsOpts != nil {
+		d.opts.lightsOpts(&lo)
+	}
+	o, err := lights.New(lo)
 	if err != nil {
 		return err
 	}
