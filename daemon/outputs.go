@@ -116,6 +116,7 @@ func (d *Daemon) addMQTT() error {
 		NodeID:             m.NodeID,
 		DiscoveryPrefix:    m.DiscoveryPrefix,
 		Discovery:          mqtt.DiscoveryMode(strings.ToLower(m.Discovery)),
+		PlainTopics:        m.PlainTopics,
 		Version:            d.opts.Version,
 		OnCommand:          d.mqttCommand,
 		Logger:             d.log.With("component", "mqtt"),

@@ -122,6 +122,9 @@ func (p *Publisher) daemonComponents() []component {
 	}
 }
 
+// userComponents are a user's entities. Every one reads the user's one JSON
+// state topic through a value_template, so a change is one message per user
+// whether or not the plain topics are on.
 func (p *Publisher) userComponents(slug string) []component {
 	obj := p.t.userObjectID(slug)
 	eid := func(domain, leaf string) string { return domain + "." + entityID("onair", slug, leaf) }
@@ -131,7 +134,8 @@ func (p *Publisher) userComponents(slug string) []component {
 			"name":                  "Availability",
 			"unique_id":             obj + "_availability",
 			"default_entity_id":     eid("sensor", "availability"),
-			"state_topic":           p.t.user(slug, "availability"),
+			"state_topic":           state,
+			"value_template":        "{{ value_json.availability }}",
 			"device_class":          "enum",
 			"options":               AvailabilityOptions(),
 			"json_attributes_topic": state,
@@ -141,7 +145,8 @@ func (p *Publisher) userComponents(slug string) []component {
 			"name":              "Activity",
 			"unique_id":         obj + "_activity",
 			"default_entity_id": eid("sensor", "activity"),
-			"state_topic":       p.t.user(slug, "activity"),
+			"state_topic":       state,
+			"value_template":    "{{ value_json.activity }}",
 			"device_class":      "enum",
 			"options":           ActivityOptions(),
 			"icon":              "mdi:calendar-account",
@@ -160,14 +165,16 @@ func (p *Publisher) userComponents(slug string) []component {
 			"name":              "Signal colour",
 			"unique_id":         obj + "_color",
 			"default_entity_id": eid("sensor", "color"),
-			"state_topic":       p.t.user(slug, "color"),
+			"state_topic":       state,
+			"value_template":    "{{ value_json.shown_color }}",
 			"icon":              "mdi:palette",
 		}},
 		{platform: "sensor", key: "label", config: map[string]any{
 			"name":              "Label",
 			"unique_id":         obj + "_label",
 			"default_entity_id": eid("sensor", "label"),
-			"state_topic":       p.t.user(slug, "label"),
+			"state_topic":       state,
+			"value_template":    "{{ value_json.label }}",
 			"icon":              "mdi:card-text-outline",
 		}},
 		{platform: "sensor", key: "since", config: map[string]any{

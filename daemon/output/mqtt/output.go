@@ -14,6 +14,7 @@ import (
 type Output struct {
 	p     *Publisher
 	users []string
+	last  *output.Snapshot // the last snapshot shown; only Run's goroutine uses it
 }
 
 var _ output.Output = (*Output)(nil)
@@ -49,8 +50,12 @@ func (o *Output) Run(ctx context.Context, mb *output.Mailbox) error {
 	}
 }
 
+// show publishes what changed since the last snapshot shown: the users whose
+// view differs (output.Changed; every user on a resend), and the daemon's
+// health, override and pause (unchanged payloads are not sent again).
 func (o *Output) show(s *output.Snapshot) {
-	for _, u := range s.Users {
+	for _, i := range output.Changed(o.last, s) {
+		u := s.Users[i]
 		o.p.Update(UserState{
 			User: u.Key, Name: u.Name, Presence: u.Presence, Signal: u.Signal,
 			Since: u.Since, Stale: u.State == mapping.Stale,
@@ -70,6 +75,7 @@ func (o *Output) show(s *output.Snapshot) {
 	}
 	o.p.SetOverride(ov)
 	o.p.SetPaused(s.Paused, s.PausedUntil)
+	o.last = s
 }
 
 // Status implements output.Output.

@@ -226,7 +226,7 @@ func (p *Publisher) Update(u UserState) {
 	if name == "" {
 		name = u.User
 	}
-	msgs := p.t.userMessages(slug, u)
+	msgs := p.t.userMessages(slug, u, p.opts.PlainTopics)
 	for _, s := range p.signs[slug] {
 		msgs = append(msgs, signMessages(s, u)...)
 	}
@@ -275,7 +275,7 @@ func (p *Publisher) SetUsers(users []string) {
 		for _, m := range p.userDiscovery(slug, e.name) {
 			p.clearLocked(m.topic)
 		}
-		for _, m := range p.t.userMessages(slug, UserState{}) {
+		for _, m := range p.t.userMessages(slug, UserState{}, true) {
 			p.clearLocked(m.topic)
 		}
 		delete(p.users, slug)
