@@ -87,6 +87,7 @@ func BenchmarkPoll(b *testing.B) {
 				published := 0
 				b.ReportAllocs()
 				b.ResetTimer()
+				cpu0 := cpuTime()
 				for i := 0; b.Loop(); i++ {
 					if mode == "unchanged" {
 						src.ps = answers[1]
@@ -102,6 +103,7 @@ func BenchmarkPoll(b *testing.B) {
 					}
 				}
 				b.StopTimer()
+				b.ReportMetric(float64(cpuTime()-cpu0)/1e6/float64(b.N), "cpu-ms/op")
 				if mode == "allchange" && published == 0 {
 					b.Fatal("no snapshot published for all-change polls")
 				}

@@ -238,6 +238,34 @@ func (p *Publisher) userDiscovery(slug, name string) []outMsg {
 	return p.discoveryMessages(p.t.userObjectID(slug), p.userDevice(slug, name), p.userComponents(slug))
 }
 
+// userDiscoveryTopics returns the topics of a user's discovery configs in
+// the discovery mode.
+func (p *Publisher) userDiscoveryTopics(slug string) []string {
+	switch p.opts.Discovery {
+	case DiscoveryDevice:
+		return []string{p.t.deviceConfig(p.t.userObjectID(slug))}
+	case DiscoveryComponents:
+		var out []string
+		for _, c := range p.userComponents(slug) {
+			uid, _ := c.config["unique_id"].(string)
+			out = append(out, p.t.componentConfig(c.platform, uid))
+		}
+		return out
+	}
+	return nil
+}
+
+// renderDiscovery returns the payload of a user's discovery config on
+// topic.
+func (p *Publisher) renderDiscovery(slug, name, topic string) []byte {
+	for _, m := range p.userDiscovery(slug, name) {
+		if m.topic == topic {
+			return m.payload
+		}
+	}
+	return nil
+}
+
 // DiscoveryPayloads returns every discovery topic and payload the publisher
 // would send for users (keys as in UserState.User) in its discovery mode.
 // For documentation, tests and a "show discovery" CLI.

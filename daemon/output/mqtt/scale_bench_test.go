@@ -66,6 +66,7 @@ func BenchmarkShow(b *testing.B) {
 				msgs := 0
 				b.ReportAllocs()
 				b.ResetTimer()
+				cpu0 := cpuTime()
 				for i := 0; b.Loop(); i++ {
 					s := busy
 					if mode == "allchange" {
@@ -74,6 +75,7 @@ func BenchmarkShow(b *testing.B) {
 					o.show(s)
 					msgs += drain(o.p)
 				}
+				b.ReportMetric(float64(cpuTime()-cpu0)/1e6/float64(b.N), "cpu-ms/op")
 				b.ReportMetric(float64(msgs)/float64(b.N), "msgs/op")
 			})
 		}
