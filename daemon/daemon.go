@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/onair-dev/onair/daemon/backoff"
@@ -72,6 +73,9 @@ type Daemon struct {
 
 	pollNow chan struct{}
 	changed chan struct{}
+	// wakes counts the loop's wake-ups (tests: an idle daemon wakes for
+	// its polls, not on a tick).
+	wakes atomic.Int64
 
 	// mu guards st and the publishing state below.
 	mu sync.Mutex
@@ -262,6 +266,7 @@ func (d *Daemon) loop(ctx context.Context) {
 			}
 			poll.Reset(next)
 		}
+		d.wakes.Add(1)
 		// Whatever woke the loop: a wall clock that ran ahead of the
 		// monotonic clock since the last wake-up means the machine slept
 		// (the monotonic clock stops while it is suspended, and so do the
@@ -388,6 +393,7 @@ func (d *Daemon) publish(now time.Time) {
 	d.st.expire(now)
 	resend := d.resend
 	if !resend && d.last != nil && d.st.quiet(now, d.nextDue) {
+		d.nextDue = d.st.due(now)
 		d.mu.Unlock()
 		return
 	}

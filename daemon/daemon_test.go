@@ -599,3 +599,40 @@ func TestDemoPlaysEveryWatchedUser(t *testing.T) {
 		}
 	})
 }
+
+// TestIdleLoopWakesForPollsOnly: with nothing changing, the loop wakes for
+// its polls (the timer, then the answer) and for nothing else: no tick.
+// With a schedule it also wakes once a minute for the working-hours edge.
+func TestIdleLoopWakesForPollsOnly(t *testing.T) {
+	for _, tc := range []struct {
+		name, cfg   string
+		extraPerMin int
+	}{
+		{"no schedule", "version: 1\n", 0},
+		{"schedule", "version: 1\nschedule: {days: mon-sun, from: \"00:00\", to: \"23:59\", time_zone: UTC}\n", 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				src := &scriptSource{}
+				src.set(mapping.Available, mapping.ActivityAvailable)
+				d, rec, stop := start(t, tc.cfg, src)
+				defer stop()
+				synctest.Wait()
+				w0, p0, s0 := d.wakes.Load(), len(src.polls), len(rec.snaps)
+				time.Sleep(10 * time.Minute)
+				synctest.Wait()
+				wakes, polls := d.wakes.Load()-w0, len(src.polls)-p0
+				if polls < 50 {
+					t.Fatalf("%d polls in 10 minutes at a 10 s interval", polls)
+				}
+				if max := int64(2*polls + 10*tc.extraPerMin + 1); wakes > max {
+					t.Errorf("%d wake-ups for %d polls in 10 minutes, want ≤ %d", wakes, polls, max)
+				}
+				if n := len(rec.snaps) - s0; n != 0 {
+					t.Errorf("%d snapshots published while nothing changed", n)
+				}
+				t.Logf("%d wake-ups in 600 s (%.2f/s) for %d polls", wakes, float64(wakes)/600, polls)
+			})
+		})
+	}
+}

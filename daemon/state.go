@@ -243,6 +243,29 @@ func (s *state) quiet(now time.Time, due time.Time) bool {
 	return s.views != nil && s.dirty == 0 && (due.IsZero() || now.Before(due)) && s.viewKey(now) == s.key
 }
 
+// due returns what snapshot(now) returns as next, without building the
+// snapshot: after a poll that changed nothing the users' stale deadlines
+// moved on, and the loop need not wake at the old ones.
+func (s *state) due(now time.Time) (next time.Time) {
+	later := func(t time.Time) {
+		if t.After(now) && (next.IsZero() || t.Before(next)) {
+			next = t
+		}
+	}
+	if s.override != nil {
+		later(s.override.Until)
+	}
+	if s.paused {
+		later(s.pauseTill)
+	}
+	for _, u := range s.users {
+		if u.have {
+			later(u.updated.Add(s.stale + time.Nanosecond))
+		}
+	}
+	return next
+}
+
 // build is snapshot, and reports whether any user's view differs from the
 // remembered one. Views of users whose fields did not change are taken from
 // the remembered snapshot when nothing they all depend on changed either.
