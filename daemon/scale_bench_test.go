@@ -57,7 +57,11 @@ func presences(keys []string, busy bool, seq int) []mapping.Presence {
 	s := fmt.Sprintf("%020d", seq)
 	for i, k := range keys {
 		ps[i] = presenceOf(k, act)
-		ps[i].Sequence = s
+		// Fresh strings, as the Graph client's decoder returns them.
+		ps[i].User = strings.Clone(k)
+		ps[i].Availability = mapping.Availability(strings.Clone(string(ps[i].Availability)))
+		ps[i].Activity = mapping.Activity(strings.Clone(string(ps[i].Activity)))
+		ps[i].Sequence = strings.Clone(s)
 	}
 	return ps
 }

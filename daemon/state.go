@@ -76,6 +76,16 @@ func (s *state) touch(u *userState) {
 	}
 }
 
+// intern returns the package mapping constant spelled exactly as v, so that
+// thousands of users share one copy of "Available"; v itself when there is
+// none (another spelling, or a value Graph does not document).
+func intern[T ~string](v T, parse func(string) (T, bool)) T {
+	if c, ok := parse(string(v)); ok && c == v {
+		return c
+	}
+	return v
+}
+
 // shown is the part of a presence that outputs show: without the
 // observation time and sequence number, which change with every poll.
 func shown(p mapping.Presence) mapping.Presence {
@@ -123,12 +133,27 @@ func (s *state) apply(now time.Time, ps []mapping.Presence) {
 			s.log.Warn("presence sequence went backwards repeatedly; following it", "user", u.key, "sequence", p.Sequence, "applied", u.presence.Sequence)
 		}
 		u.drops = 0
-		if !p.Availability.Known() || !p.Activity.Known() {
-			if !u.have || p.Availability != u.presence.Availability || p.Activity != u.presence.Activity {
-				s.log.Warn("unknown presence value from Graph, treated as PresenceUnknown", "user", u.key, "availability", string(p.Availability), "activity", string(p.Activity))
+		// Most polls bring what the user already has: then keep the
+		// strings already held (the decoder allocated new ones), and skip
+		// the checks below.
+		same := u.have && p.Availability == u.presence.Availability && p.Activity == u.presence.Activity
+		if same {
+			p.Availability, p.Activity = u.presence.Availability, u.presence.Activity
+		} else {
+			p.Availability, p.Activity = intern(p.Availability, mapping.ParseAvailability), intern(p.Activity, mapping.ParseActivity)
+			if !p.Availability.Known() || !p.Activity.Known() {
+				if !u.have || p.Availability != u.presence.Availability || p.Activity != u.presence.Activity {
+					s.log.Warn("unknown presence value from Graph, treated as PresenceUnknown", "user", u.key, "availability", string(p.Availability), "activity", string(p.Activity))
+				}
 			}
 		}
-		if !u.have || !p.Availability.Is(u.presence.Availability) || !p.Activity.Is(u.presence.Activity) {
+		if u.have && p.StatusMessage == u.presence.StatusMessage {
+			p.StatusMessage = u.presence.StatusMessage
+		}
+		if p.User == u.key {
+			p.User = u.key
+		}
+		if !same && (!u.have || !p.Availability.Is(u.presence.Availability) || !p.Activity.Is(u.presence.Activity)) {
 			u.since = now
 			// With many colleagues watched, a line each would flood the
 			// log: the first user's changes are logged at INFO, the rest
