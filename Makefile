@@ -6,7 +6,8 @@ GO       ?= go
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT   ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 DATE     ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
-LDFLAGS  := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.date=$(DATE)
+export VERSION COMMIT DATE
+LDFLAGS  := $(shell VERSION='$(VERSION)' COMMIT='$(COMMIT)' DATE='$(DATE)' ./.ci/buildinfo.sh --ldflags)
 BIN      := bin/onair
 
 .PHONY: help
@@ -26,9 +27,12 @@ run: build ## run the daemon in demo mode: no account, no hardware needed
 	$(BIN) run --demo
 
 .PHONY: test
-test: ## run every test (race detector on; skips that need tools say so)
-	$(GO) test -race -count=1 ./...
-	CGO_ENABLED=0 $(GO) test -count=1 ./mapping/... ./devices/... ./daemon/...
+test: ## run every test (race detector on; skips that need tools say so), then the cgo-free build's tests
+	@race=0; nocgo=0; \
+	$(GO) test -race -count=1 ./... || race=$$?; \
+	CGO_ENABLED=0 $(GO) test -count=1 ./mapping/... ./devices/... ./daemon/... || nocgo=$$?; \
+	echo "test: race pass $$([ $$race = 0 ] && echo ok || echo FAILED), CGO_ENABLED=0 pass $$([ $$nocgo = 0 ] && echo ok || echo FAILED)"; \
+	[ $$race = 0 ] && [ $$nocgo = 0 ]
 
 .PHONY: race
 race: ## go test -race ./...
@@ -65,6 +69,10 @@ fuzz: ## run each fuzz target for a short while
 	$(GO) test -run '^$$' -fuzz FuzzParseColor -fuzztime 20s ./mapping/
 	$(GO) test -run '^$$' -fuzz FuzzParseConfig -fuzztime 20s ./daemon/
 
+.PHONY: test-windows
+test-windows: ## Windows tests, CLI suite and MSI under Wine (skips without wine; see .ci/windows/run-tests.sh)
+	./.ci/windows/run-tests.sh
+
 .PHONY: e2e
 e2e: ## end-to-end USB tests: emulated lights over USB/IP in a QEMU guest
 	./.ci/e2e.sh
@@ -82,4 +90,5 @@ release-macos: ## on a Mac with Xcode command line tools: universal darwin binar
 	VERSION=$(VERSION) COMMIT=$(COMMIT) DATE=$(DATE) ./.ci/release-macos.sh
 
 .PHONY: ci
-ci: lint test ## everything CI runs except e2e/cross/dist (see .ci/run)
+ci: ## exactly what CI runs: .ci/run (installs packages with apt when root, then every suite)
+	bash .ci/run

@@ -3,9 +3,11 @@ module github.com/onair-dev/onair
 go 1.26.8
 
 require (
+	fyne.io/systray v1.12.2
 	github.com/AzureAD/microsoft-authentication-library-for-go v1.10.1
 	github.com/chromedp/chromedp v0.23.0
 	github.com/eclipse/paho.mqtt.golang v1.5.1
+	github.com/godbus/dbus/v5 v5.1.0
 	github.com/google/go-cmp v0.7.0
 	github.com/karalabe/hid v1.0.1-0.20240306101548-573246063e52
 	github.com/kardianos/service v1.3.0

@@ -33,12 +33,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 GO=${GO:-go}
-VERSION=${VERSION:-$(git describe --tags --always --dirty 2>/dev/null || echo dev)}
-COMMIT=${COMMIT:-$(git rev-parse --short HEAD 2>/dev/null || echo unknown)}
-DATE=${DATE:-$(date -u +%Y-%m-%dT%H:%M:%SZ)}
+. "$(dirname "$0")/buildinfo.sh"
 TARGETS=${TARGETS:-"linux/amd64 linux/arm64 linux/arm windows/amd64 darwin/amd64 darwin/arm64"}
 OUT=bin/cross
-LDFLAGS="-s -w -X main.version=$VERSION -X main.commit=$COMMIT -X main.date=$DATE"
 hostarch=$($GO env GOHOSTARCH)
 
 # cc prints the C compiler for a cgo target, or nothing for a no-cgo one.

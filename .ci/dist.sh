@@ -19,15 +19,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 GO=${GO:-go}
-VERSION=${VERSION:-$(git describe --tags --always --dirty 2>/dev/null || echo dev)}
-COMMIT=${COMMIT:-$(git rev-parse --short HEAD 2>/dev/null || echo unknown)}
-DATE=${DATE:-$(date -u +%Y-%m-%dT%H:%M:%SZ)}
+. "$(dirname "$0")/buildinfo.sh"
 export VERSION COMMIT DATE GO
 MAINTAINER=${MAINTAINER:-"onair developers <onair-dev@users.noreply.github.com>"}
 CROSS=bin/cross
 DIST=dist
 
-for tool in dpkg-deb lintian zip gzip readelf sha256sum git ruby; do
+for tool in dpkg-deb lintian zip gzip readelf sha256sum git ruby wixl msibuild msiinfo; do
   command -v "$tool" >/dev/null || { echo "dist.sh: $tool not found (Debian: apt-get install dpkg-dev lintian zip binutils git ruby)" >&2; exit 1; }
 done
 for f in README.md LICENSE THIRD_PARTY_NOTICES.md .ci/deb/copyright; do
@@ -102,10 +100,10 @@ got=$(sed -n 's/^ *sha256 "\([0-9a-f]*\)"$/\1/p' "$DIST/onair.rb")
 ruby -c "$DIST/onair.rb" >/dev/null || { echo "dist.sh: ruby -c rejects dist/onair.rb" >&2; exit 1; }
 echo "onair.rb: $srcname.tar.gz sha256 $got, ruby -c ok"
 
-# ---- Windows installer: .ci/windows/msi.sh (MSI, winget and scoop
-# manifests) is called here, once the Windows packaging lands. It reads
-# $CROSS/windows_amd64/onair.exe and writes into $DIST before SHA256SUMS.
-# (wiring left to the merge)
+# ---- Windows installer: an MSI built with wixl from the cross-built exe
+# (configs/windows/onair.wxs), before SHA256SUMS so it is listed there.
+echo "== windows installer"
+./.ci/windows/msi.sh "$CROSS/windows_amd64/onair.exe" "$DIST/onair_${VERSION}_windows_amd64.msi" "$VERSION"
 # ---- end Windows installer
 
 # debversion turns a git describe into a Debian version: v1.2.3 -> 1.2.3-1,
@@ -269,7 +267,9 @@ CONTROL
   fi
 done
 
-(cd "$DIST" && sha256sum -- *.tar.gz *.zip *.deb onair.rb >SHA256SUMS)
+(cd "$DIST" && sha256sum -- *.tar.gz *.zip *.deb *.msi onair.rb >SHA256SUMS)
+# winget and Scoop manifests carry the real checksums of what was just built.
+./.ci/windows/manifests.sh "$VERSION" "$DIST"
 echo "== $DIST"
 ls -l "$DIST"
 if [ "$lintian_failed" = 1 ]; then

@@ -17,10 +17,7 @@ fi
 command -v clang >/dev/null || { echo "release-macos: no C compiler; run this on macOS with Xcode command line tools (xcode-select --install)" >&2; exit 1; }
 
 GO=${GO:-go}
-VERSION=${VERSION:-$(git describe --tags --always --dirty 2>/dev/null || echo dev)}
-COMMIT=${COMMIT:-$(git rev-parse --short HEAD 2>/dev/null || echo unknown)}
-DATE=${DATE:-$(date -u +%Y-%m-%dT%H:%M:%SZ)}
-LDFLAGS="-s -w -X main.version=$VERSION -X main.commit=$COMMIT -X main.date=$DATE"
+. "$(dirname "$0")/buildinfo.sh"
 OUT=dist/macos
 build=bin/macos
 

@@ -170,6 +170,31 @@ var notices = []notice{
 		Deb:     []debFiles{{Pattern: "*", Copyright: "2015 Daniel Theophanes", License: "Zlib", Text: "LICENSE"}},
 	},
 	{
+		Module:  "fyne.io/systray",
+		License: "Apache-2.0",
+		Texts:   []licenseText{{"LICENSE", "Apache-2.0"}},
+		Deb: []debFiles{{Pattern: "*", Copyright: "2014 Brave New Software Project, Inc.\n2021 the Fyne.io developers", License: "Apache-2.0",
+			Comment: "The status-area icon of onair tray (a fork of getlantern/systray)."}},
+	},
+	{
+		Module:  "github.com/godbus/dbus/v5",
+		License: "BSD-2-Clause",
+		Texts:   []licenseText{{"LICENSE", "BSD-2-clause"}},
+		Deb:     []debFiles{{Pattern: "*", Copyright: "2013 Georg Reinke, Google", License: "BSD-2-clause", Text: "LICENSE", Comment: "D-Bus for the tray on Linux."}},
+	},
+	{
+		Module:  "golang.org/x/crypto",
+		License: "BSD-3-Clause",
+		Texts:   []licenseText{{"LICENSE", "BSD-3-clause"}},
+		Deb:     []debFiles{{Pattern: "*", Copyright: "2009 The Go Authors", License: "BSD-3-clause", Text: "LICENSE", Comment: "Used by go-pkcs12."}},
+	},
+	{
+		Module:  "software.sslmate.com/src/go-pkcs12",
+		License: "BSD-3-Clause",
+		Texts:   []licenseText{{"LICENSE", "BSD-3-clause"}},
+		Deb:     []debFiles{{Pattern: "*", Copyright: "2015, 2018, 2019 Opsmate, Inc.\n2009 The Go Authors", License: "BSD-3-clause", Text: "LICENSE", Comment: "Reads PKCS#12 certificates for the app-only sign-in."}},
+	},
+	{
 		Module:  "github.com/kylelemons/godebug",
 		License: "Apache-2.0",
 		Texts:   []licenseText{{"LICENSE", "Apache-2.0"}},

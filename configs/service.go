@@ -3,9 +3,8 @@ package configs
 import _ "embed"
 
 // The service templates. `onair service install` fills in the @NAME@
-// placeholders (see cmd/onair/service.go) and hands the result to
-// kardianos/service, which writes it unchanged; `--dry-run` prints the
-// same text.
+// placeholders (see cmd/onair/service_render.go) and writes the result;
+// `--dry-run` prints the same text.
 var (
 	// SystemdUser is the systemd user unit (WantedBy=default.target).
 	//

@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -210,7 +211,10 @@ func (cs *controlServer) auth(h http.Handler) http.Handler {
 		return h
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("Authorization") != "Bearer "+cs.secret {
+		// Constant time: a byte-by-byte early exit would let a local
+		// process learn the secret one byte at a time from response times.
+		got, want := []byte(r.Header.Get("Authorization")), []byte("Bearer "+cs.secret)
+		if subtle.ConstantTimeCompare(got, want) != 1 {
 			writeError(w, http.StatusUnauthorized, errors.New("missing or wrong control secret"))
 			return
 		}

@@ -57,10 +57,11 @@ var layers = map[string]struct {
 		"daemon/output", "daemon/output/lights", "daemon/output/mqtt", "daemon/output/terminal",
 		"daemon/output/web", "daemon/output/webhook",
 	}},
+	"cmd/onair/tray": {onair: []string{"daemon", "mapping"}, thirdParty: []string{"fyne.io/systray", "github.com/godbus/dbus/v5", "golang.org/x/sys/"}},
 	"cmd/onair": {
 		onair: []string{
 			"daemon", "daemon/config", "daemon/auth", "daemon/output", "daemon/output/lights",
-			"devices", "devices/hid", "devices/serial", "mapping", "configs",
+			"devices", "devices/hid", "devices/serial", "mapping", "configs", "cmd/onair/tray",
 		},
 		thirdParty: []string{"github.com/kardianos/service", "golang.org/x/term", "golang.org/x/sys/"},
 	},

@@ -1027,7 +1027,7 @@ func TestLightsButtonTogglesPause(t *testing.T) {
 		defer stop()
 		synctest.Wait()
 		l := usb.light(luxaforMute.Path)
-		l.press([]byte{0x83, 0x00, 0, 0, 0, 0, 0, 0}) // §5.5: button down
+		l.press([]byte{0x83, 0x00, 0, 0, 0, 0, 0, 0}) // button down (devices/PROTOCOLS.md#luxafor-input)
 		l.press([]byte{0x83, 0x01, 0, 0, 0, 0, 0, 0}) // button up
 		time.Sleep(time.Second)
 		synctest.Wait()

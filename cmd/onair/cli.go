@@ -48,6 +48,7 @@ func commands() []command {
 		{name: "clear", summary: "remove the override", run: cmdClear},
 		{name: "pause", summary: "turn the signal off [--for D] until resume", run: cmdPause},
 		{name: "resume", summary: "end a pause", run: cmdResume},
+		{name: "tray", summary: "status-area icon with the signal colour and quick overrides (per user)", run: cmdTray},
 		{name: "lights", summary: "list USB lights [--json] | lights test | lights udev", run: cmdLights},
 		{name: "service", summary: "service install|uninstall|start|stop|restart|status [--system] [--dry-run]", run: cmdService},
 		{name: "config", summary: "config check [FILE] | config example | config path", run: cmdConfig},

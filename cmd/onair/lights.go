@@ -226,9 +226,12 @@ func lightsList(e *env, args []string) int {
 	}
 	if len(rows) == 0 {
 		fmt.Fprintf(e.stderr, "onair lights: no USB light found.\n"+
-			"  Plug one in; 'onair lights --all' lists every HID device and USB serial port.\n"+
-			"  On Linux a light also needs the udev rule, then unplug it and plug it in again:\n"+
-			"    %s\n", udevHint)
+			"  Plug one in; 'onair lights --all' lists every HID device and USB serial port.\n")
+		// The udev rule is Linux's; Windows and macOS need no setup.
+		if runtime.GOOS == "linux" {
+			fmt.Fprintf(e.stderr, "  On Linux a light also needs the udev rule, then unplug it and plug it in again:\n"+
+				"    %s\n", udevHint)
+		}
 	}
 	return exitOK
 }

@@ -26,7 +26,9 @@ func TestMain(m *testing.M) {
 	})
 }
 
-// TestScripts runs the CLI scripts in testdata/script (rule 37): anything
+// TestScripts runs the CLI scripts in testdata/script (testscript txtar
+// files, so each command's output and exit code is pinned as a user sees
+// it): anything
 // that needs no hardware or network. UPDATE_GOLDEN=1 rewrites the files
 // that cmp compares against.
 func TestScripts(t *testing.T) {

@@ -38,7 +38,7 @@ func cmdRun(ctx context.Context, e *env, args []string) int {
 	}
 	if !*quiet {
 		opts.Terminal = e.stdout
-		opts.TerminalColor = isTerminal(e.stdout)
+		opts.TerminalColor = isTerminal(e.stdout) && enableVT(e.stdout)
 	}
 	d, err := daemon.New(opts)
 	if err != nil {

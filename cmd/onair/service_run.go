@@ -112,15 +112,18 @@ func runDaemon(ctx context.Context, run func(context.Context) error) error {
 		return fmt.Errorf("service manager: %w", err)
 	}
 	watchDaemonExit(svc, p)
-	if err := svc.Run(); err != nil {
-		return err
+	err = svc.Run()
+	if err == nil {
+		select {
+		case <-p.done:
+			err = p.result()
+		default:
+		}
 	}
-	select {
-	case <-p.done:
-		return p.result()
-	default:
-		return nil
+	if err != nil {
+		reportFailure(err)
 	}
+	return err
 }
 
 // serviceLogHandler is a slog.Handler that writes through a kardianos

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -29,13 +30,31 @@ step systemctl --user show onair.service -p Restart -p RestartUSec -p UnitFileSt
 step ls "$HOME/.config/systemd/user/default.target.wants"
 pid=$(systemctl --user show onair.service -p MainPID --value)
 kill -9 "$pid"
-sleep 6.5
+# systemd restarts it after RestartSec=5s: poll for that state, with a
+# deadline, instead of guessing how long it takes.
+prop() { systemctl --user show onair.service -p "$1" --value; }
+for i in $(seq 300); do
+	[ "$(prop NRestarts)" = 1 ] && [ "$(prop ActiveState)" = active ] && [ "$(prop MainPID)" != "$pid" ] && break
+	sleep 0.1
+done
 step systemctl --user show onair.service -p NRestarts -p ActiveState
 step onair service stop
 step onair service status
+# A daemon that cannot start (its config turned invalid): start waits,
+# and says so with exit 1 instead of "running".
+mkdir -p "$HOME/.config/onair"
+printf 'version: 1\ngraph:\n  interval: soon\n' >"$HOME/.config/onair/config.yaml"
+step onair service start
+rm "$HOME/.config/onair/config.yaml"
+step onair service stop
 step onair service start
 step onair service uninstall
 step onair service status
+# The user query finds nothing, but a system unit is installed: say so.
+mount -t tmpfs tmpfs /etc/systemd/system
+printf '[Service]\nExecStart=/bin/true\n' >/etc/systemd/system/onair.service
+step onair service status
+umount /etc/systemd/system
 mkdir -p "$HOME/.config/systemd/user/onair.service.d"
 printf '[Unit]\nRefuseManualStart=yes\n' >"$HOME/.config/systemd/user/onair.service.d/refuse.conf"
 step onair service install
@@ -49,7 +68,9 @@ exit 0
 // TestServiceSystemdUser installs, controls and uninstalls the user unit
 // against a real systemd user manager: the unit starts and is enabled
 // for default.target, a killed daemon is restarted after 5 s, installing
-// twice is refused, and a failed start rolls everything back. It needs
+// twice is refused, start reports a daemon that does not start, status
+// points to a system unit, and a failed start rolls everything back with
+// systemctl's own message. It needs
 // root (for a private mount namespace), unshare and systemd; it skips
 // without them.
 func TestServiceSystemdUser(t *testing.T) {
@@ -78,7 +99,11 @@ func TestServiceSystemdUser(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	cmd := exec.Command(unshare, "-m", "--propagation", "private", "sh", "-c", systemdE2E)
+	// A PID namespace of its own (sh is its init) ends the user manager
+	// and the daemon with the script, and Pdeathsig ends the script with
+	// the test, even when the test binary dies on a timeout.
+	cmd := exec.Command(unshare, "-m", "-p", "--fork", "--kill-child", "--mount-proc", "--propagation", "private", "sh", "-c", systemdE2E)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	cmd.Env = []string{"PATH=" + bin + ":/usr/sbin:/usr/bin:/sbin:/bin", "HOME=" + home, "XDG_RUNTIME_DIR=" + rt,
 		"XDG_CONFIG_HOME=" + filepath.Join(home, ".config"), "XDG_STATE_HOME=" + filepath.Join(home, ".local", "state"),
 		"USER=root", "WORK=" + work}
@@ -91,6 +116,9 @@ func TestServiceSystemdUser(t *testing.T) {
 	if err != nil {
 		t.Fatalf("script: %v\n%s", err, out)
 	}
+	if testing.Verbose() {
+		t.Log(out)
+	}
 	unit := filepath.Join(home, ".config/systemd/user/onair.service")
 	for _, want := range []string{
 		"$ onair service install\nInstalled and started onair as a systemd user unit (" + unit + ").",
@@ -100,10 +128,13 @@ func TestServiceSystemdUser(t *testing.T) {
 		"NRestarts=1\nActiveState=active",
 		"$ onair service stop\nservice: installed (systemd user unit " + unit + "), not running",
 		"$ onair service status\nservice: installed (systemd user unit " + unit + "), not running (onair service start)\n[exit 1]",
+		"$ onair service start\nonair: service start: it did not start: failed (it crashed or could not start: journalctl --user -u onair)\n[exit 1]",
+		"\n[exit 1]\n$ onair service stop\n",
 		"$ onair service start\nservice: installed (systemd user unit " + unit + "), running\n[exit 0]",
 		"$ onair service uninstall\nUninstalled onair (systemd user unit " + unit + ").\n[exit 0]",
 		"$ onair service status\nservice: not installed (onair service install)\n[exit 1]",
-		"onair: service install: start: systemctl failed (exit status 4)",
+		"$ onair service status\nservice: no systemd user unit, but a systemd system unit is installed: onair service status --system\n[exit 1]",
+		"onair: service install: systemctl --user start onair.service: exit status 4: Failed to start onair.service: Operation refused",
 		"(rolled back: nothing is installed)\n[exit 1]\n$ test -e " + unit + "\n[exit 1]",
 	} {
 		if !strings.Contains(out, want) {

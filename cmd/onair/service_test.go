@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"testing/synctest"
@@ -112,8 +113,8 @@ func TestSystemdAnalyzeVerify(t *testing.T) {
 	})
 }
 
-// TestUnitsAvoidKardianosPitfalls pins the lines kardianos's own template
-// gets wrong (reference §E.6).
+// TestUnitsAvoidKardianosPitfalls pins the lines kardianos/service's own
+// systemd template gets wrong (its default target and restart delay).
 func TestUnitsAvoidKardianosPitfalls(t *testing.T) {
 	user, err := testSpec(t, "linux", false, "/usr/bin/onair").render()
 	if err != nil {
@@ -132,7 +133,7 @@ func TestUnitsAvoidKardianosPitfalls(t *testing.T) {
 	} {
 		lines := strings.Split(tc.unit, "\n")
 		for _, w := range tc.want {
-			if !contains(lines, w) {
+			if !slices.Contains(lines, w) {
 				t.Errorf("unit lacks line %q:\n%s", w, tc.unit)
 			}
 		}
@@ -195,28 +196,48 @@ func TestLaunchdPlist(t *testing.T) {
 	}
 }
 
-// TestKardianosOptionTypes: kardianos silently ignores an Option value of
-// the wrong Go type, so pin the types it reads.
-func TestKardianosOptionTypes(t *testing.T) {
-	for _, tc := range []struct {
-		goos string
-		opts map[string]any
-	}{
-		{"linux", map[string]any{"UserService": true, "SystemdScript": "x"}},
-		{"darwin", map[string]any{"UserService": true, "RunAtLoad": true, "KeepAlive": true, "LaunchdConfig": "x"}},
-		{"windows", map[string]any{"StartType": "automatic", "DelayedAutoStart": true, "OnFailure": "restart", "OnFailureDelayDuration": "5s", "OnFailureResetPeriod": 86400}},
-	} {
-		c := testSpec(t, tc.goos, false, exeFor(tc.goos)).config("x")
-		if len(c.Option) != len(tc.opts) {
-			t.Errorf("%s: options %v, want %v", tc.goos, c.Option, tc.opts)
-		}
-		for k, v := range tc.opts {
-			if fmt.Sprintf("%T %v", c.Option[k], c.Option[k]) != fmt.Sprintf("%T %v", v, v) {
-				t.Errorf("%s: option %s = %T %v, want %T %v", tc.goos, k, c.Option[k], c.Option[k], v, v)
+// TestRunPlanRollsBack: a failing step leaves the machine as it was: the
+// undos of the steps before it run, newest first; the failing step's own
+// undo does not (its action cleans up after itself).
+func TestRunPlanRollsBack(t *testing.T) {
+	var log []string
+	st := func(name string, fail bool) step {
+		return step{line: name + "    # comment", do: func() error {
+			log = append(log, "do "+name)
+			if fail {
+				return errors.New("boom")
 			}
-		}
-		if c.Name != serviceName || c.Executable != exeFor(tc.goos) {
-			t.Errorf("%s: name %q executable %q", tc.goos, c.Name, c.Executable)
+			return nil
+		}, undo: func() { log = append(log, "undo "+name) }}
+	}
+	err := runPlan([]step{st("a", false), {line: "b", do: func() error { log = append(log, "do b"); return nil }}, st("c", false), st("d", true), st("e", false)})
+	if err == nil || err.Error() != "d: boom (rolled back: nothing is installed)" {
+		t.Errorf("err = %v", err)
+	}
+	if got, want := strings.Join(log, ", "), "do a, do b, do c, do d, undo c, undo a"; got != want {
+		t.Errorf("ran %s, want %s", got, want)
+	}
+	log = nil
+	if err := runPlan([]step{st("a", false), st("b", false)}); err != nil || len(log) != 2 {
+		t.Errorf("err = %v, ran %v", err, log)
+	}
+}
+
+// TestPlanLinesArePlanActions: every step of every plan has an action, so
+// what --dry-run prints is what install and uninstall run.
+func TestPlanLinesArePlanActions(t *testing.T) {
+	e := &env{stdout: io.Discard, stderr: io.Discard}
+	for _, goos := range serviceOSes {
+		for _, system := range []bool{false, true} {
+			if goos == "darwin" && system {
+				continue
+			}
+			s := testSpec(t, goos, system, exeFor(goos))
+			for _, st := range append(s.installPlan(e, "x"), s.uninstallPlan(e)...) {
+				if st.line == "" || st.do == nil {
+					t.Errorf("%s system=%v: step %q has no line or no action", goos, system, st.line)
+				}
+			}
 		}
 	}
 }
@@ -267,7 +288,6 @@ func TestServiceSpecErrors(t *testing.T) {
 		{"darwin system", env{system: true}, "darwin", "/usr/local/bin/onair", "--system is not supported on macOS"},
 		{"relative windows exe", env{}, "windows", `onair.exe`, "want an absolute windows path"},
 		{"relative linux exe for windows host", env{}, "linux", `C:\onair`, "want an absolute linux path"},
-		{"template braces", env{}, "linux", "/opt/{{x}}/onair", "cannot be installed"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if strings.HasPrefix(tc.name, "relative") && tc.goos == runtime.GOOS {
@@ -414,4 +434,27 @@ func exeFor(goos string) string {
 		return `C:\Program Files\onair\onair.exe`
 	}
 	return "/usr/local/bin/onair"
+}
+
+// TestServiceStateString pins the status lines, including the hint to
+// --system when only the system unit is installed.
+func TestServiceStateString(t *testing.T) {
+	user := testSpec(t, "linux", false, "/usr/bin/onair")
+	system := testSpec(t, "linux", true, "/usr/bin/onair")
+	win := testSpec(t, "windows", false, exeFor("windows"))
+	for _, tc := range []struct {
+		st   serviceState
+		want string
+	}{
+		{serviceState{Spec: user}, "service: not installed (onair service install)"},
+		{serviceState{Spec: user, Other: " --system"}, "service: no systemd user unit, but a systemd system unit is installed: onair service status --system"},
+		{serviceState{Spec: system, Installed: true, Running: true}, "service: installed (systemd system unit /etc/systemd/system/onair.service), running"},
+		{serviceState{Spec: system, Installed: true}, "service: installed (systemd system unit /etc/systemd/system/onair.service), not running (onair service start --system)"},
+		{serviceState{Spec: win, Installed: true, Detail: "failed (onair exited with code 2: Event Viewer, Application log)"},
+			`service: installed (Windows service HKLM\SYSTEM\CurrentControlSet\Services\onair), failed (onair exited with code 2: Event Viewer, Application log)`},
+	} {
+		if got := tc.st.String(); got != tc.want {
+			t.Errorf("got  %s\nwant %s", got, tc.want)
+		}
+	}
 }

@@ -11,8 +11,9 @@ import (
 )
 
 // TestUdevRulesFileUpToDate keeps configs/60-onair.rules equal to the rules
-// generated from the device table (STYLE rule 6), so a light added to the
-// registry cannot ship without its rule. UPDATE_GOLDEN=1 rewrites the file.
+// generated from the one device table (devices.UdevRules over
+// devices/registry.go), so a light added to the registry cannot ship without
+// its rule. UPDATE_GOLDEN=1 rewrites the file.
 func TestUdevRulesFileUpToDate(t *testing.T) {
 	path := filepath.Join("..", "..", "configs", "60-onair.rules")
 	want := devices.UdevRules()

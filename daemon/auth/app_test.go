@@ -267,7 +267,7 @@ func TestLoadAppCredentialRefusals(t *testing.T) {
 		{"inline without flag", auth.CredentialConfig{ClientSecret: "x"}, "allow_inline_secret"},
 		{"empty env", auth.CredentialConfig{ClientSecretEnv: "NOPE", Getenv: func(string) string { return "" }}, "empty"},
 		{"password empty env", auth.CredentialConfig{CertificateFile: "a", CertificatePasswordEnv: "NOPE", Getenv: func(string) string { return "" }}, "NOPE is empty"},
-		{"missing file", auth.CredentialConfig{CertificateFile: "/nonexistent/app.pem"}, "no such file"},
+		{"missing file", auth.CredentialConfig{CertificateFile: filepath.Join(t.TempDir(), "app.pem")}, "app.pem"},
 	} {
 		_, err := auth.LoadAppCredential(tc.cfg)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {

@@ -106,7 +106,7 @@ func (c *fileCache) Replace(ctx context.Context, u cache.Unmarshaler, _ cache.Re
 	var data []byte
 	if fi != nil {
 		c.checkModeLocked(fi)
-		data, err = os.ReadFile(c.path)
+		data, err = readFile(c.path)
 		if errors.Is(err, fs.ErrNotExist) {
 			data, err = nil, nil // removed between Stat and ReadFile
 		}
@@ -255,7 +255,7 @@ func writeFileAtomic(path string, data []byte) (err error) {
 	if err = f.Close(); err != nil {
 		return err
 	}
-	if err = os.Rename(tmp, path); err != nil {
+	if err = replaceFile(tmp, path); err != nil {
 		return err
 	}
 	syncDir(dir)

@@ -112,7 +112,7 @@ func TestCacheWritesAreAtomic(t *testing.T) {
 				return
 			default:
 			}
-			data, err := os.ReadFile(f.cache)
+			data, err := auth.ReadFile(f.cache) // as the cache reads it
 			if err != nil {
 				torn++ // the file must always exist between writes
 				continue

@@ -18,3 +18,7 @@ func SetCacheWrite(c *Client, write func(path string, data []byte) error, now fu
 
 // WriteFileAtomic is the real cache writer.
 var WriteFileAtomic = writeFileAtomic
+
+// ReadFile reads the cache file the way the cache does (retrying while
+// Windows replaces it).
+var ReadFile = readFile

@@ -137,7 +137,3 @@ type WatchFunc func(ctx context.Context) (<-chan Event, error)
 func Watch(ctx context.Context) (<-chan Event, error) {
 	return watch(ctx)
 }
-
-// chanSize is the buffer between the OS source and the caller; a hub with
-// several lights plugged in at once yields a few dozen events.
-const chanSize = 256

@@ -140,9 +140,12 @@ func (a *answeringPort) Read(p []byte) (int, error) {
 	a.pending = a.pending[n:]
 	return n, nil
 }
-func (a *answeringPort) ResetInputBuffer() error              { a.resets++; a.pending = nil; return nil }
-func (a *answeringPort) SetReadTimeout(d time.Duration) error { a.timeouts = append(a.timeouts, d); return nil }
-func (a *answeringPort) Close() error                         { return nil }
+func (a *answeringPort) ResetInputBuffer() error { a.resets++; a.pending = nil; return nil }
+func (a *answeringPort) SetReadTimeout(d time.Duration) error {
+	a.timeouts = append(a.timeouts, d)
+	return nil
+}
+func (a *answeringPort) Close() error { return nil }
 
 // TestDeviceReadsReplies runs a Busy Tag through this package's Transport:
 // every command's OK is read, nothing is left in the buffer, and a light

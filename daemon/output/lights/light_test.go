@@ -20,10 +20,6 @@ var (
 	kuandoOmega = devices.Info{VID: 0x27BB, PID: 0x3BCD, Product: "BUSYLIGHT OMEGA", Serial: "K1", Interface: 0, Path: "1-1:1.0", Bus: devices.HID}
 	luxaforFlag = devices.Info{VID: 0x04D8, PID: 0xF372, Product: "LUXAFOR FLAG", Serial: "L1", Interface: 0, Path: "1-2:1.0", Bus: devices.HID}
 	luxaforMute = devices.Info{VID: 0x04D8, PID: 0xF372, Product: "LUXAFOR MUTE", Interface: 0, Path: "1-3:1.0", Bus: devices.HID}
-	blynclight  = devices.Info{VID: 0x2C0D, PID: 0x0001, Product: "Blynclight", Interface: 0, Path: "1-4:1.0", Bus: devices.HID}
-	eposUI20    = devices.Info{VID: 0x1395, PID: 0x0074, Product: "EPOS UI 20 BL", Interface: 3, Path: "1-5:1.3", Bus: devices.HID}
-	kuandoBoot  = devices.Info{VID: 0x27BB, PID: 0x3BC0, Product: "BUSYLIGHT BOOTLOADER", Interface: 0, Path: "1-6:1.0", Bus: devices.HID}
-	mouse       = devices.Info{VID: 0x046D, PID: 0xC077, Product: "USB Optical Mouse", Interface: 0, Path: "1-7:1.0", Bus: devices.HID}
 )
 
 // nopBackend finds no light.

@@ -140,14 +140,17 @@ var (
 	haDeviceKeys = set("connections", "configuration_url", "identifiers", "manufacturer", "model",
 		"model_id", "name", "hw_version", "sw_version", "serial_number", "suggested_area", "via_device")
 	haOriginKeys = set("name", "sw_version", "support_url")
-	// Required keys per platform (reference §C.4).
+	// Required keys per platform, from Home Assistant's MQTT integration
+	// docs (https://www.home-assistant.io/integrations/sensor.mqtt/,
+	// binary_sensor.mqtt/, select.mqtt/, switch.mqtt/).
 	haRequired = map[string][]string{
 		"sensor":        {"state_topic"},
 		"binary_sensor": {"state_topic"},
 		"select":        {"command_topic", "options"},
 		"switch":        {"command_topic"},
 	}
-	// Options shared from the root of a device payload (§C.3).
+	// Options shared from the root of a device payload ("Device discovery
+	// payload" in https://www.home-assistant.io/integrations/mqtt/).
 	haShared = set("availability", "availability_topic", "availability_mode", "payload_available", "payload_not_available", "qos", "encoding", "state_topic", "command_topic")
 	topicRE  = regexp.MustCompile(`^homeassistant/([a-z_]+)/(?:([a-zA-Z0-9_-]+)/)?([a-zA-Z0-9_-]+)/config$`)
 	entityRE = regexp.MustCompile(`^([a-z_]+)\.[a-z0-9_]+$`)
@@ -255,7 +258,8 @@ func checkOrigin(t *testing.T, where string, o map[string]any) {
 }
 
 // TestDiscoveryFollowsHARules checks every discovery payload against Home
-// Assistant's documented rules (reference §C): topic pattern, known keys and
+// Assistant's documented rules (MQTT discovery in
+// https://www.home-assistant.io/integrations/mqtt/): topic pattern, known keys and
 // abbreviations, required keys per platform, unique_id unique across
 // everything, device identifiers, origin name, availability on the status
 // topic, default_entity_id instead of object_id, and enum options that cover

@@ -6,8 +6,8 @@
 // It is not a control surface: it answers GET and HEAD only and changes
 // nothing in the daemon (the control socket does that). The pages are plain
 // HTML, CSS and ES5 JavaScript embedded in the binary, so an old wall tablet
-// can show them and nothing is fetched from elsewhere. README.md in this
-// folder documents the endpoints and event types.
+// can show them and nothing is fetched from elsewhere. The top-level
+// README.md documents the endpoints and event types.
 package web
 
 import (

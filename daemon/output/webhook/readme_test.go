@@ -13,11 +13,12 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// TestREADMEExamples decodes every `webhooks:` example of README.md the way
-// the config does (strict), validates it, and renders its body for a few
+// TestREADMEExamples decodes every `webhooks:` example of the top-level
+// README.md (its Webhooks section, which every release archive ships) the
+// way the config does (strict), validates it, and renders its body for a few
 // states: what a user pastes must work, and a JSON body must be JSON.
 func TestREADMEExamples(t *testing.T) {
-	b, err := os.ReadFile("README.md")
+	b, err := os.ReadFile("../../../README.md")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,8 +4,8 @@
 //
 // It is not a queue: it keeps only the latest state per user while a
 // request is in flight or waiting to be retried, and never has more than one
-// request of a webhook in flight. README.md in this folder documents the
-// template fields and has examples to paste.
+// request of a webhook in flight. The top-level README.md (Webhooks)
+// documents the template fields and has examples to paste.
 package webhook
 
 import (
@@ -205,7 +205,7 @@ func (o *Options) settings() (*settings, error) {
 	if t, err := template.New("body").Funcs(funcs).Option("missingkey=error").Parse(body); err != nil {
 		bad("body: %v", err)
 	} else if err := t.Execute(io.Discard, sample); err != nil {
-		bad("body: %v (the fields are listed in the webhook README)", err)
+		bad("body: %v (the README's Webhooks section lists the fields)", err)
 	} else {
 		s.body = t
 	}
