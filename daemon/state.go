@@ -53,6 +53,12 @@ type viewKey struct {
 	paused      bool
 	pauseTill   time.Time
 	overrideEnd bool // the override's time has come (snapshot leaves it out before expire)
+	// rules and stale identify the rules and stale time the views were
+	// built with, so that replacing them (a config reload) rebuilds every
+	// view.
+	rules *mapping.Rule
+	nrule int
+	stale time.Duration
 }
 
 type userState struct {
@@ -251,7 +257,11 @@ func (s *state) snapshot(now time.Time) (snap *output.Snapshot, next time.Time) 
 // viewKey returns the key of views built at now.
 func (s *state) viewKey(now time.Time) viewKey {
 	k := viewKey{working: s.working(now), health: s.health.State, lastError: !s.health.LastError.IsZero(),
-		override: s.override, paused: s.paused, pauseTill: s.pauseTill}
+		override: s.override, paused: s.paused, pauseTill: s.pauseTill,
+		nrule: len(s.rules), stale: s.stale}
+	if len(s.rules) > 0 {
+		k.rules = &s.rules[0]
+	}
 	if o := s.override; o != nil && !o.Until.IsZero() && !now.Before(o.Until) {
 		k.overrideEnd = true
 	}
