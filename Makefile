@@ -38,10 +38,22 @@ test: ## run every test (race detector on; skips that need tools say so), then t
 race: ## go test -race ./...
 	$(GO) test -race ./...
 
+# The idle window of `make bench` (onair-bench idle -duration; its own
+# default is 5m), the user counts of the scale rows, and the soak's length.
+BENCH_IDLE ?= 60s
+BENCH_N    ?= 1,1000,10000
+SOAK       ?= 10m
+
 .PHONY: bench
-bench: ## benchmarks: mapping, Graph decode, poll→output latency, idle RSS/CPU of the demo
+bench: build ## benchmarks, then idle cost vs a minimal poller and N = 1/1,000/10,000 users with MQTT (BENCH_IDLE=60s BENCH_N=…; needs mosquitto)
 	$(GO) test -run '^$$' -bench . -benchmem ./mapping/ ./daemon/... ./devices/...
-	./.ci/idle-bench.sh
+	ONAIR=$(BIN) BENCH_IDLE=$(BENCH_IDLE) ./.ci/idle-bench.sh
+	bin/onair-bench scale -onair $(BIN) -n $(BENCH_N)
+
+.PHONY: soak
+soak: build ## 1,000 users at 2 s with MQTT for SOAK=10m; fails if RSS, fds, threads or CPU per poll grow beyond noise
+	$(GO) build -trimpath -ldflags '-s -w' -o bin/onair-bench ./cmd/onair-bench
+	bin/onair-bench soak -onair $(BIN) -duration $(SOAK)
 
 .PHONY: lint
 lint: ## go vet + gofmt check (+ staticcheck when installed)

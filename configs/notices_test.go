@@ -226,6 +226,12 @@ var notices = []notice{
 		},
 	},
 	{
+		Module:  "golang.org/x/crypto",
+		License: "BSD-3-Clause",
+		Texts:   []licenseText{{"LICENSE", "BSD-3-clause"}},
+		Deb:     []debFiles{{Pattern: "*", Copyright: "2009 The Go Authors", License: "BSD-3-clause", Text: "LICENSE"}},
+	},
+	{
 		Module:  "golang.org/x/net",
 		License: "BSD-3-Clause",
 		Texts:   []licenseText{{"LICENSE", "BSD-3-clause"}},
@@ -248,6 +254,13 @@ var notices = []notice{
 		License: "BSD-3-Clause",
 		Texts:   []licenseText{{"LICENSE", "BSD-3-clause"}},
 		Deb:     []debFiles{{Pattern: "*", Copyright: "2009 The Go Authors", License: "BSD-3-clause", Text: "LICENSE"}},
+	},
+	{
+		Module:  "software.sslmate.com/src/go-pkcs12",
+		License: "BSD-3-Clause",
+		Texts:   []licenseText{{"LICENSE", "BSD-3-clause"}},
+		Deb: []debFiles{{Pattern: "*", Copyright: "2015, 2018, 2019 Opsmate, Inc.\n2009 The Go Authors",
+			License: "BSD-3-clause", Text: "LICENSE"}},
 	},
 }
 

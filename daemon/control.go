@@ -24,7 +24,7 @@ var ErrNotRunning = errors.New("onair is not running")
 // Status is what `onair status --json` prints: a stable, documented shape.
 type Status struct {
 	Version  string `json:"version"`
-	Mode     string `json:"mode"` // "graph" or "demo"
+	Mode     string `json:"mode"` // "graph", "app" (app-only, no sign-in) or "demo"
 	Account  string `json:"account,omitempty"`
 	Interval string `json:"interval"`
 	Health   struct {
@@ -34,6 +34,9 @@ type Status struct {
 		LastPoll    time.Time `json:"last_poll,omitzero"`
 		LastSuccess time.Time `json:"last_success,omitzero"`
 		LastError   time.Time `json:"last_error,omitzero"`
+		// Conditions are local problems that do not stop presence, one
+		// line each ("config: reload failed (…)", "storage: …").
+		Conditions []string `json:"conditions,omitempty"`
 	} `json:"health"`
 	Users       []UserStatus     `json:"users"`
 	Override    *output.Override `json:"override,omitempty"`
@@ -60,6 +63,9 @@ type UserStatus struct {
 	Label         string    `json:"label"`
 	Rule          string    `json:"rule"`
 	Error         string    `json:"error,omitempty"`
+	// BusyUntil and NextBusy are from the calendar (calendar.enabled).
+	BusyUntil time.Time `json:"busy_until,omitzero"`
+	NextBusy  time.Time `json:"next_busy,omitzero"`
 }
 
 // Status describes the daemon for `onair status`.
@@ -70,10 +76,16 @@ func (d *Daemon) Status(ctx context.Context) Status {
 	st.Mode = "graph"
 	if d.opts.Demo {
 		st.Mode = "demo"
+	} else if d.set.App != nil {
+		st.Mode = "app"
 	}
-	st.Interval = d.set.Interval.String()
-	if d.account != nil {
-		acct, err := d.account(ctx)
+	set := d.settings()
+	st.Interval = set.Interval.String()
+	d.mu.Lock()
+	account := d.account
+	d.mu.Unlock()
+	if account != nil {
+		acct, err := account(ctx)
 		if err != nil {
 			st.Account = "(" + err.Error() + ")"
 		} else {
@@ -89,11 +101,13 @@ func (d *Daemon) Status(ctx context.Context) Status {
 			StatusMessage: u.Presence.StatusMessage, OutOfOffice: u.Presence.OutOfOffice,
 			State: output.HealthName(u.State), Since: u.Since, Color: u.Signal.Color.String(), Brightness: u.Signal.Brightness,
 			Effect: string(u.Signal.Effect), Label: u.Signal.Label, Rule: u.Signal.Rule, Error: u.Err,
+			BusyUntil: u.BusyUntil, NextBusy: u.NextBusy,
 		})
 	}
 	st.Override, st.Paused, st.PausedUntil = snap.Override, snap.Paused, snap.PausedUntil
-	st.Schedule = d.set.Schedule.String()
-	st.Working = d.set.Schedule.Working(time.Now())
+	st.Health.Conditions = snap.Conditions
+	st.Schedule = set.Schedule.String()
+	st.Working = set.Schedule.Working(time.Now())
 	st.Outputs = d.Outputs()
 	return st
 }
@@ -189,7 +203,16 @@ func (d *Daemon) listenControl() (*controlServer, error) {
 	mux.HandleFunc("POST /v1/pause", cs.pause)
 	mux.HandleFunc("POST /v1/resume", cs.resume)
 	mux.HandleFunc("POST /v1/poll", cs.poll)
-	cs.srv = &http.Server{Handler: cs.auth(mux), ReadHeaderTimeout: 5 * time.Second}
+	mux.HandleFunc("POST /v1/reload", cs.reload)
+	// The timeouts bound what a client can hold: a keep-alive connection
+	// left idle is closed after controlIdleTimeout, a request must send
+	// its headers within 5 s and its body within controlReadTimeout.
+	cs.srv = &http.Server{
+		Handler:           cs.auth(limitBody(mux)),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       controlReadTimeout,
+		IdleTimeout:       controlIdleTimeout,
+	}
 	return cs, nil
 }
 
@@ -225,10 +248,33 @@ func (cs *controlServer) auth(h http.Handler) http.Handler {
 // maxControlBody bounds request bodies of the control API.
 const maxControlBody = 16 << 10
 
+// Control API connection bounds (see listenControl): a client that opens
+// keep-alive connections and leaves them idle cannot pile them up.
+// Variables so that a test can shorten them.
+var (
+	controlIdleTimeout = 30 * time.Second
+	controlReadTimeout = 10 * time.Second
+)
+
+// limitBody caps every request body at maxControlBody: reading past it
+// fails with *http.MaxBytesError, which decodeBody answers with 413.
+func limitBody(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Body = http.MaxBytesReader(w, r.Body, maxControlBody)
+		h.ServeHTTP(w, r)
+	})
+}
+
 func decodeBody(w http.ResponseWriter, r *http.Request, v any) bool {
-	dec := json.NewDecoder(io.LimitReader(r.Body, maxControlBody))
+	dec := json.NewDecoder(r.Body)
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil && !errors.Is(err, io.EOF) {
+	err := dec.Decode(v)
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		writeError(w, http.StatusRequestEntityTooLarge, fmt.Errorf("request too large: the limit is %d bytes", tooLarge.Limit))
+		return false
+	}
+	if err != nil && !errors.Is(err, io.EOF) {
 		writeError(w, http.StatusBadRequest, fmt.Errorf("invalid request: %w", err))
 		return false
 	}
@@ -299,6 +345,12 @@ func (cs *controlServer) resume(w http.ResponseWriter, r *http.Request) {
 func (cs *controlServer) poll(w http.ResponseWriter, r *http.Request) {
 	cs.d.PollNow()
 	writeJSON(w, http.StatusOK, map[string]bool{"ok": true})
+}
+
+func (cs *controlServer) reload(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 30*time.Second)
+	defer cancel()
+	writeJSON(w, http.StatusOK, cs.d.Reload(ctx))
 }
 
 // Client talks to a running daemon's control API.
@@ -400,6 +452,14 @@ func (c *Client) Resume(ctx context.Context) (Status, error) {
 	var st Status
 	err := c.do(ctx, http.MethodPost, "/v1/resume", nil, &st)
 	return st, err
+}
+
+// Reload asks the daemon to read its config file again; the result says
+// whether it took it, and if not, why (errors with file:line).
+func (c *Client) Reload(ctx context.Context) (ReloadResult, error) {
+	var r ReloadResult
+	err := c.do(ctx, http.MethodPost, "/v1/reload", nil, &r)
+	return r, err
 }
 
 // PollNow asks the daemon to poll at once.

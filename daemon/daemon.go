@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -53,6 +54,8 @@ type Options struct {
 	// lightsOpts adjusts the lights output's options (tests: a hot-plug
 	// watcher to go with the test backend).
 	lightsOpts func(*lights.Options)
+	// calendar replaces the free/busy source (tests).
+	calendar scheduleSource
 }
 
 // presenceSource yields the current presence of every watched user.
@@ -70,12 +73,23 @@ type Daemon struct {
 	outs   []*outputSlot
 	// account describes the sign-in for status; nil in demo mode.
 	account func(context.Context) (string, error)
+	// office is the app-only source (office.go); calendar reads free/busy
+	// and calWarned is its last problem logged (calendar.go).
+	office    *officeSource
+	calendar  scheduleSource
+	calWarned string
 
 	pollNow chan struct{}
 	changed chan struct{}
 	// wakes counts the loop's wake-ups (tests: an idle daemon wakes for
 	// its polls, not on a tick).
-	wakes atomic.Int64
+	wakes   atomic.Int64
+	reloads chan reloadRequest
+
+	// outCtx and outWG run the outputs (Run sets them); a reload starts
+	// and stops outputs under them.
+	outCtx context.Context
+	outWG  *sync.WaitGroup
 
 	// mu guards st and the publishing state below.
 	mu sync.Mutex
@@ -91,6 +105,13 @@ type Daemon struct {
 	// or a schedule edge).
 	nextDue time.Time
 	started time.Time
+	// defNodeID and formerNodeID are the default MQTT node ID and the one
+	// it replaces (nodeid.go), chosen once (nodeIDDone).
+	defNodeID, formerNodeID string
+	nodeIDDone              bool
+	// conds are the conditions shown in status and MQTT health, by name
+	// (config, storage, mqtt, graph); see output.Health.Conditions.
+	conds map[string]string
 }
 
 // New validates opts and builds the daemon. It starts nothing: no
@@ -101,6 +122,9 @@ func New(opts Options) (*Daemon, error) {
 	}
 	set, err := opts.Config.Compile()
 	if err != nil {
+		return nil, err
+	}
+	if err := opts.Config.ResolveSecrets(set); err != nil {
 		return nil, err
 	}
 	if opts.Logger == nil {
@@ -115,6 +139,7 @@ func New(opts Options) (*Daemon, error) {
 		log:     opts.Logger,
 		pollNow: make(chan struct{}, 1),
 		changed: make(chan struct{}, 1),
+		reloads: make(chan reloadRequest),
 	}
 	if opts.Demo {
 		// The demo plays a scripted day for every watched user (so a
@@ -128,6 +153,12 @@ func New(opts Options) (*Daemon, error) {
 		d.source = opts.source
 	case opts.Demo:
 		d.source = newDemoSource(d.userKeys())
+	case d.set.App != nil:
+		src, account, err := newOfficeSource(d.set, opts, d.log.With("component", "graph"))
+		if err != nil {
+			return nil, err
+		}
+		d.source, d.account, d.office, d.calendar = src, account, src, src.g
 	default:
 		src, account, err := newGraphSource(d.set, opts, d.log.With("component", "graph"))
 		if err != nil {
@@ -135,22 +166,32 @@ func New(opts Options) (*Daemon, error) {
 		}
 		d.source, d.account = src, account
 	}
+	// A reload may replace the source while a poll is in flight.
+	d.source = &swapSource{inner: d.source}
+	if opts.calendar != nil {
+		d.calendar = opts.calendar
+	}
+	for _, w := range d.set.Warnings {
+		d.log.Warn(w)
+	}
 	if err := d.addOutputs(); err != nil {
 		return nil, err
 	}
 	return d, nil
 }
 
-func (d *Daemon) userKeys() []string {
-	keys := make([]string, len(d.set.Users))
-	for i, u := range d.set.Users {
-		keys[i] = u.Key
-	}
-	return keys
+func (d *Daemon) userKeys() []string { return keysOf(d.settings().Users) }
+
+// settings returns the settings in force; a reload replaces them (under
+// d.mu, on the loop goroutine).
+func (d *Daemon) settings() *config.Settings {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.set
 }
 
 // Interval returns the poll interval.
-func (d *Daemon) Interval() time.Duration { return d.set.Interval }
+func (d *Daemon) Interval() time.Duration { return d.settings().Interval }
 
 // Run polls and drives the outputs until ctx is done, then runs every
 // output's exit action and returns once every goroutine it started has
@@ -171,16 +212,14 @@ func (d *Daemon) Run(ctx context.Context) error {
 
 	outCtx, stopOutputs := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
+	d.outCtx, d.outWG = outCtx, &wg
 	for _, o := range d.outs {
-		wg.Go(func() {
-			if err := o.out.Run(outCtx, o.mb); err != nil && !errors.Is(err, context.Canceled) {
-				d.log.Error("output stopped", "output", o.out.Name(), "err", err)
-			}
-		})
+		d.startSlot(o)
 	}
 	if ctl != nil {
 		wg.Go(func() { ctl.serve(ctx) })
 	}
+	d.runOffice(ctx, &wg)
 
 	d.loop(ctx)
 
@@ -244,6 +283,8 @@ func (d *Daemon) loop(ctx context.Context) {
 			d.publish(time.Now())
 		case now := <-due.C:
 			d.publish(now)
+		case r := <-d.reloads:
+			r.reply <- d.applyReload(r.cfg, r.set)
 		case <-poll.C:
 			if inflight {
 				again = true
@@ -341,6 +382,7 @@ func (d *Daemon) pollOnce(ctx context.Context, failures *int) time.Duration {
 // handlePoll applies a poll's outcome and returns how long to wait for the
 // next poll.
 func (d *Daemon) handlePoll(now time.Time, ps []mapping.Presence, err error, failures *int) time.Duration {
+	d.noteConditions(now, err)
 	var partial *partialError
 	if errors.As(err, &partial) {
 		// The signed-in user's presence came back: apply it and mark the
@@ -392,12 +434,14 @@ func (d *Daemon) publish(now time.Time) {
 	d.mu.Lock()
 	d.st.expire(now)
 	resend := d.resend
-	if !resend && d.last != nil && d.st.quiet(now, d.nextDue) {
+	conds := d.conditionsLocked()
+	if !resend && d.last != nil && slices.Equal(conds, d.last.Conditions) && d.st.quiet(now, d.nextDue) {
 		d.nextDue = d.st.due(now)
 		d.mu.Unlock()
 		return
 	}
 	s, next, changed := d.st.build(now)
+	s.Conditions = conds
 	d.st.remember(now, s)
 	d.nextDue = next
 	d.resend = false
@@ -447,7 +491,13 @@ func (d *Daemon) SetOverride(o output.Override, dur time.Duration) error {
 	}
 	d.st.setOverride(&o)
 	d.mu.Unlock()
-	d.log.Info("override set", "user", o.User, "availability", string(o.Availability), "activity", string(o.Activity), "color", colorAttr(o.Color), "until", o.Until, "source", o.Source)
+	// A command over MQTT is routine (a flood of them must not flood the
+	// log); one from the CLI or a light is worth a line.
+	level := slog.LevelInfo
+	if o.Source == "mqtt" {
+		level = slog.LevelDebug
+	}
+	d.log.Log(context.Background(), level, "override set", "user", o.User, "availability", string(o.Availability), "activity", string(o.Activity), "color", colorAttr(o.Color), "until", o.Until, "source", o.Source)
 	d.poke()
 	return nil
 }
@@ -478,18 +528,26 @@ func (d *Daemon) Pause(dur time.Duration) {
 		till = time.Now().Add(dur)
 	}
 	d.mu.Lock()
+	was := d.st.paused
 	d.st.pause(till)
 	d.mu.Unlock()
-	d.log.Info("paused", "for", dur)
+	if was {
+		d.log.Debug("paused", "for", dur)
+	} else {
+		d.log.Info("paused", "for", dur)
+	}
 	d.poke()
 }
 
 // Resume ends a pause.
 func (d *Daemon) Resume() {
 	d.mu.Lock()
+	was := d.st.paused
 	d.st.resume()
 	d.mu.Unlock()
-	d.log.Info("resumed")
+	if was {
+		d.log.Info("resumed")
+	}
 	d.poke()
 }
 
@@ -507,6 +565,7 @@ func (d *Daemon) Snapshot() *output.Snapshot {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	s, _ := d.st.snapshot(time.Now())
+	s.Conditions = d.conditionsLocked()
 	s.Seq = d.seq
 	return s
 }

@@ -1,14 +1,21 @@
 package daemon
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
+	"time"
 
+	"github.com/onair-dev/onair/daemon/config"
 	"github.com/onair-dev/onair/daemon/output"
 	"github.com/onair-dev/onair/daemon/output/lights"
 	"github.com/onair-dev/onair/daemon/output/mqtt"
 	"github.com/onair-dev/onair/daemon/output/terminal"
+	"github.com/onair-dev/onair/daemon/output/web"
+	"github.com/onair-dev/onair/daemon/output/webhook"
+	"github.com/onair-dev/onair/mapping"
 )
 
 // The daemon is the only composition root: this file builds each output
@@ -19,10 +26,24 @@ import (
 type outputSlot struct {
 	out output.Output
 	mb  *output.Mailbox
+	// kind is "lights" or "mqtt" for the outputs a config reload may
+	// restart, "" for those without options (terminal, tests); spec holds
+	// the options it was built from, compared on reload.
+	kind string
+	spec any
+	// cancel stops it; done is closed when its Run has returned; after,
+	// when set, is the done of the output it replaces (see startSlot).
+	cancel context.CancelFunc
+	done   chan struct{}
+	after  <-chan struct{}
 }
 
 func (d *Daemon) addOutput(o output.Output) {
 	d.outs = append(d.outs, &outputSlot{out: o, mb: output.NewMailbox()})
+}
+
+func (d *Daemon) addSlot(kind string, o output.Output, spec any) {
+	d.outs = append(d.outs, &outputSlot{out: o, mb: output.NewMailbox(), kind: kind, spec: spec})
 }
 
 // addOutputs adds the terminal light (Options.Terminal), the extra outputs
@@ -40,13 +61,73 @@ func (d *Daemon) addOutputs() error {
 			return err
 		}
 	}
-	return d.addMQTT()
+	if err := d.addMQTT(); err != nil {
+		return err
+	}
+	return d.addWeb()
+}
+
+// addWeb adds the web output (web.enabled) and one output per webhook.
+func (d *Daemon) addWeb() error {
+	for _, w := range d.newWebOutputs(d.set) {
+		if w.err != nil {
+			return w.err
+		}
+		d.addSlot(w.kind, w.out, w.spec)
+	}
+	return nil
+}
+
+// webOutput is a web or webhook output built from the settings, with the
+// options it was built from (spec, compared on reload) under its slot kind:
+// "web", or "webhook:<name>".
+type webOutput struct {
+	kind string
+	out  output.Output
+	spec any
+	err  error
+}
+
+// newWebOutputs builds the web output and the webhooks set asks for.
+func (d *Daemon) newWebOutputs(set *config.Settings) []webOutput {
+	var outs []webOutput
+	if set.Web != nil {
+		spec := *set.Web // no callbacks: comparable on reload
+		o := spec
+		o.State = func() any {
+			// Handlers call this concurrently; Status asks MSAL for the
+			// account, so it is bounded.
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			return d.Status(ctx)
+		}
+		o.Outputs = d.Outputs
+		o.Logger = d.log.With("component", "web")
+		out, err := web.New(o)
+		if err != nil {
+			err = fmt.Errorf("web: %w", err)
+		}
+		outs = append(outs, webOutput{kind: "web", out: out, spec: spec, err: err})
+	}
+	for _, spec := range set.Webhooks {
+		h := spec
+		h.Logger = d.log.With("component", "webhook", "webhook", h.Name)
+		out, err := webhook.New(h)
+		if err != nil {
+			err = fmt.Errorf("webhooks: %s: %w", h.Name, err)
+		}
+		outs = append(outs, webOutput{kind: "webhook:" + h.Name, out: out, spec: spec, err: err})
+	}
+	return outs
 }
 
 // Outputs returns the status of every output.
 func (d *Daemon) Outputs() []output.Status {
+	d.mu.Lock()
+	outs := d.outs
+	d.mu.Unlock()
 	var out []output.Status
-	for _, o := range d.outs {
+	for _, o := range outs {
 		out = append(out, o.out.Status()...)
 	}
 	return out
@@ -54,18 +135,36 @@ func (d *Daemon) Outputs() []output.Status {
 
 // addLights adds the USB lights output.
 func (d *Daemon) addLights() error {
+	o, spec, err := d.newLights(d.set)
+	if err != nil {
+		return err
+	}
+	d.addSlot("lights", o, spec)
+	return nil
+}
+
+// lightsSpec is what the lights output is built from, compared on reload.
+type lightsSpec struct {
+	Entries []lights.Entry
+	Users   []string
+	Rules   mapping.Rules
+}
+
+// newLights builds the USB lights output for set.
+func (d *Daemon) newLights(set *config.Settings) (output.Output, lightsSpec, error) {
 	var entries []lights.Entry
-	for _, l := range d.set.Lights {
+	for _, l := range set.Lights {
 		entries = append(entries, lights.Entry{
 			Name: l.Name, Vendor: l.Vendor, Model: l.Model, Serial: l.Serial, Path: l.Path,
 			User: l.User, Brightness: l.Brightness, Rules: l.Rules, ExitOff: l.ExitOff, Disabled: l.Disabled,
 		})
 	}
+	spec := lightsSpec{Entries: entries, Users: keysOf(set.Users), Rules: set.Rules}
 	lo := lights.Options{
 		Backend: d.opts.lights, // nil: the real USB backend, with hot-plug notifications
 		Entries: entries,
-		Users:   d.userKeys(),
-		Rules:   d.set.Rules,
+		Users:   spec.Users,
+		Rules:   set.Rules,
 		Logger:  d.log.With("component", "lights"),
 		Press:   d.lightButton,
 	}
@@ -74,10 +173,9 @@ func (d *Daemon) addLights() error {
 	}
 	o, err := lights.New(lo)
 	if err != nil {
-		return err
+		return nil, spec, err
 	}
-	d.addOutput(o)
-	return nil
+	return o, spec, nil
 }
 
 // lightButton is called when the button of a light (Luxafor Mute, MuteMe)
@@ -99,10 +197,38 @@ func (d *Daemon) lightButton(light string) {
 // addMQTT adds the MQTT publisher (Home Assistant, door signs, WLED) when
 // mqtt.broker is set.
 func (d *Daemon) addMQTT() error {
-	m := d.set.MQTT
-	if m == nil {
+	if d.set.MQTT == nil {
 		return nil
 	}
+	o, spec, err := d.newMQTT(d.set)
+	if err != nil {
+		return err
+	}
+	d.addSlot("mqtt", o, spec)
+	return nil
+}
+
+// newMQTT builds the MQTT output for set. The spec is its options without
+// the callbacks; the watched users are not part of it, since a running
+// output takes new ones without a reconnect (mqtt.Output.SetUsers).
+func (d *Daemon) newMQTT(set *config.Settings) (output.Output, mqtt.Options, error) {
+	opts := mqttOptions(set, d.opts.Version, d.mqttCommand, d.log.With("component", "mqtt"))
+	opts.NodeID, opts.FormerNodeID = d.nodeID(set)
+	spec := opts
+	// The migration happens once per daemon; it does not make a reload
+	// see a change.
+	spec.FormerNodeID = ""
+	spec.OnCommand, spec.Logger = nil, nil
+	o, err := mqtt.NewOutput(opts, keysOf(set.Users))
+	if err != nil {
+		return nil, spec, fmt.Errorf("mqtt: %w", err)
+	}
+	return o, spec, nil
+}
+
+// mqttOptions are the MQTT output's options for set.
+func mqttOptions(set *config.Settings, version string, onCommand func(mqtt.Command) error, log *slog.Logger) mqtt.Options {
+	m := set.MQTT
 	opts := mqtt.Options{
 		Broker:             m.Broker,
 		ClientID:           m.ClientID,
@@ -117,19 +243,14 @@ func (d *Daemon) addMQTT() error {
 		DiscoveryPrefix:    m.DiscoveryPrefix,
 		Discovery:          mqtt.DiscoveryMode(strings.ToLower(m.Discovery)),
 		PlainTopics:        m.PlainTopics,
-		Version:            d.opts.Version,
-		OnCommand:          d.mqttCommand,
-		Logger:             d.log.With("component", "mqtt"),
+		Version:            version,
+		OnCommand:          onCommand,
+		Logger:             log,
 	}
-	for _, s := range d.set.Signs {
+	for _, s := range set.Signs {
 		opts.Signs = append(opts.Signs, mqtt.Sign{Name: s.Name, User: s.User, Topic: s.Topic, Format: mqtt.SignFormat(s.Format)})
 	}
-	o, err := mqtt.NewOutput(opts, d.userKeys())
-	if err != nil {
-		return fmt.Errorf("mqtt: %w", err)
-	}
-	d.addOutput(o)
-	return nil
+	return opts
 }
 
 // mqttCommand applies a command from the MQTT command topic, with the same

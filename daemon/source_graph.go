@@ -23,9 +23,11 @@ type graphSource struct {
 	// refresh forces a new access token when Graph rejects one that the
 	// token cache still considers valid; nil when unsupported.
 	refresh func(context.Context) (string, error)
-	others  []string // configured keys of watched users besides "me"
-	ids     map[string]string
-	log     *slog.Logger
+	// cacheErr is the sign-in's token cache write failure (storage).
+	cacheErr func() error
+	others   []string // configured keys of watched users besides "me"
+	ids      map[string]string
+	log      *slog.Logger
 }
 
 // pendingSource stands in while no client ID is configured: the daemon runs
@@ -141,7 +143,7 @@ func newGraphSource(set *config.Settings, opts Options, log *slog.Logger) (prese
 	if err != nil {
 		return nil, nil, err
 	}
-	s := &graphSource{g: g, ids: map[string]string{}, log: log, refresh: a.Refresh}
+	s := &graphSource{g: g, ids: map[string]string{}, log: log, refresh: a.Refresh, cacheErr: a.CacheWriteError}
 	for _, u := range set.Users[1:] {
 		s.others = append(s.others, u.Key)
 	}
@@ -273,6 +275,9 @@ type failure struct {
 }
 
 func classify(err error) failure {
+	if f, ok := classifyOffice(err); ok {
+		return f
+	}
 	var throttled *graph.ThrottledError
 	var forbidden *graph.ForbiddenError
 	switch {

@@ -31,7 +31,10 @@ type state struct {
 	override  *output.Override
 	paused    bool
 	pauseTill time.Time
-
+	// cal is free/busy by user key and notice a warning shown as the
+	// remedy while healthy (calendar.go, office.go).
+	cal    map[string]calEntry
+	notice string
 	// The views of the last snapshot remembered (remember), so that a poll
 	// in which nobody's presence changed costs no rule match and no
 	// snapshot, and one in which a few did costs a rule match for those
@@ -59,6 +62,9 @@ type viewKey struct {
 	rules *mapping.Rule
 	nrule int
 	stale time.Duration
+	// notice is shown as the health remedy (withNotice); err and remedy
+	// are the health's, which a snapshot shows too.
+	notice, err, remedy string
 }
 
 type userState struct {
@@ -68,6 +74,7 @@ type userState struct {
 	updated   time.Time // when presence was last refreshed
 	since     time.Time // when availability/activity last changed
 	err       string    // why the last poll did not get this user; "" if it did
+	errKey    string    // failureKey of that error, to log each failure once
 	drops     int       // out-of-order responses dropped in a row
 	// dirty: something shown changed since the remembered view; old: the
 	// remembered view is stale.
@@ -176,24 +183,28 @@ func (s *state) apply(now time.Time, ps []mapping.Presence) {
 		if !u.have || u.err != "" || shown(p) != shown(u.presence) {
 			s.touch(u)
 		}
-		u.presence, u.have, u.updated, u.err = p, true, now, ""
+		u.presence, u.have, u.updated, u.err, u.errKey = p, true, now, "", ""
 	}
 }
 
-// partialFail records the colleagues a poll could not get.
+// partialFail records the colleagues a poll could not get. Each user's
+// failure is logged when it changes (see failureKey), not on every poll: an
+// unknown user in graph.users warns once, not every interval.
 func (s *state) partialFail(now time.Time, e *partialError, c failure) {
-	prev := s.health.Err
 	s.health.Err, s.health.Remedy, s.health.LastError = e.Error(), c.remedy, now
 	for key, err := range e.failed {
-		if u := s.byKey[key]; u != nil {
-			if msg := err.Error(); msg != u.err {
-				u.err = msg
-				s.touch(u)
-			}
+		u := s.byKey[key]
+		if u == nil {
+			continue
 		}
-	}
-	if prev != s.health.Err {
-		s.log.Warn("some watched users could not be polled", "err", e, "remedy", c.remedy)
+		if k := failureKey(err); k != u.errKey {
+			u.errKey = k
+			s.log.Warn("watched user could not be polled", "user", key, "err", err, "remedy", classify(err).remedy)
+		}
+		if msg := err.Error(); msg != u.err {
+			u.err = msg
+			s.touch(u)
+		}
 	}
 }
 
@@ -258,7 +269,7 @@ func (s *state) snapshot(now time.Time) (snap *output.Snapshot, next time.Time) 
 func (s *state) viewKey(now time.Time) viewKey {
 	k := viewKey{working: s.working(now), health: s.health.State, lastError: !s.health.LastError.IsZero(),
 		override: s.override, paused: s.paused, pauseTill: s.pauseTill,
-		nrule: len(s.rules), stale: s.stale}
+		nrule: len(s.rules), stale: s.stale, notice: s.notice, err: s.health.Err, remedy: s.health.Remedy}
 	if len(s.rules) > 0 {
 		k.rules = &s.rules[0]
 	}
@@ -275,7 +286,7 @@ func (s *state) viewKey(now time.Time) viewKey {
 // one shows, without building it: nothing changed since remember, and due
 // (the remembered snapshot's next) has not come.
 func (s *state) quiet(now time.Time, due time.Time) bool {
-	return s.views != nil && s.dirty == 0 && (due.IsZero() || now.Before(due)) && s.viewKey(now) == s.key
+	return s.views != nil && len(s.cal) == 0 && s.dirty == 0 && (due.IsZero() || now.Before(due)) && s.viewKey(now) == s.key
 }
 
 // due returns what snapshot(now) returns as next, without building the
@@ -326,7 +337,9 @@ func (s *state) build(now time.Time) (snap *output.Snapshot, next time.Time, cha
 	later(pauseTill)
 	working := s.working(now)
 	key := s.viewKey(now)
-	reuse := s.views != nil && key == s.key && len(s.views) == len(s.users)
+	// Calendar fields change with the clock (calendarView), not with a
+	// poll: with a calendar every view is built.
+	reuse := s.views != nil && len(s.cal) == 0 && key == s.key && len(s.views) == len(s.users)
 	changed = !reuse
 	snap.Users = make([]output.UserView, len(s.users))
 	for i, u := range s.users {
@@ -343,6 +356,7 @@ func (s *state) build(now time.Time) (snap *output.Snapshot, next time.Time, cha
 		// are left out, so that two views compare equal unless
 		// something shown changed (Since says when presence did).
 		v := output.UserView{Key: u.key, Name: u.name, Presence: shown(u.presence), Since: u.since, Err: u.err}
+		s.calendarView(now, &v, later)
 		switch {
 		case !working:
 			v.State = mapping.OffHours
@@ -367,8 +381,14 @@ func (s *state) build(now time.Time) (snap *output.Snapshot, next time.Time, cha
 		snap.Health.State = mapping.Stale
 		snap.Health.Remedy = "presence has not been refreshed for " + s.stale.String() + "; check the network and `onair status`"
 	}
+	s.withNotice(snap)
 	return snap, next, changed
 }
+
+// forget drops the remembered views: the users or their calendar changed
+// (reconfigure, setUsers, setCalendar), so the next snapshot builds every
+// view.
+func (s *state) forget() { s.views = nil }
 
 // remember makes snap, built by build at now, the snapshot later ones
 // reuse views from.
@@ -396,5 +416,6 @@ func sameGlobal(a, b *output.Snapshot) bool {
 		return false
 	}
 	return a.Paused == b.Paused && a.PausedUntil.Equal(b.PausedUntil) &&
-		a.Health.State == b.Health.State && a.Health.Err == b.Health.Err && a.Health.Remedy == b.Health.Remedy
+		a.Health.State == b.Health.State && a.Health.Err == b.Health.Err && a.Health.Remedy == b.Health.Remedy &&
+		slices.Equal(a.Conditions, b.Conditions)
 }

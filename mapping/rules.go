@@ -3,6 +3,7 @@ package mapping
 import (
 	"fmt"
 	"strings"
+	"time"
 	"unicode"
 )
 
@@ -84,6 +85,10 @@ type Rule struct {
 	// does not document.
 	Availability []Availability
 	Activity     []Activity
+	// NextMeetingWithin, when positive, makes the rule match only while the
+	// user's next calendar busy block starts within it (a pre-warning
+	// before a meeting): 0 < Input.NextBusy − Input.Now ≤ NextMeetingWithin.
+	NextMeetingWithin time.Duration
 	// Signal is what the rule shows. Signal.Rule is set to Name on a match.
 	Signal Signal
 }
@@ -92,6 +97,10 @@ type Rule struct {
 type Input struct {
 	Presence Presence
 	State    State
+	// Now and NextBusy (the start of the user's next calendar busy block,
+	// zero when none is known) are for NextMeetingWithin.
+	Now      time.Time
+	NextBusy time.Time
 }
 
 // Rules is an ordered rule list: the first rule that matches wins.
@@ -157,6 +166,14 @@ func (r *Rule) matches(in Input, k matchKey) bool {
 	}
 	if len(r.Activity) > 0 && !containsValue(r.Activity, k.activity) {
 		return false
+	}
+	if r.NextMeetingWithin > 0 {
+		if in.NextBusy.IsZero() || in.Now.IsZero() {
+			return false
+		}
+		if d := in.NextBusy.Sub(in.Now); d <= 0 || d > r.NextMeetingWithin {
+			return false
+		}
 	}
 	return true
 }

@@ -2,6 +2,7 @@ package mapping
 
 import (
 	"testing"
+	"time"
 )
 
 func TestDefaultRules(t *testing.T) {
@@ -145,5 +146,30 @@ func BenchmarkMatchDefault(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		rules.Match(in)
+	}
+}
+
+func TestNextMeetingWithin(t *testing.T) {
+	now := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	r := Rule{Name: "soon", NextMeetingWithin: 2 * time.Minute, Signal: Signal{Color: Orange, Brightness: 100}}
+	for _, tt := range []struct {
+		name string
+		next time.Time
+		want bool
+	}{
+		{"no meeting known", time.Time{}, false},
+		{"in 3 minutes", now.Add(3 * time.Minute), false},
+		{"in exactly 2 minutes", now.Add(2 * time.Minute), true},
+		{"in 1 second", now.Add(time.Second), true},
+		{"starting now", now, false},
+		{"started", now.Add(-time.Minute), false},
+	} {
+		in := Input{Presence: Presence{Availability: Available}, Now: now, NextBusy: tt.next}
+		if got := r.Matches(in); got != tt.want {
+			t.Errorf("%s: Matches = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+	if r.Matches(Input{Presence: Presence{Availability: Available}, NextBusy: now.Add(time.Minute)}) {
+		t.Error("matched without Now")
 	}
 }

@@ -48,6 +48,7 @@ func commands() []command {
 		{name: "clear", summary: "remove the override", run: cmdClear},
 		{name: "pause", summary: "turn the signal off [--for D] until resume", run: cmdPause},
 		{name: "resume", summary: "end a pause", run: cmdResume},
+		{name: "reload", summary: "make the running daemon read its config again (as SIGHUP does)", run: cmdReload},
 		{name: "tray", summary: "status-area icon with the signal colour and quick overrides (per user)", run: cmdTray},
 		{name: "lights", summary: "list USB lights [--json] | lights test | lights udev", run: cmdLights},
 		{name: "service", summary: "service install|uninstall|start|stop|restart|status [--system] [--dry-run]", run: cmdService},
@@ -239,27 +240,7 @@ func (e *env) loadConfig() (*config.Config, error) {
 
 // configErrors formats Validate's problems as "file:line: path: message".
 func configErrors(cfg *config.Config, err error) error {
-	var lines []string
-	for _, e := range flatten(err) {
-		var fe *config.FieldError
-		if errors.As(e, &fe) && fe.Line > 0 {
-			lines = append(lines, fmt.Sprintf("%s:%d: %s", cfg.Path(), fe.Line, fe.Error()))
-		} else {
-			lines = append(lines, fmt.Sprintf("%s: %s", cfg.Path(), e))
-		}
-	}
-	return errors.New(strings.Join(lines, "\n"))
-}
-
-func flatten(err error) []error {
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		var out []error
-		for _, e := range j.Unwrap() {
-			out = append(out, flatten(e)...)
-		}
-		return out
-	}
-	return []error{err}
+	return errors.New(strings.Join(cfg.Problems(err), "\n"))
 }
 
 // logger builds the logger: text on a terminal, JSON otherwise (under a

@@ -5,11 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"path/filepath"
+	pathpkg "path"
 	"runtime"
 	"strings"
 
 	"github.com/onair-dev/onair/configs"
+	"github.com/onair-dev/onair/daemon"
 	"github.com/onair-dev/onair/daemon/config"
 )
 
@@ -82,9 +83,16 @@ func configCheck(e *env, args []string) int {
 		fmt.Fprintln(e.stderr, err)
 		return exitFailure
 	}
-	if err := cfg.Validate(); err != nil {
-		fmt.Fprintln(e.stderr, configErrors(cfg, err))
+	// Every check `onair run` makes, secrets included: a file that passes
+	// here is one the daemon accepts.
+	if problems := daemon.CheckConfig(cfg, version); len(problems) > 0 {
+		fmt.Fprintln(e.stderr, strings.Join(problems, "\n"))
 		return exitFailure
+	}
+	// CheckConfig passed, so Compile does too; it carries the warnings.
+	set, _ := cfg.Compile()
+	for _, w := range set.Warnings {
+		fmt.Fprintln(e.stderr, "warning: "+w)
 	}
 	fmt.Fprintf(e.stdout, "%s: ok\n", path)
 	return exitOK
@@ -95,7 +103,7 @@ func configCheck(e *env, args []string) int {
 // writes the example to path: for sh on Unix, for PowerShell on Windows.
 // Out-File -Encoding utf8 because a PowerShell 5 redirection writes UTF-16.
 func createConfigCommand(goos, path string) string {
-	dir := filepath.Dir(path)
+	dir := pathpkg.Dir(path) // a Unix path, whatever OS runs the test
 	if goos == "windows" {
 		dir = windowsDir(path)
 		cmd := "onair config example | Out-File -Encoding utf8 " + psQuote(path)

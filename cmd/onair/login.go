@@ -23,6 +23,9 @@ func cmdLogin(ctx context.Context, e *env, args []string) int {
 	if !noArgs(e, fs, "login") {
 		return exitUsage
 	}
+	if code, ok := loginApp(ctx, e); ok {
+		return code
+	}
 	a, code := e.authClient()
 	if a == nil {
 		return code

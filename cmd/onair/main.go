@@ -9,6 +9,15 @@ import (
 	"syscall"
 )
 
+// main turns the signals a user or a service manager sends to stop onair
+// (Ctrl-C's SIGINT; SIGTERM from systemd, launchd, kill) into a cancelled
+// context, so that `run` takes its clean exit path: every output's exit
+// action (lights off, MQTT "offline"), "onair stopped" logged, the control
+// socket removed. `run` also handles SIGHUP (see reloadOnSignal): a reload
+// under a service manager, a clean stop in a terminal. SIGQUIT is left to
+// the Go runtime on purpose: it dumps every goroutine's stack and exits
+// (status 2), the one way to see where a hung daemon is stuck; no service
+// manager sends it to stop a service.
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)

@@ -138,6 +138,29 @@ func TestCreateConfigCommand(t *testing.T) {
 	}
 }
 
+// TestPrintStatusCalendar: "busy until" and the next meeting, from the
+// calendar, in the text status.
+func TestPrintStatusCalendar(t *testing.T) {
+	now := time.Date(2026, 11, 30, 10, 51, 20, 0, time.Local)
+	var st daemon.Status
+	st.Version, st.Mode, st.Interval, st.Schedule = "dev", "app", "10s", "always"
+	st.Health.State = "ok"
+	st.Users = []daemon.UserStatus{
+		{User: "adele@contoso.com", Name: "Adele", State: "ok", Label: "In a meeting · until 11:30", BusyUntil: now.Add(39 * time.Minute), NextBusy: now.Add(3 * time.Hour)},
+		{User: "lee@contoso.com", Name: "Lee", State: "ok", Label: "Available"},
+	}
+	var b bytes.Buffer
+	printStatus(&b, st, now)
+	for _, want := range []string{"(app mode)", "In a meeting · until 11:30", "calendar:\n  Adele: busy until 11:30, next meeting 13:51\n"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("status lacks %q:\n%s", want, b.String())
+		}
+	}
+	if strings.Contains(b.String(), "Lee:") {
+		t.Errorf("a user without calendar information is listed:\n%s", b.String())
+	}
+}
+
 // TestPrintStatusTimes: instants that are not today show their day and how
 // far away they are; states show in their one spelling.
 func TestPrintStatusTimes(t *testing.T) {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 
 	"github.com/onair-dev/onair/daemon"
 )
@@ -53,6 +54,9 @@ func cmdRun(ctx context.Context, e *env, args []string) int {
 		cfgName = "none (built-in defaults)"
 	}
 	log.Info("onair starting", "version", version, "mode", mode, "config", cfgName, "interval", d.Interval().String())
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
+	reloadOnSignal(ctx, stop, d, log, isTerminal(os.Stdin))
 	// Under a service manager this runs through kardianos/service: a stop
 	// request cancels ctx and the outputs run their exit action.
 	if err := runDaemon(ctx, d.Run); err != nil {

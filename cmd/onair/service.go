@@ -50,6 +50,7 @@ type serviceSpec struct {
 	DataDir    string   // Windows: %ProgramData%\onair (config, tokens)
 	Config     string   // the config file the service reads
 	Account    string   // the account the service runs as
+	Tray       bool     // install: also start `onair tray` at login
 }
 
 // serviceOSes are the targets onair can install itself on.
@@ -73,16 +74,19 @@ func cmdService(ctx context.Context, e *env, args []string) int {
 	}
 	fs := newFlags(e, "service "+verb, "[--system]")
 	fs.BoolVar(&e.system, "system", e.system, "the system-wide service (Linux: a system unit running as user "+serviceAccount+"; implied on Windows)")
-	var dryRun bool
+	var dryRun, withTray bool
 	goos, executable := runtime.GOOS, ""
 	if verb == "install" || verb == "uninstall" {
 		fs.Usage = func() {
-			fmt.Fprintf(e.stderr, "Usage: onair service %s [--system] [--dry-run [--os linux|darwin|windows] [--executable PATH]]\n", verb)
+			fmt.Fprintf(e.stderr, "Usage: onair service %s [--system]%s [--dry-run [--os linux|darwin|windows] [--executable PATH]]\n", verb, map[bool]string{true: " [--tray]"}[verb == "install"])
 			fs.PrintDefaults()
 		}
 		fs.BoolVar(&dryRun, "dry-run", false, "print the unit, plist or Windows configuration and the commands; change nothing")
 		fs.StringVar(&goos, "os", runtime.GOOS, "with --dry-run: render for this OS (linux, darwin, windows)")
 		fs.StringVar(&executable, "executable", "", "path of the onair binary the service runs (default: this binary; for packagers)")
+	}
+	if verb == "install" {
+		fs.BoolVar(&withTray, "tray", false, "also start the tray icon (onair tray) when you log in")
 	}
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
@@ -106,6 +110,7 @@ func cmdService(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		return fail(e, fmt.Errorf("service %s: %w", verb, err))
 	}
+	s.Tray = withTray
 	var cfgErr error
 	if verb == "install" && s.OS == runtime.GOOS {
 		// A definition for another OS is not checked: its config is on the

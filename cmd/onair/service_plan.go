@@ -7,7 +7,10 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
+	"runtime"
 	"strings"
+
+	"github.com/onair-dev/onair/cmd/onair/tray"
 )
 
 // step is one thing install or uninstall does: the line --dry-run prints,
@@ -45,8 +48,40 @@ func runPlan(steps []step) error {
 }
 
 // installPlan lists, in order, what install does on s.OS; def is the
-// rendered definition.
+// rendered definition. With --tray, the last step starts `onair tray` at
+// the user's login.
 func (s serviceSpec) installPlan(e *env, def string) []step {
+	steps := s.servicePlan(e, def)
+	if s.Tray {
+		steps = append(steps, s.trayStep())
+	}
+	return steps
+}
+
+// trayArgs are the arguments of the autostarted tray: it must reach the
+// service this command installs.
+func (s serviceSpec) trayArgs() []string {
+	if s.System {
+		return []string{"--system", "tray"}
+	}
+	return []string{"tray"}
+}
+
+// trayStep adds `onair tray` to the user's autostart, per OS convention
+// (XDG autostart, a LaunchAgent, the HKCU Run key).
+func (s serviceSpec) trayStep() step {
+	line := "add onair tray to your autostart"
+	if a, err := tray.AutostartEntryFor(s.OS, s.Executable, s.trayArgs()); err == nil {
+		line += ": " + a.Path
+	}
+	return step{line: line,
+		do:   func() error { _, err := tray.InstallAutostart(s.Executable, s.trayArgs()); return err },
+		undo: func() { _, _ = tray.UninstallAutostart() },
+	}
+}
+
+// servicePlan is the service part of installPlan.
+func (s serviceSpec) servicePlan(e *env, def string) []step {
 	switch s.OS {
 	case "linux":
 		var steps []step
@@ -98,6 +133,15 @@ func (s serviceSpec) installPlan(e *env, def string) []step {
 // service is not an error: systemd's disable and the SCM's delete would
 // leave a running service running, so it is always stopped first.
 func (s serviceSpec) uninstallPlan(e *env) []step {
+	steps := s.serviceUninstallPlan(e)
+	if s.OS == runtime.GOOS {
+		// The tray entry goes too, if --tray made one (none is no error).
+		steps = append(steps, step{line: "remove onair tray from your autostart (if there)", do: func() error { _, err := tray.UninstallAutostart(); return err }})
+	}
+	return steps
+}
+
+func (s serviceSpec) serviceUninstallPlan(e *env) []step {
 	switch s.OS {
 	case "linux":
 		return []step{

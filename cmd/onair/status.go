@@ -89,6 +89,9 @@ func printStatus(w io.Writer, st daemon.Status, now time.Time) {
 	if st.Health.Remedy != "" {
 		fmt.Fprintf(w, "to fix:    %s\n", st.Health.Remedy)
 	}
+	for _, c := range st.Health.Conditions {
+		fmt.Fprintf(w, "attention: %s\n", c)
+	}
 	fmt.Fprintf(w, "last poll: %s, last success %s\n", ago(st.Health.LastPoll, now), ago(st.Health.LastSuccess, now))
 	hours := "inside working hours"
 	if !st.Working {
@@ -123,6 +126,7 @@ func printStatus(w io.Writer, st daemon.Status, now time.Time) {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s %d%% %s\t%s\t%s\t%s\n", u.Name, presence, stateText(u.State), u.Color, u.Brightness, u.Effect, u.Label, u.Rule, ago(u.Since, now))
 	}
 	tw.Flush()
+	printCalendar(w, st, now)
 	if len(st.Outputs) > 0 {
 		fmt.Fprintln(w)
 		tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
@@ -139,4 +143,30 @@ func orDash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// printCalendar lists what the calendar says (calendar.enabled): who is
+// busy until when, and who has a meeting coming.
+func printCalendar(w io.Writer, st daemon.Status, now time.Time) {
+	var lines []string
+	for _, u := range st.Users {
+		var parts []string
+		if !u.BusyUntil.IsZero() {
+			parts = append(parts, "busy until "+mapping.FormatUntil(now, u.BusyUntil.In(now.Location())))
+		}
+		if !u.NextBusy.IsZero() {
+			parts = append(parts, "next meeting "+mapping.FormatUntil(now, u.NextBusy.In(now.Location())))
+		}
+		if len(parts) > 0 {
+			lines = append(lines, fmt.Sprintf("  %s: %s", u.Name, strings.Join(parts, ", ")))
+		}
+	}
+	if len(lines) == 0 {
+		return
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "calendar:")
+	for _, l := range lines {
+		fmt.Fprintln(w, l)
+	}
 }

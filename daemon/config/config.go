@@ -13,6 +13,9 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/onair-dev/onair/daemon/secret"
+
+	"github.com/onair-dev/onair/daemon/output/web"
+	"github.com/onair-dev/onair/daemon/output/webhook"
 )
 
 // ErrNoConfig is returned by Load when the config file does not exist, as
@@ -42,6 +45,13 @@ type Config struct {
 	MQTT MQTTConfig `yaml:"mqtt"`
 	// Signs are door signs and WLED strips reached over MQTT.
 	Signs []SignConfig `yaml:"signs"`
+	// Calendar reads watched users' free/busy (graph_auth.go).
+	Calendar CalendarConfig `yaml:"calendar"`
+	// Web serves a door sign, a presence board and a read-only JSON/SSE
+	// API. Off unless web.enabled is true.
+	Web web.Options `yaml:"web"`
+	// Webhooks are HTTP calls made on each change of a user's signal.
+	Webhooks []webhook.Options `yaml:"webhooks"`
 	// Log sets the log level and format.
 	Log LogConfig `yaml:"log"`
 
@@ -73,6 +83,11 @@ type GraphConfig struct {
 	// Users are colleagues to watch besides the signed-in user ("me"),
 	// by UPN or object ID. Needs Presence.Read.All.
 	Users []UserConfig `yaml:"users"`
+	// Auth selects delegated sign-in (default) or app-only (graph_auth.go).
+	Auth GraphAuthConfig `yaml:"auth"`
+	// Groups are Entra groups (object ID or display name) whose members
+	// are watched too; app-only mode.
+	Groups []string `yaml:"groups"`
 }
 
 // UserConfig is one watched user: a bare UPN or object ID, or a mapping
@@ -124,6 +139,9 @@ type RuleConfig struct {
 	Effect string `yaml:"effect"`
 	// Label is the door-sign text. Default: the presence in words.
 	Label string `yaml:"label"`
+	// NextMeetingWithin matches when the user's next calendar busy block
+	// starts within this duration ("2m"); needs calendar.enabled.
+	NextMeetingWithin string `yaml:"next_meeting_within"`
 }
 
 // ScheduleConfig limits the signal to working hours. Empty: always on.
@@ -168,7 +186,7 @@ type LightConfig struct {
 type MQTTConfig struct {
 	// Broker is tcp://, ssl://, ws:// or wss:// host[:port].
 	Broker string `yaml:"broker"`
-	// ClientID defaults to onair-<host name>, stable across restarts.
+	// ClientID defaults to onair-<node_id>, stable across restarts.
 	ClientID string `yaml:"client_id"`
 	Username string `yaml:"username"`
 	// Password, or PasswordFile (a file holding it), or PasswordEnv (the
@@ -184,7 +202,9 @@ type MQTTConfig struct {
 	InsecureSkipVerify bool `yaml:"insecure_skip_verify"`
 	// TopicPrefix defaults to "onair".
 	TopicPrefix string `yaml:"topic_prefix"`
-	// NodeID defaults to the host name, sanitised.
+	// NodeID defaults to the host name, sanitised, plus a random suffix
+	// saved in the state directory, so that two machines with the same
+	// host name do not share a client ID.
 	NodeID string `yaml:"node_id"`
 	// DiscoveryPrefix defaults to "homeassistant".
 	DiscoveryPrefix string `yaml:"discovery_prefix"`

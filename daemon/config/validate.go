@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/onair-dev/onair/daemon/output/web"
+	"github.com/onair-dev/onair/daemon/output/webhook"
 	"github.com/onair-dev/onair/daemon/secret"
 	"github.com/onair-dev/onair/mapping"
 )
@@ -40,14 +42,25 @@ type Settings struct {
 	ClientID, Tenant, Authority, GraphURL string
 	Interval                              time.Duration
 	// Users are the watched users; Users[0] is the signed-in user, Me.
-	Users     []User
-	Rules     mapping.Rules
-	Schedule  *Schedule // nil: always working hours
-	Lights    []Light
-	MQTT      *MQTT // nil: no MQTT
-	Signs     []Sign
+	Users    []User
+	Rules    mapping.Rules
+	Schedule *Schedule // nil: always working hours
+	Lights   []Light
+	MQTT     *MQTT // nil: no MQTT
+	Signs    []Sign
+	// Web is the web output's options, nil when web.enabled is false.
+	Web *web.Options
+	// Webhooks are the validated webhooks: entries.
+	Webhooks  []webhook.Options
 	LogLevel  slog.Level
 	LogFormat string
+	// App is set in app-only mode (graph.auth.mode: app); Users then has
+	// no Me. Groups and Calendar: see graph_auth.go.
+	App      *AppAuth
+	Groups   []string
+	Calendar Calendar
+	// Warnings are accepted settings worth a word ("file:line: …").
+	Warnings []string
 }
 
 // User is one watched user.
@@ -67,8 +80,9 @@ type Light struct {
 	Disabled                    bool
 }
 
-// MQTT is the validated mqtt section with the password resolved (from
-// password, password_file or password_env) into Secret.
+// MQTT is the validated mqtt section. Secret holds mqtt.password as
+// written; Config.ResolveSecrets fills it from password_file or
+// password_env, for the commands that connect.
 type MQTT struct {
 	MQTTConfig
 	Secret secret.Secret
@@ -93,6 +107,17 @@ type problems struct {
 
 func (p *problems) add(path string, format string, args ...any) {
 	p.errs = append(p.errs, &FieldError{Path: path, Line: p.c.Line(path), Err: fmt.Errorf(format, args...)})
+}
+
+// joined splits an errors.Join into its errors, so each gets its own line.
+func joined(err error) []error {
+	if err == nil {
+		return nil
+	}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
 }
 
 // Compile validates the config (see Validate) and returns it in the types
@@ -132,12 +157,21 @@ func (c *Config) Compile() (*Settings, error) {
 			s.Interval = d
 		}
 	}
-	s.Users = []User{{Key: Me, Name: Me}}
-	seen := map[string]bool{Me: true}
+	compileOffice(p, c, s)
+	seen := map[string]bool{}
+	if s.App == nil {
+		s.Users = []User{{Key: Me, Name: Me}}
+		seen[Me] = true
+	} else if len(c.Graph.Groups) > 0 {
+		seen[groupMember] = true
+	}
 	for i, u := range c.Graph.Users {
 		path := fmt.Sprintf("graph.users[%d]", i)
 		id := strings.TrimSpace(u.ID)
 		switch {
+		case s.App != nil && strings.EqualFold(id, Me):
+			p.add(path, "app mode has no signed-in user: name every watched user by UPN or object ID")
+			continue
 		case id == "":
 			p.add(path, "empty user: give a UPN (jane@contoso.com) or an object ID")
 			continue
@@ -152,6 +186,9 @@ func (c *Config) Compile() (*Settings, error) {
 		s.Users = append(s.Users, User{Key: id, Name: orDefault(u.Name, id)})
 	}
 
+	if s.App != nil && len(s.Users) == 0 && len(s.Groups) == 0 {
+		p.add("graph.users", "app mode watches named people: list them in graph.users, or groups in graph.groups")
+	}
 	useDefaults := c.Mapping.Defaults == nil || *c.Mapping.Defaults
 	s.Rules = compileRules(p, "mapping.rules", c.Mapping.Rules, useDefaults, seen)
 	s.Schedule = compileSchedule(p, c.Schedule)
@@ -205,6 +242,29 @@ func (c *Config) Compile() (*Settings, error) {
 		s.Signs = append(s.Signs, ss)
 	}
 
+	if c.Web.Enabled {
+		for _, e := range joined(c.Web.Validate()) {
+			p.add("web", "%v", e)
+		}
+		w := c.Web
+		s.Web = &w
+	}
+	names := map[string]bool{}
+	for i, h := range c.Webhooks {
+		path := fmt.Sprintf("webhooks[%d]", i)
+		for _, e := range joined(h.Validate()) {
+			p.add(path, "%v", e)
+		}
+		if h.Name != "" && names[h.Name] {
+			p.add(path+".name", "duplicate name %q: each webhook needs its own name (it names the webhook in status and logs)", h.Name)
+		}
+		names[h.Name] = true
+		for j, u := range h.Users {
+			checkUser(p, fmt.Sprintf("%s.users[%d]", path, j), u, seen)
+		}
+		s.Webhooks = append(s.Webhooks, h)
+	}
+
 	if lvl, err := ParseLevel(c.Log.Level); err != nil {
 		p.add("log.level", "%v", err)
 	} else {
@@ -218,6 +278,7 @@ func (c *Config) Compile() (*Settings, error) {
 	if len(p.errs) > 0 {
 		return nil, errors.Join(p.errs...)
 	}
+	s.Warnings = officeWarnings(c, s)
 	return s, nil
 }
 
@@ -231,8 +292,18 @@ func (c *Config) hasDecodeError(path string) bool {
 	return false
 }
 
+// groupMember in the known-users set says graph.groups adds users only
+// known at run time: any named user may be one of them.
+const groupMember = "\x00group member"
+
 func checkUser(p *problems, path, user string, known map[string]bool) {
-	if !known[strings.ToLower(user)] {
+	switch {
+	case known[strings.ToLower(user)]:
+	case strings.EqualFold(user, Me) && !known[Me]:
+		p.add(path, "app mode has no signed-in user (\"me\", the default): name the user, a UPN from graph.users or a member of graph.groups")
+	case known[groupMember]:
+		// Possibly a group member, resolved when the daemon starts.
+	default:
 		p.add(path, "user %q is not watched: add it to graph.users", user)
 	}
 }
@@ -265,6 +336,17 @@ func compileRules(p *problems, path string, in []RuleConfig, defaults bool, know
 		}
 		r.Availability = parseValues(p, rp, "availability", rc.Availability, mapping.ParseAvailability, mapping.Availabilities)
 		r.Activity = parseValues(p, rp, "activity", rc.Activity, mapping.ParseActivity, mapping.Activities)
+		if rc.NextMeetingWithin != "" {
+			d, err := time.ParseDuration(rc.NextMeetingWithin)
+			switch {
+			case err != nil || d <= 0:
+				p.add(rp+".next_meeting_within", "invalid duration %q: use a positive number with a unit, such as 2m", rc.NextMeetingWithin)
+			case !p.c.Calendar.Enabled:
+				p.add(rp+".next_meeting_within", "needs calendar.enabled: true (the next meeting comes from the calendar)")
+			default:
+				r.NextMeetingWithin = d
+			}
+		}
 		sig := mapping.Signal{Brightness: 100, Label: rc.Label}
 		if rc.Color != "" {
 			c, err := mapping.ParseColor(rc.Color)
@@ -323,6 +405,11 @@ func compileMQTT(p *problems, m MQTTConfig) *MQTT {
 		default:
 			p.add("mqtt.broker", "invalid scheme %q: want tcp, ssl, ws or wss", u.Scheme)
 		}
+		if u.User != nil {
+			// The MQTT output refuses this too: a password in a URL ends up
+			// in logs and status lines.
+			p.add("mqtt.broker", "credentials in the broker URL: put the user in mqtt.username and the password in mqtt.password_env (or password_file), and give the broker as %s://%s", u.Scheme, u.Host)
+		}
 	}
 	n := 0
 	for _, v := range []string{m.Password.Reveal(), m.PasswordFile, m.PasswordEnv} {
@@ -330,24 +417,13 @@ func compileMQTT(p *problems, m MQTTConfig) *MQTT {
 			n++
 		}
 	}
-	switch {
-	case n > 1:
+	if n > 1 {
 		p.add("mqtt.password", "give only one of password, password_file and password_env")
-	case m.PasswordFile != "":
-		b, err := os.ReadFile(m.PasswordFile)
-		if err != nil {
-			p.add("mqtt.password_file", "cannot read the password file: %v", err)
-		}
-		ms.Secret = secret.New(strings.TrimRight(string(b), "\r\n"))
-	case m.PasswordEnv != "":
-		v, ok := os.LookupEnv(m.PasswordEnv)
-		if !ok {
-			p.add("mqtt.password_env", "environment variable %s is not set", m.PasswordEnv)
-		}
-		ms.Secret = secret.New(v)
-	default:
-		ms.Secret = m.Password
 	}
+	// The password itself is read by ResolveSecrets, only by the commands
+	// that connect to the broker: `onair login` must work with
+	// mqtt.password_env unset.
+	ms.Secret = m.Password
 	for _, f := range []struct{ path, file string }{{"mqtt.ca_file", m.CAFile}, {"mqtt.cert_file", m.CertFile}, {"mqtt.key_file", m.KeyFile}} {
 		if f.file == "" {
 			continue

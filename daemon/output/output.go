@@ -58,6 +58,12 @@ type Snapshot struct {
 	// "until resumed".
 	Paused      bool
 	PausedUntil time.Time
+	// Conditions are local problems that do not stop presence from
+	// flowing, one line each naming what failed and what to do: a config
+	// reload that failed, a token cache that cannot be written, a second
+	// daemon with the same MQTT client ID, polling held back by Graph's
+	// Retry-After. Empty when there are none.
+	Conditions []string
 	// Resend asks outputs to write everything again even if unchanged,
 	// after a sleep/resume or a re-enumeration.
 	Resend bool
@@ -216,7 +222,7 @@ func (s *Snapshot) SignalOf(u UserView, rules mapping.Rules) mapping.Signal {
 		return pausedSignal
 	}
 	user := u.Key
-	in := mapping.Input{Presence: u.Presence, State: u.State}
+	in := mapping.Input{Presence: u.Presence, State: u.State, Now: s.Time, NextBusy: u.NextBusy}
 	if u.Presence.User == "" {
 		in.Presence.User = user
 	}

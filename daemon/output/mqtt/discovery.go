@@ -186,6 +186,24 @@ func (p *Publisher) userComponents(slug string) []component {
 			"device_class":      "timestamp",
 			"icon":              "mdi:clock-outline",
 		}},
+		{platform: "sensor", key: "until", config: map[string]any{
+			"name":              "Busy until",
+			"unique_id":         obj + "_until",
+			"default_entity_id": eid("sensor", "until"),
+			"state_topic":       state,
+			"value_template":    "{{ value_json.until if value_json.until is defined else None }}",
+			"device_class":      "timestamp",
+			"icon":              "mdi:calendar-clock",
+		}},
+		{platform: "sensor", key: "next_busy", config: map[string]any{
+			"name":              "Next meeting",
+			"unique_id":         obj + "_next_busy",
+			"default_entity_id": eid("sensor", "next_busy"),
+			"state_topic":       state,
+			"value_template":    "{{ value_json.next_busy if value_json.next_busy is defined else None }}",
+			"device_class":      "timestamp",
+			"icon":              "mdi:calendar-arrow-right",
+		}},
 	}
 }
 

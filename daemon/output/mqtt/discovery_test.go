@@ -271,7 +271,7 @@ func TestDiscoveryFollowsHARules(t *testing.T) {
 			uniq := map[string]string{}
 			entities := map[string]map[string]any{} // by unique_id
 			payloads := p.DiscoveryPayloads(goldenUsers)
-			wantCount := map[DiscoveryMode]int{DiscoveryDevice: 3, DiscoveryComponents: 3 + 6*2}[mode]
+			wantCount := map[DiscoveryMode]int{DiscoveryDevice: 3, DiscoveryComponents: 3 + 8*2}[mode]
 			if len(payloads) != wantCount {
 				t.Errorf("%d payloads, want %d", len(payloads), wantCount)
 			}
@@ -371,7 +371,7 @@ func TestDiscoveryFollowsHARules(t *testing.T) {
 				ids = append(ids, id)
 			}
 			sort.Strings(ids)
-			if len(ids) != 3+6*2 {
+			if len(ids) != 3+8*2 {
 				t.Errorf("entities %q", ids)
 			}
 		})

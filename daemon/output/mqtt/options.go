@@ -101,6 +101,11 @@ type Options struct {
 	// NodeID names this daemon in topics and unique IDs. Default: the host
 	// name up to the first dot. Lower-cased and reduced to [a-z0-9_-].
 	NodeID string
+	// FormerNodeID, when set, is a node ID this daemon published under
+	// before (the bare host name, before node IDs got a per-machine
+	// suffix): its discovery configs and retained topics are removed from
+	// the broker, so Home Assistant keeps no ghost device (migrate.go).
+	FormerNodeID string
 	// DiscoveryPrefix is Home Assistant's discovery prefix. Default
 	// "homeassistant".
 	DiscoveryPrefix string
@@ -130,6 +135,11 @@ type Options struct {
 	// acks. Default 10 s. A cancel during a connect attempt to an
 	// unresponsive host returns after at most this long.
 	Timeout time.Duration
+	// KeepAlive is the MQTT keep-alive: with no traffic for this long the
+	// client pings the broker, and a broker that does not answer is
+	// noticed within two keep-alives of the last traffic (liveness.go).
+	// Default 30 s; at least 1 s.
+	KeepAlive time.Duration
 	// Logger receives transition logs. Default: discard.
 	Logger *slog.Logger
 }
@@ -139,6 +149,7 @@ const (
 	DefaultTopicPrefix     = "onair"
 	DefaultDiscoveryPrefix = "homeassistant"
 	DefaultTimeout         = 10 * time.Second
+	DefaultKeepAlive       = 30 * time.Second
 )
 
 // DefaultOptions returns the defaults for every optional field: topic prefix
@@ -172,6 +183,10 @@ func (o *Options) fillDefaults() {
 	if o.Timeout <= 0 {
 		o.Timeout = DefaultTimeout
 	}
+	if o.KeepAlive <= 0 {
+		o.KeepAlive = DefaultKeepAlive
+	}
+	o.KeepAlive = max(o.KeepAlive.Truncate(time.Second), time.Second) // paho counts whole seconds
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}

@@ -18,8 +18,6 @@ import (
 
 	paho "github.com/eclipse/paho.mqtt.golang"
 	"github.com/eclipse/paho.mqtt.golang/packets"
-
-	"github.com/onair-dev/onair/daemon/backoff"
 )
 
 // Connection errors reported by Status and logged by Run. Both are retried
@@ -78,6 +76,9 @@ type Status struct {
 	LastErrorTime time.Time
 	// LastConnect is when the current or last connection came up.
 	LastConnect time.Time
+	// Twin, when set, says that another onair seems to use the same
+	// client ID or node ID, with the evidence (see twin.go).
+	Twin string
 	// Pending is the number of topics waiting to be sent.
 	Pending int
 }
@@ -115,7 +116,15 @@ type Publisher struct {
 		connectAt time.Time
 		logged    string // last failure logged, to log transitions only
 	}
-	limiter map[string]time.Time // command-rejection log rate limit by reason
+	// rejects rate-limits the log of rejected commands (reject).
+	rejects struct {
+		last       time.Time
+		suppressed int
+	}
+	twin twinState // a second onair with our client ID (twin.go)
+	// migrated is set once the former node's topics are queued for
+	// removal (migrate.go).
+	migrated bool
 }
 
 // New validates opts, fills in defaults and returns a Publisher. It reads the
@@ -156,7 +165,6 @@ func New(opts Options) (*Publisher, error) {
 		retained:  map[string]outMsg{},
 		dirty:     map[string]outMsg{},
 		foreign:   map[string]bool{},
-		limiter:   map[string]time.Time{},
 	}
 	if opts.BirthTopic != "" {
 		p.births = []string{opts.BirthTopic}
@@ -298,6 +306,7 @@ func (p *Publisher) SetUsers(users []string) {
 		p.setDiscoveryLocked(slug, key)
 	}
 	p.usersSet = true
+	p.migrateLocked(users)
 	p.reconcileLocked()
 	p.mu.Unlock()
 	p.kick()
@@ -351,6 +360,7 @@ func (p *Publisher) Status() Status {
 		LastErrorTime: p.conn.errAt,
 		LastConnect:   p.conn.connectAt,
 		Pending:       len(p.dirty),
+		Twin:          p.twinStatusLocked(),
 	}
 }
 
@@ -412,12 +422,12 @@ func (p *Publisher) Run(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return nil
 		}
-		if connected {
+		if twin := p.noteSession(p.sessionLife()); connected && !twin {
 			failures = 0
 		}
 		failures++
-		p.noteFailure(err, connected)
-		t := time.NewTimer(backoff.Delay(p.retryMin, p.retryMax, failures))
+		p.noteFailure(silentBroker(err, p.opts), connected)
+		t := time.NewTimer(p.reconnectDelay(failures))
 		select {
 		case <-ctx.Done():
 			t.Stop()
@@ -447,8 +457,8 @@ func (p *Publisher) clientOptions(lost chan<- error) *paho.ClientOptions {
 	o.SetAutoReconnect(false)
 	o.SetConnectRetry(false)
 	o.SetOrderMatters(false)
-	o.SetKeepAlive(30 * time.Second)
-	o.SetPingTimeout(p.opts.Timeout)
+	o.SetKeepAlive(p.opts.KeepAlive)
+	o.SetPingTimeout(pingTimeout(p.opts))
 	o.SetConnectTimeout(p.opts.Timeout)
 	// WriteTimeout bounds paho's hand-off of a publish to its writer
 	// goroutine, not delivery. When the connection drops mid-batch that
@@ -490,10 +500,12 @@ func (p *Publisher) session(ctx context.Context) (connected bool, err error) {
 	if err := tok.Error(); err != nil {
 		return false, classify(err)
 	}
+	p.noteConnack()
 
 	// This is the on-connect handler: it runs after every (re)connect.
 	filters := map[string]byte{
 		p.t.command(): 1,
+		p.t.status():  0, // a live "offline" here is a twin (twin.go)
 		p.opts.DiscoveryPrefix + "/device/+/config":                  0,
 		p.opts.DiscoveryPrefix + "/+/" + p.opts.NodeID + "/+/config": 0,
 	}
@@ -737,8 +749,12 @@ func (p *Publisher) noteFailure(err error, wasConnected bool) {
 	msg := err.Error()
 	first := p.conn.logged != msg
 	p.conn.logged = msg
+	twin := p.twin.reason != ""
 	p.mu.Unlock()
 	switch {
+	case wasConnected && twin:
+		// Said once, with what to do (logTwin); each drop is routine now.
+		p.log.Debug("mqtt connection lost", "broker", p.broker.String(), "err", err)
 	case wasConnected:
 		p.log.Warn("mqtt connection lost", "broker", p.broker.String(), "err", err)
 	case !first:
@@ -802,6 +818,8 @@ func (p *Publisher) onMessage(_ paho.Client, m paho.Message) {
 		default:
 			p.reject("busy", &CommandError{Reason: "busy", Err: errors.New("too many commands at once; try again")}, m.Payload())
 		}
+	case topic == p.t.status():
+		p.noteStatusEcho(m.Payload(), m.Retained())
 	case slices.Contains(p.births, topic):
 		if strings.TrimSpace(string(m.Payload())) == "online" {
 			p.mu.Lock()
@@ -859,7 +877,9 @@ func (p *Publisher) handleCommand(b []byte) {
 		p.reject("callback", err, b)
 		return
 	}
-	p.log.Info("mqtt command", "kind", string(cmd.Kind), "availability", string(cmd.Availability),
+	// Accepted commands are routine (Home Assistant sends one per click,
+	// a script may send thousands): DEBUG, so a flood cannot fill the log.
+	p.log.Debug("mqtt command", "kind", string(cmd.Kind), "availability", string(cmd.Availability),
 		"activity", string(cmd.Activity), "for", cmd.For)
 }
 
@@ -869,21 +889,27 @@ type errorPayload struct {
 	Command string `json:"command"`
 }
 
-// reject answers a bad command on the error topic and logs it, at most once
-// a minute per reason.
+// rejectLogEvery bounds the log of rejected commands: one WARN per period,
+// with how many were left out since the last one.
+const rejectLogEvery = 10 * time.Second
+
+// reject answers a bad command on the error topic and logs it, at most one
+// WARN per rejectLogEvery with the count of rejections not logged.
 func (p *Publisher) reject(reason string, err error, payload []byte) {
 	js, _ := json.Marshal(errorPayload{Reason: reason, Error: err.Error(), Command: truncate(strings.ToValidUTF8(string(payload), "?"), 128)})
 	now := time.Now()
 	p.mu.Lock()
 	p.dirty[p.t.errors()] = outMsg{topic: p.t.errors(), payload: js, kind: kindError}
-	last, seen := p.limiter[reason]
-	logIt := !seen || now.Sub(last) >= time.Minute
+	logIt := p.rejects.last.IsZero() || now.Sub(p.rejects.last) >= rejectLogEvery
+	suppressed := p.rejects.suppressed
 	if logIt {
-		p.limiter[reason] = now
+		p.rejects.last, p.rejects.suppressed = now, 0
+	} else {
+		p.rejects.suppressed++
 	}
 	p.mu.Unlock()
 	p.kick()
 	if logIt {
-		p.log.Warn("mqtt command rejected", "reason", reason, "err", err)
+		p.log.Warn("mqtt command rejected", "reason", reason, "err", err, "suppressed", suppressed)
 	}
 }

@@ -267,17 +267,29 @@ func TestBadCommandsAreAnswered(t *testing.T) {
 	}
 	b.wait(t, 0, "onair/pi/override", is(`{"option":"auto"}`))
 
-	// Rejections are logged once per reason, not once per message.
+	// Rejections are logged at most once per rejectLogEvery, whatever the
+	// reason: a flood of bad commands cannot fill the log.
 	expectError("nonsense-1", "unknown_command", true)
 	expectError("nonsense-2", "unknown_command", true)
-	n := 0
-	for _, r := range p.logs.snapshot() {
-		if r.Message == "mqtt command rejected" && attr(r, "reason") == "unknown_command" {
-			n++
+	rejected := func() (n int, last slog.Record) {
+		for _, r := range p.logs.snapshot() {
+			if r.Message == "mqtt command rejected" {
+				n, last = n+1, r
+			}
 		}
+		return n, last
 	}
-	if n != 1 {
-		t.Errorf("unknown_command logged %d times, want 1", n)
+	if n, _ := rejected(); n != 1 {
+		t.Errorf("rejections logged %d times, want 1", n)
+	}
+	// The next WARN after the period says how many were left out.
+	p.mu.Lock()
+	left := p.rejects.suppressed
+	p.rejects.last = time.Now().Add(-rejectLogEvery)
+	p.mu.Unlock()
+	expectError("nonsense-3", "unknown_command", true)
+	if n, r := rejected(); n != 2 || attr(r, "suppressed") != fmt.Sprint(left) || left < 2 {
+		t.Errorf("second WARN: %d logged, suppressed=%s; want 2 and %d", n, attr(r, "suppressed"), left)
 	}
 
 	// An error from the callback is published too.

@@ -24,6 +24,9 @@ type UserState struct {
 	Since time.Time
 	// Stale reports that presence could not be refreshed for a while.
 	Stale bool
+	// BusyUntil ends the calendar busy block the user is in, NextBusy
+	// starts the next one; zero when unknown or none.
+	BusyUntil, NextBusy time.Time
 }
 
 // HealthState is the daemon's health as Home Assistant shows it.
@@ -95,6 +98,8 @@ type statePayload struct {
 	Since         string `json:"since,omitempty"`
 	Stale         bool   `json:"stale"`
 	Rule          string `json:"rule"`
+	Until         string `json:"until,omitempty"`
+	NextBusy      string `json:"next_busy,omitempty"`
 }
 
 func rfc3339(t time.Time) string {
@@ -150,6 +155,8 @@ func (t topics) userMessages(slug string, u UserState, plain bool) []outMsg {
 		Since:         rfc3339(since),
 		Stale:         u.Stale,
 		Rule:          u.Signal.Rule,
+		Until:         rfc3339(u.BusyUntil),
+		NextBusy:      rfc3339(u.NextBusy),
 	}
 	js, _ := json.Marshal(sp) // cannot fail: strings, ints and bools only
 	state := outMsg{topic: t.user(slug, "state"), payload: js, retain: true, kind: kindState}
@@ -174,6 +181,8 @@ type signPayload struct {
 	Availability string `json:"availability"`
 	Activity     string `json:"activity"`
 	Busy         bool   `json:"busy"`
+	Until        string `json:"until,omitempty"`
+	NextBusy     string `json:"next_busy,omitempty"`
 }
 
 // WLED effect IDs (FX_MODE_* in WLED's FX.h): 0 Solid, 1 Blink, 2 Breathe.
@@ -215,6 +224,8 @@ func signMessages(s Sign, u UserState) []outMsg {
 			Availability: AvailabilityState(u.Presence.Availability),
 			Activity:     ActivityState(u.Presence.Activity),
 			Busy:         Busy(u.Presence),
+			Until:        rfc3339(u.BusyUntil),
+			NextBusy:     rfc3339(u.NextBusy),
 		})
 		return []outMsg{{topic: s.Topic, payload: js, retain: true, kind: kindSign}}
 	}

@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/onair-dev/onair/daemon/output"
+	"github.com/onair-dev/onair/daemon/secret"
 )
 
 // DefaultListen is where the web output listens unless configured otherwise:
@@ -52,7 +53,7 @@ type Options struct {
 	// (for kiosks, whose EventSource cannot send headers) or
 	// "Authorization: Bearer …". Prefer TokenFile or TokenEnv to keep it out
 	// of the config file. Default: none.
-	Token string `yaml:"token"`
+	Token secret.Secret `yaml:"token"`
 	// TokenFile is a file whose content (trimmed) is the read token.
 	TokenFile string `yaml:"token_file"`
 	// TokenEnv names an environment variable holding the read token.
@@ -69,12 +70,12 @@ type Options struct {
 	// State returns the `onair status --json` document for /api/v1/state.
 	// The daemon injects it; when nil the output serves a document built
 	// from the last snapshot with the same field names.
-	State func() any `yaml:"-"`
+	State func() any `yaml:"-" json:"-"`
 	// Outputs returns the status of every output, shown on the board. May
 	// be nil.
-	Outputs func() []output.Status `yaml:"-"`
+	Outputs func() []output.Status `yaml:"-" json:"-"`
 	// Logger receives the output's logs. Default: discard.
-	Logger *slog.Logger `yaml:"-"`
+	Logger *slog.Logger `yaml:"-" json:"-"`
 }
 
 // Validate reports every problem with o, each saying what to change. It
@@ -90,7 +91,7 @@ func (o *Options) Validate() error {
 		errs = append(errs, fmt.Errorf("listen: %q has no port (example: %q)", listen, DefaultListen))
 	}
 	n := 0
-	for _, s := range []string{o.Token, o.TokenFile, o.TokenEnv} {
+	for _, s := range []string{o.Token.Reveal(), o.TokenFile, o.TokenEnv} {
 		if s != "" {
 			n++
 		}
@@ -148,7 +149,7 @@ func (o *Options) token() (string, error) {
 		}
 		return t, nil
 	}
-	return o.Token, nil
+	return o.Token.Reveal(), nil
 }
 
 func isLoopback(host string) bool {

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/onair-dev/onair/daemon/output"
+	"github.com/onair-dev/onair/daemon/secret"
 	"github.com/onair-dev/onair/mapping"
 )
 
@@ -91,8 +92,8 @@ func TestValidate(t *testing.T) {
 		{"lan with token env", Options{Listen: "0.0.0.0:8765", TokenEnv: "ONAIR_TEST_WEB_TOKEN"}, ""},
 		{"lan with allow-list", Options{Listen: "0.0.0.0:8765", Allow: []string{"192.168.1.0/24", "10.0.0.7"}}, ""},
 		{"bad cidr", Options{Allow: []string{"192.168.1/24"}}, `allow[0]: "192.168.1/24" is not a network`},
-		{"short token", Options{Token: "abc"}, "too short"},
-		{"two token sources", Options{Token: "0123456789abcdef0", TokenEnv: "ONAIR_TEST_WEB_TOKEN"}, "set only one"},
+		{"short token", Options{Token: secret.New("abc")}, "too short"},
+		{"two token sources", Options{Token: secret.New("0123456789abcdef0"), TokenEnv: "ONAIR_TEST_WEB_TOKEN"}, "set only one"},
 		{"missing token file", Options{TokenFile: filepath.Join(dir, "nope")}, "token_file:"},
 		{"empty token file", Options{TokenFile: empty}, "is empty"},
 		{"unset token env", Options{TokenEnv: "ONAIR_TEST_WEB_UNSET"}, "ONAIR_TEST_WEB_UNSET is not set"},
@@ -116,7 +117,7 @@ func TestValidate(t *testing.T) {
 
 func TestSecurity(t *testing.T) {
 	const tok = "s3cret-read-token-0123"
-	w, err := New(Options{Listen: "0.0.0.0:0", Token: tok})
+	w, err := New(Options{Listen: "0.0.0.0:0", Token: secret.New(tok)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -80,7 +80,7 @@ type Options struct {
 	MaxBackoff string `yaml:"max_backoff"`
 
 	// Logger receives the webhook's logs. Default: discard.
-	Logger *slog.Logger `yaml:"-"`
+	Logger *slog.Logger `yaml:"-" json:"-"`
 	// Client sends the requests. Default: a client with Timeout.
 	Client *http.Client `yaml:"-"`
 }

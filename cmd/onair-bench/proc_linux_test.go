@@ -1,0 +1,67 @@
+package main
+
+import (
+	"os"
+	"runtime"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// TestTakeSelf checks the sampler on this process: its CPU clock against
+// the kernel's own CLOCK_PROCESS_CPUTIME_ID and /proc/<pid>/stat, and the
+// status fields.
+func TestTakeSelf(t *testing.T) {
+	pid := os.Getpid()
+	s0, err := take(pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ticks0, err := statCPU(pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Burn 200 ms of CPU time (measured by the clock under test's
+	// reference, not by the wall clock).
+	var ts unix.Timespec
+	start := s0.cpu
+	x := 0
+	for {
+		for i := range 1_000_000 {
+			x += i
+		}
+		if err := unix.ClockGettime(unix.CLOCK_PROCESS_CPUTIME_ID, &ts); err != nil {
+			t.Fatal(err)
+		}
+		if time.Duration(ts.Nano())-start > 200*time.Millisecond {
+			break
+		}
+	}
+	runtime.KeepAlive(x)
+	s1, err := take(pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ticks1, err := statCPU(pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if own := time.Duration(ts.Nano()); s1.cpu < own || s1.cpu-own > 50*time.Millisecond {
+		t.Errorf("process CPU clock read from outside = %v, CLOCK_PROCESS_CPUTIME_ID just before = %v", s1.cpu, own)
+	}
+	used := s1.cpu - s0.cpu
+	byTicks := time.Duration(ticks1-ticks0) * 10 * time.Millisecond // USER_HZ = 100
+	if diff := (used - byTicks).Abs(); diff > 60*time.Millisecond {
+		t.Errorf("CPU used = %v by the clock, %v by /proc/%d/stat ticks", used, byTicks, pid)
+	}
+	if s1.rss <= 0 || s1.hwm < s1.rss || s1.threads < 1 || s1.fds < 3 {
+		t.Errorf("sample = %+v: want RSS > 0, peak ≥ RSS, threads ≥ 1, fds ≥ 3", s1)
+	}
+	if s1.voluntary < s0.voluntary || s1.involuntary < s0.involuntary || s1.voluntary+s1.involuntary == 0 {
+		t.Errorf("context switches went from %d+%d to %d+%d", s0.voluntary, s0.involuntary, s1.voluntary, s1.involuntary)
+	}
+	if _, err := take(1 << 30); err == nil {
+		t.Error("take of a process that does not exist returned no error")
+	}
+}

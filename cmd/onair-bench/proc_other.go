@@ -1,0 +1,23 @@
+//go:build !linux
+
+package main
+
+import (
+	"errors"
+	"time"
+)
+
+type sample struct {
+	at                     time.Time
+	cpu                    time.Duration
+	voluntary, involuntary int64
+	rss, hwm               int64
+	threads                int
+	fds                    int
+}
+
+var errNotLinux = errors.New("onair-bench reads /proc: it runs on Linux only")
+
+func take(int) (sample, error)   { return sample{}, errNotLinux }
+func statCPU(int) (int64, error) { return 0, errNotLinux }
+func loadAverage() string        { return "unknown" }
