@@ -618,17 +618,26 @@ func TestIdleLoopWakesForPollsOnly(t *testing.T) {
 				d, rec, stop := start(t, tc.cfg, src)
 				defer stop()
 				synctest.Wait()
-				w0, p0, s0 := d.wakes.Load(), len(src.polls), len(rec.snaps)
+				counts := func() (int, int) {
+					src.mu.Lock()
+					defer src.mu.Unlock()
+					rec.mu.Lock()
+					defer rec.mu.Unlock()
+					return len(src.polls), len(rec.snaps)
+				}
+				p0, s0 := counts()
+				w0 := d.wakes.Load()
 				time.Sleep(10 * time.Minute)
 				synctest.Wait()
-				wakes, polls := d.wakes.Load()-w0, len(src.polls)-p0
+				p1, s1 := counts()
+				wakes, polls := d.wakes.Load()-w0, p1-p0
 				if polls < 50 {
 					t.Fatalf("%d polls in 10 minutes at a 10 s interval", polls)
 				}
 				if max := int64(2*polls + 10*tc.extraPerMin + 1); wakes > max {
 					t.Errorf("%d wake-ups for %d polls in 10 minutes, want ≤ %d", wakes, polls, max)
 				}
-				if n := len(rec.snaps) - s0; n != 0 {
+				if n := s1 - s0; n != 0 {
 					t.Errorf("%d snapshots published while nothing changed", n)
 				}
 				t.Logf("%d wake-ups in 600 s (%.2f/s) for %d polls", wakes, float64(wakes)/600, polls)
