@@ -6,7 +6,8 @@ package configs
 import _ "embed"
 
 // Example is the commented example config that `onair config example`
-// prints. It passes `onair config check`.
+// prints. It passes `onair config check`, with one warning: its client_id
+// is a placeholder for the reader's own (README: "Sign in").
 //
 //go:embed onair.example.yaml
 var Example []byte

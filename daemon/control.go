@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"bytes"
 	"context"
 	"crypto/subtle"
 	"encoding/json"
@@ -28,7 +29,7 @@ type Status struct {
 	Account  string `json:"account,omitempty"`
 	Interval string `json:"interval"`
 	Health   struct {
-		State       string    `json:"state"` // ok, login_required, stale, error
+		State       string    `json:"state"` // ok, login-required, stale, error (mapping.State.String)
 		Error       string    `json:"error,omitempty"`
 		Remedy      string    `json:"remedy,omitempty"`
 		LastPoll    time.Time `json:"last_poll,omitzero"`
@@ -47,10 +48,13 @@ type Status struct {
 	Outputs     []output.Status  `json:"outputs"`
 }
 
-// UserStatus is one watched user in Status.
+// UserStatus is one watched user in Status. Availability, Activity and
+// StatusMessage are what Teams says; Busy, Color, Effect, Label and Rule
+// are the shown signal, after an override or pause.
 type UserStatus struct {
 	User          string    `json:"user"`
 	Name          string    `json:"name"`
+	Busy          bool      `json:"busy"`
 	Availability  string    `json:"availability"`
 	Activity      string    `json:"activity"`
 	StatusMessage string    `json:"status_message,omitempty"`
@@ -92,14 +96,14 @@ func (d *Daemon) Status(ctx context.Context) Status {
 			st.Account = acct
 		}
 	}
-	st.Health.State = output.HealthName(snap.Health.State)
+	st.Health.State = snap.Health.State.String()
 	st.Health.Error, st.Health.Remedy = snap.Health.Err, snap.Health.Remedy
 	st.Health.LastPoll, st.Health.LastSuccess, st.Health.LastError = snap.Health.LastPoll, snap.Health.LastSuccess, snap.Health.LastError
 	for _, u := range snap.Users {
 		st.Users = append(st.Users, UserStatus{
-			User: u.Key, Name: u.Name, Availability: string(u.Presence.Availability), Activity: string(u.Presence.Activity),
+			User: u.Key, Name: u.Name, Busy: u.Busy, Availability: string(u.Presence.Availability), Activity: string(u.Presence.Activity),
 			StatusMessage: u.Presence.StatusMessage, OutOfOffice: u.Presence.OutOfOffice,
-			State: output.HealthName(u.State), Since: u.Since, Color: u.Signal.Color.String(), Brightness: u.Signal.Brightness,
+			State: u.State.String(), Since: u.Since, Color: u.Signal.Color.String(), Brightness: u.Signal.Brightness,
 			Effect: string(u.Signal.Effect), Label: u.Signal.Label, Rule: u.Signal.Rule, Error: u.Err,
 			BusyUntil: u.BusyUntil, NextBusy: u.NextBusy,
 		})
@@ -113,73 +117,62 @@ func (d *Daemon) Status(ctx context.Context) Status {
 }
 
 // OverrideRequest is the body of POST /v1/override, and what `onair set`
-// sends.
+// sends: the override in the shared grammar (status, color, effect, label,
+// for), plus whose and from where.
 type OverrideRequest struct {
-	// Status is an availability, an activity or a colour: "busy",
-	// "InAMeeting", "dnd", "#ff0000".
-	Status string `json:"status"`
+	// Status is a presence word or a colour: "busy", "InAMeeting", "dnd",
+	// "#ff0000".
+	Status string `json:"status,omitempty"`
+	// Color is a colour shown directly; with a presence Status the colour
+	// is shown and the presence reported.
+	Color  string `json:"color,omitempty"`
 	Effect string `json:"effect,omitempty"`
 	Label  string `json:"label,omitempty"`
 	User   string `json:"user,omitempty"`
-	// For is a duration ("30m"); empty means until cleared.
+	// For is a duration ("30m", "2d", "90" seconds; in JSON also a number
+	// of seconds); empty means until cleared.
 	For    string `json:"for,omitempty"`
 	Source string `json:"source,omitempty"`
 }
 
-// aliases are friendly words for `onair set`.
-var aliases = map[string]string{
-	"dnd": "DoNotDisturb", "free": "Available", "brb": "BeRightBack",
-	"meeting": "InAMeeting", "call": "InACall", "presenting": "Presenting",
-	"focus": "Focusing", "offline": "Offline", "ooo": "OutOfOffice",
+// UnmarshalJSON reads a request body as MQTT's JSON commands are read:
+// "for" may be a string ("30m") or a number of seconds (90). Unknown
+// fields are errors, as for every control API body.
+func (r *OverrideRequest) UnmarshalJSON(b []byte) error {
+	type wire OverrideRequest
+	var w struct {
+		wire
+		For mapping.DurationText `json:"for,omitempty"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&w); err != nil {
+		return err
+	}
+	*r = OverrideRequest(w.wire)
+	r.For = string(w.For)
+	return nil
 }
 
-// ParseOverride turns a request into an Override and its duration. It
-// accepts availabilities and activities in any case, with - or _ between
-// words ("do-not-disturb"), a few aliases (dnd, brb, meeting) and colours.
+// Text is the override part of r in the shared grammar.
+func (r OverrideRequest) Text() mapping.OverrideText {
+	return mapping.OverrideText{Status: r.Status, Color: r.Color, Effect: r.Effect, Label: r.Label, For: mapping.DurationText(r.For)}
+}
+
+// ParseOverride turns a request into an Override and its duration with the
+// vocabulary every interface shares (mapping.OverrideText.Parse), so that
+// `onair set`, the control API and MQTT read the same words the same way.
 func ParseOverride(r OverrideRequest) (output.Override, time.Duration, error) {
-	o := output.Override{User: r.User, Label: r.Label, Source: r.Source}
-	word := strings.TrimSpace(r.Status)
-	if word == "" {
-		return o, 0, errors.New("nothing to set: give an availability (busy, available, away, dnd…), an activity (InAMeeting…) or a colour (red, #ff0000)")
+	mo, err := r.Text().Parse()
+	if err != nil {
+		return output.Override{User: r.User, Source: r.Source}, 0, err
 	}
-	squashed := strings.NewReplacer("-", "", "_", "", " ", "").Replace(strings.ToLower(word))
-	if a, ok := aliases[squashed]; ok {
-		squashed = strings.ToLower(a)
-	}
-	if a, ok := mapping.ParseAvailability(squashed); ok {
-		o.Availability = a
-	} else if a, ok := mapping.ParseActivity(squashed); ok {
-		o.Activity = a
-	} else if c, err := mapping.ParseColor(word); err == nil {
-		o.Color = &c
-	} else {
-		return o, 0, fmt.Errorf("%q is not an availability, an activity or a colour (try busy, available, away, dnd, InAMeeting, red or #ff0000)", word)
-	}
-	if r.Effect != "" {
-		e, err := mapping.ParseEffect(r.Effect)
-		if err != nil {
-			return o, 0, err
-		}
-		if o.Color == nil {
-			return o, 0, errors.New("an effect goes with a colour (onair set red --effect blink)")
-		}
-		o.Effect = e
-	}
-	dur, err := ParseFor(r.For)
-	return o, dur, err
+	return output.OverrideOf(mo, r.User, r.Source), mo.For, nil
 }
 
-// ParseFor parses an optional duration such as "30m" or "1h30m"; "" is 0.
-func ParseFor(s string) (time.Duration, error) {
-	if strings.TrimSpace(s) == "" {
-		return 0, nil
-	}
-	d, err := time.ParseDuration(strings.TrimSpace(s))
-	if err != nil || d <= 0 {
-		return 0, fmt.Errorf("invalid duration %q: use a positive number with a unit, such as 30m or 1h30m", s)
-	}
-	return d, nil
-}
+// ParseFor parses an optional duration (mapping.ParseDuration): "30m",
+// "2d", "90" (seconds); "" is 0; at most mapping.MaxOverride.
+func ParseFor(s string) (time.Duration, error) { return mapping.ParseDuration(s) }
 
 type controlServer struct {
 	d   *Daemon

@@ -70,7 +70,7 @@ func TestControlAPI(t *testing.T) {
 	}
 	n.waitFor(t, 5*time.Second, "override signal", signalIs("override(available)"))
 
-	if _, err := c.SetOverride(t.Context(), OverrideRequest{Status: "sleepy"}); err == nil || !strings.Contains(err.Error(), `"sleepy" is not an availability`) {
+	if _, err := c.SetOverride(t.Context(), OverrideRequest{Status: "sleepy"}); err == nil || !strings.Contains(err.Error(), `"sleepy" is not a presence or a colour`) {
 		t.Errorf("bad override error = %v", err)
 	}
 	if st, _ := c.Status(t.Context()); st.Override == nil {

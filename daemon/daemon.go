@@ -450,7 +450,7 @@ func (d *Daemon) publish(now time.Time) {
 		return
 	}
 	if d.last == nil || d.last.Health.State != s.Health.State {
-		d.log.Info("health", "state", output.HealthName(s.Health.State))
+		d.log.Info("health", "state", s.Health.State.String())
 	}
 	d.seq++
 	s.Seq = d.seq
@@ -497,9 +497,19 @@ func (d *Daemon) SetOverride(o output.Override, dur time.Duration) error {
 	if o.Source == "mqtt" {
 		level = slog.LevelDebug
 	}
-	d.log.Log(context.Background(), level, "override set", "user", o.User, "availability", string(o.Availability), "activity", string(o.Activity), "color", colorAttr(o.Color), "until", o.Until, "source", o.Source)
+	d.log.Log(context.Background(), level, "override set", "user", o.User, "availability", string(o.Availability), "activity", string(o.Activity), "color", colorAttr(o.Color), "label", o.Label, "until", untilAttr(time.Now(), o.Until), "source", o.Source)
 	d.poke()
 	return nil
+}
+
+// untilAttr is an end time as a person reads it in a log line: "15:04"
+// today, else with its day and how far away it is ("Mon 2 Jan 09:00 (in
+// 3d)", mapping.FormatUntil); "until cleared" when t is zero.
+func untilAttr(now, t time.Time) string {
+	if t.IsZero() {
+		return "until cleared"
+	}
+	return mapping.FormatUntil(now, t.Local())
 }
 
 func colorAttr(c *mapping.Color) string {
@@ -532,9 +542,9 @@ func (d *Daemon) Pause(dur time.Duration) {
 	d.st.pause(till)
 	d.mu.Unlock()
 	if was {
-		d.log.Debug("paused", "for", dur)
+		d.log.Debug("paused", "until", untilAttr(time.Now(), till))
 	} else {
-		d.log.Info("paused", "for", dur)
+		d.log.Info("paused", "until", untilAttr(time.Now(), till))
 	}
 	d.poke()
 }

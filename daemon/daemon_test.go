@@ -395,47 +395,6 @@ func TestOutOfOrderSequenceDropped(t *testing.T) {
 	})
 }
 
-func TestParseOverride(t *testing.T) {
-	tests := []struct {
-		in      OverrideRequest
-		avail   mapping.Availability
-		act     mapping.Activity
-		color   string
-		dur     time.Duration
-		wantErr string
-	}{
-		{in: OverrideRequest{Status: "busy", For: "30m"}, avail: mapping.Busy, dur: 30 * time.Minute},
-		{in: OverrideRequest{Status: "do-not-disturb"}, avail: mapping.DoNotDisturb},
-		{in: OverrideRequest{Status: "DND"}, avail: mapping.DoNotDisturb},
-		{in: OverrideRequest{Status: "in_a_meeting"}, avail: mapping.AvailabilityInAMeeting},
-		{in: OverrideRequest{Status: "urgent-interruptions-only"}, act: mapping.ActivityUrgentInterruptionsOnly},
-		{in: OverrideRequest{Status: "#00ff00", Effect: "pulse"}, color: "#00ff00"},
-		{in: OverrideRequest{Status: "rgb(1,2,3)"}, color: "#010203"},
-		{in: OverrideRequest{Status: "sleepy"}, wantErr: `"sleepy" is not an availability`},
-		{in: OverrideRequest{Status: ""}, wantErr: "nothing to set"},
-		{in: OverrideRequest{Status: "busy", For: "soon"}, wantErr: "invalid duration"},
-		{in: OverrideRequest{Status: "busy", For: "-5m"}, wantErr: "invalid duration"},
-		{in: OverrideRequest{Status: "busy", Effect: "blink"}, wantErr: "an effect goes with a colour"},
-		{in: OverrideRequest{Status: "red", Effect: "disco"}, wantErr: "invalid effect"},
-	}
-	for _, tt := range tests {
-		o, dur, err := ParseOverride(tt.in)
-		if tt.wantErr != "" {
-			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-				t.Errorf("ParseOverride(%+v) error = %v, want %q", tt.in, err, tt.wantErr)
-			}
-			continue
-		}
-		if err != nil {
-			t.Errorf("ParseOverride(%+v): %v", tt.in, err)
-			continue
-		}
-		if o.Availability != tt.avail || o.Activity != tt.act || dur != tt.dur || (tt.color != "" && (o.Color == nil || o.Color.String() != tt.color)) {
-			t.Errorf("ParseOverride(%+v) = %+v, %v", tt.in, o, dur)
-		}
-	}
-}
-
 func presenceOf(user, activity string) mapping.Presence {
 	a, _ := mapping.ParseActivity(activity)
 	avail := mapping.Available

@@ -226,7 +226,7 @@ func TestOfficeCredentialProblemsAreNamedStates(t *testing.T) {
 				other := entratest.NewCertificate(t, "not uploaded", time.Now().Add(time.Hour*24*90))
 				return "    certificate_file: " + o.file(t, "other.pem", other.PEM) + "\n"
 			},
-			roles: allRoles, state: "login_required",
+			roles: allRoles, state: "login-required",
 			errWant: "invalid client credential", remedyWant: "upload the certificate from", remedyWantAlso: "Certificates & secrets",
 		},
 		{
@@ -235,7 +235,7 @@ func TestOfficeCredentialProblemsAreNamedStates(t *testing.T) {
 				old := entratest.NewCertificate(t, "expired", time.Now().Add(-time.Minute))
 				return "    certificate_file: " + o.file(t, "old.pem", old.PEM) + "\n"
 			},
-			roles: allRoles, state: "login_required",
+			roles: allRoles, state: "login-required",
 			errWant: "expired on", remedyWant: "create a new certificate", remedyWantAlso: "certificate_file",
 		},
 		{
@@ -356,7 +356,7 @@ func TestOfficeGroupLeaverLeavesHomeAssistant(t *testing.T) {
 	if err := d.reloadOffice(t.Context(), set); err != nil {
 		t.Fatal(err)
 	}
-	s = waitSnap(t, n, 10*time.Second, "user 3 alone", func(s *output.Snapshot) bool { return allHave(1)(s) && s.Users[0].Key == "u3@contoso.example" })
+	waitSnap(t, n, 10*time.Second, "user 3 alone", func(s *output.Snapshot) bool { return allHave(1)(s) && s.Users[0].Key == "u3@contoso.example" })
 	obs.wait(t, "homeassistant/device/onair_lobby_u4_contoso_example/config", func(v string) bool { return v == "" })
 }
 

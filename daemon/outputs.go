@@ -2,7 +2,6 @@ package daemon
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -248,7 +247,7 @@ func mqttOptions(set *config.Settings, version string, onCommand func(mqtt.Comma
 		Logger:             log,
 	}
 	for _, s := range set.Signs {
-		opts.Signs = append(opts.Signs, mqtt.Sign{Name: s.Name, User: s.User, Topic: s.Topic, Format: mqtt.SignFormat(s.Format)})
+		opts.Signs = append(opts.Signs, mqtt.Sign{Name: s.Name, User: s.User, Topic: s.Topic, Format: mqtt.SignFormat(s.Format), Exit: s.Exit, ExitKeep: s.ExitKeep})
 	}
 	return opts
 }
@@ -258,13 +257,8 @@ func mqttOptions(set *config.Settings, version string, onCommand func(mqtt.Comma
 func (d *Daemon) mqttCommand(c mqtt.Command) error {
 	switch c.Kind {
 	case mqtt.CommandSet:
-		o := output.Override{Availability: c.Availability, Activity: c.Activity, Effect: c.Effect, Source: "mqtt"}
-		if c.HasColor {
-			col := c.Color
-			o.Color = &col
-		} else if c.Effect != "" {
-			return errors.New("an effect goes with a colour, e.g. {\"color\":\"red\",\"effect\":\"blink\"}")
-		}
+		mo := mapping.Override{Availability: c.Availability, Activity: c.Activity, Color: c.Color, HasColor: c.HasColor, Effect: c.Effect, Label: c.Label}
+		o := output.OverrideOf(mo, "", "mqtt")
 		return d.SetOverride(o, c.For)
 	case mqtt.CommandClear:
 		d.ClearOverride()

@@ -127,7 +127,7 @@ func newState(users []config.User, rules mapping.Rules, schedule *config.Schedul
 // apply records a successful poll.
 func (s *state) apply(now time.Time, ps []mapping.Presence) {
 	if s.health.State != mapping.Normal {
-		s.log.Info("presence available again", "previous", string(s.health.State))
+		s.log.Info("presence available again", "previous", s.health.State.String())
 	}
 	s.health = output.Health{State: mapping.Normal, LastPoll: now, LastSuccess: now, LastError: s.health.LastError}
 	for _, p := range ps {
@@ -225,7 +225,7 @@ func (s *state) fail(now time.Time, err error, c failure) {
 		s.health.State = mapping.Error
 	}
 	if prev.State != s.health.State || prev.Err != s.health.Err {
-		s.log.Warn("presence poll failed", "err", err, "state", output.HealthName(s.health.State), "remedy", c.remedy)
+		s.log.Warn("presence poll failed", "err", err, "state", s.health.State.String(), "remedy", c.remedy)
 	}
 }
 
@@ -245,7 +245,7 @@ func (s *state) resume()              { s.paused, s.pauseTill = false, time.Time
 // leaves them out; expire makes it so for good, and logs it once.
 func (s *state) expire(now time.Time) {
 	if o := s.override; o != nil && !o.Until.IsZero() && !now.Before(o.Until) {
-		s.log.Info("override expired", "user", o.User)
+		s.log.Info("override expired", "user", o.User, "override", o.Mapping().String(), "set_until", mapping.FormatUntil(now, o.Until.Local()))
 		s.override = nil
 	}
 	if s.paused && !s.pauseTill.IsZero() && !now.Before(s.pauseTill) {
@@ -371,7 +371,7 @@ func (s *state) build(now time.Time) (snap *output.Snapshot, next time.Time, cha
 		case !u.have && !s.health.LastError.IsZero():
 			v.State = mapping.Error
 		}
-		v.Signal = snap.SignalOf(v, s.rules)
+		v.Signal, v.Busy = snap.Shown(v, s.rules)
 		snap.Users[i] = v
 		if reuse && v != s.views[i] {
 			changed = true
@@ -379,7 +379,7 @@ func (s *state) build(now time.Time) (snap *output.Snapshot, next time.Time, cha
 	}
 	if snap.Health.State == mapping.Normal && len(snap.Users) > 0 && snap.Users[0].State == mapping.Stale {
 		snap.Health.State = mapping.Stale
-		snap.Health.Remedy = "presence has not been refreshed for " + s.stale.String() + "; check the network and `onair status`"
+		snap.Health.Remedy = "presence has not been refreshed for " + mapping.FormatDuration(s.stale) + "; check the network and `onair status`"
 	}
 	s.withNotice(snap)
 	return snap, next, changed

@@ -117,7 +117,7 @@ func TestStateTable(t *testing.T) {
 			rules: []string{"in-a-meeting", "error"}, next: 110*time.Second + time.Nanosecond, hasErr: true,
 		},
 		{
-			name: "override in force", acts: []act{{0, polled(free, bobBusy)}, {0, overridden(output.Override{User: config.Me, Availability: mapping.Busy}, 5*time.Minute)}}, at: 30 * time.Second,
+			name: "override in force", acts: []act{{0, polled(free, bobBusy)}, {0, overridden(output.Override{User: config.Me, Availability: mapping.Busy, Activity: mapping.ActivityBusy}, 5*time.Minute)}}, at: 30 * time.Second,
 			health: mapping.Normal, states: []mapping.State{mapping.Normal, mapping.Normal},
 			rules: []string{"override(in-a-meeting)", "in-a-meeting"}, next: time.Minute + time.Nanosecond,
 		},

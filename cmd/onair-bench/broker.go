@@ -130,10 +130,18 @@ func wait(ctx context.Context, t paho.Token) error {
 
 func (s *subscriber) onMessage(_ paho.Client, m paho.Message) {
 	now := time.Now()
+	// What Teams says is under "teams" (the top level is the shown
+	// signal); a bare "activity" is read too, for other publishers.
 	var st struct {
 		Activity string `json:"activity"`
+		Teams    struct {
+			Activity string `json:"activity"`
+		} `json:"teams"`
 	}
 	_ = json.Unmarshal(m.Payload(), &st) // an empty (cleared) payload counts as no activity
+	if st.Teams.Activity != "" {
+		st.Activity = st.Teams.Activity
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.messages++

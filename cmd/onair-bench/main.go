@@ -23,7 +23,8 @@
 // mqtt.broker and node_id; XDG_* and HOME for the per-user paths and
 // SSL_CERT_FILE for the trusted roots (crypto/x509 on Linux); the terminal
 // light printing "Availability/Activity" in its line; and MQTT state at
-// onair/<node_id>/<user slug>/state as JSON with a snake_case "activity".
+// onair/<node_id>/<user slug>/state as JSON with a snake_case
+// "teams": {"activity": …}.
 //
 // Figures are per process, from /proc: CPU time from the process CPU
 // clock (exact, every thread), wake-ups as voluntary context switches

@@ -90,7 +90,7 @@ func cmdScale(ctx context.Context, args []string) error {
 		}
 		row, version, err := scaleOne(ctx, mqttRunOptions{onair: bins.onair, root: dir, n: n, interval: *interval, brokerURL: *brokerURL, mosquitto: *mosquitto}, *unchanged, *changes)
 		if err != nil {
-			return fmt.Errorf("N = %d: %w", n, err)
+			return fmt.Errorf("n=%d: %w", n, err)
 		}
 		brokerVersion = version
 		rows = append(rows, row)

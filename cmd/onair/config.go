@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	pathpkg "path"
 	"runtime"
 	"strings"
@@ -16,7 +17,7 @@ import (
 
 func configUsage(w io.Writer) {
 	fmt.Fprint(w, `Usage:
-  onair config check [FILE]   check a config file (default: the one onair reads)
+  onair config check [FILE]   check a config file (default: the one onair reads; - reads stdin)
   onair config example        print a commented example config
   onair config path           print where the config, token cache and socket live
 `)
@@ -74,7 +75,13 @@ func configCheck(e *env, args []string) int {
 		fmt.Fprintln(e.stderr, "onair config check: give at most one file")
 		return exitUsage
 	}
-	cfg, err := config.Load(path)
+	var cfg *config.Config
+	var err error
+	if path == "-" {
+		cfg, err = config.Read(os.Stdin, "stdin") // onair config example | onair config check -
+	} else {
+		cfg, err = config.Load(path)
+	}
 	if errors.Is(err, config.ErrNoConfig) {
 		fmt.Fprintf(e.stderr, "onair: %s does not exist. To create it with a commented example, run:\n\n  %s\n", path, createConfigCommand(runtime.GOOS, path))
 		return exitFailure
@@ -90,11 +97,24 @@ func configCheck(e *env, args []string) int {
 		return exitFailure
 	}
 	// CheckConfig passed, so Compile does too; it carries the warnings.
+	// Warnings (a placeholder client ID, …) do not fail the check: onair
+	// runs with them (without a client ID it shows login-required).
 	set, _ := cfg.Compile()
-	for _, w := range set.Warnings {
+	warns := set.Warnings
+	if w := cfg.Warnings(); len(w) > 0 {
+		warns = append(warns, strings.Split(configErrors(cfg, errors.Join(w...)).Error(), "\n")...)
+	}
+	for _, w := range warns {
 		fmt.Fprintln(e.stderr, "warning: "+w)
 	}
-	fmt.Fprintf(e.stdout, "%s: ok\n", path)
+	switch len(warns) {
+	case 0:
+		fmt.Fprintf(e.stdout, "%s: ok\n", cfg.Path())
+	case 1:
+		fmt.Fprintf(e.stdout, "%s: ok, with 1 warning (on stderr)\n", cfg.Path())
+	default:
+		fmt.Fprintf(e.stdout, "%s: ok, with %d warnings (on stderr)\n", cfg.Path(), len(warns))
+	}
 	return exitOK
 }
 

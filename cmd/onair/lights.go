@@ -26,7 +26,10 @@ const lightsUsage = `Usage:
   onair lights [--json] [--all]       list the USB lights attached
   onair lights test [--color C] [--effect E] [--record]
                                       cycle red, green, blue, yellow, purple, off on each light
-  onair lights udev                   print the Linux udev rules
+  onair lights udev                   print the Linux udev rules that let you use
+                                      the lights without root (Linux)
+
+onair lights test -h and onair lights udev -h show their flags.
 `
 
 // udevHint is how to give a Linux user access to the lights.
@@ -48,12 +51,21 @@ func cmdLights(ctx context.Context, e *env, args []string) int {
 	return lightsList(e, args)
 }
 
-// lightsFlags is a FlagSet whose usage leaves out the hidden flags.
+// lightsFlags is a FlagSet whose usage leaves out the hidden flags. As for
+// every command, -h/--help prints the usage on stdout; after a usage error
+// it goes to stderr. `onair lights -h` also lists the verbs (test, udev).
 func lightsFlags(e *env, name, argsUsage string, hidden ...string) *flag.FlagSet {
 	fs := flag.NewFlagSet("onair "+name, flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
+	out := &flagOutput{w: e.stderr}
+	fs.SetOutput(out)
 	fs.Usage = func() {
-		fmt.Fprintf(e.stderr, "Usage: onair %s %s\n", name, argsUsage)
+		w := out.pick(e.stdout)
+		if name == "lights" {
+			fmt.Fprint(w, lightsUsage)
+			fmt.Fprintln(w, "\nFlags of onair lights:")
+		} else {
+			fmt.Fprintf(w, "Usage: onair %s %s\n", name, argsUsage)
+		}
 		fs.VisitAll(func(f *flag.Flag) {
 			for _, h := range hidden {
 				if f.Name == h {
@@ -64,7 +76,7 @@ func lightsFlags(e *env, name, argsUsage string, hidden ...string) *flag.FlagSet
 			if kind != "" {
 				kind = " " + kind
 			}
-			fmt.Fprintf(e.stderr, "  --%s%s\n    \t%s\n", f.Name, kind, usage)
+			fmt.Fprintf(w, "  --%s%s\n    \t%s\n", f.Name, kind, usage)
 		})
 	}
 	return fs

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"regexp"
@@ -225,6 +226,55 @@ type SignConfig struct {
 	Topic string `yaml:"topic"`
 	// Format is json (default), text (label only) or wled.
 	Format string `yaml:"format"`
+	// Exit is what the sign shows when onair stops cleanly: "keep" (the
+	// last signal stays), or a colour, effect, brightness and label.
+	// Default: dark, labelled "Offline".
+	Exit SignExitConfig `yaml:"exit"`
+}
+
+// SignExitConfig is a sign's exit state: `exit: keep`, `exit: off`, or
+// `exit: {color: off, label: Offline}`.
+type SignExitConfig struct {
+	Keep       bool   `yaml:"-"`
+	Set        bool   `yaml:"-"` // a mapping was given
+	Color      string `yaml:"color"`
+	Effect     string `yaml:"effect"`
+	Brightness *int   `yaml:"brightness"`
+	Label      string `yaml:"label"`
+}
+
+// UnmarshalYAML implements yaml.Unmarshaler.
+func (e *SignExitConfig) UnmarshalYAML(n *yaml.Node) error {
+	switch n.Kind {
+	case yaml.ScalarNode:
+		switch strings.ToLower(strings.TrimSpace(n.Value)) {
+		case "keep":
+			*e = SignExitConfig{Keep: true}
+			return nil
+		case "", "off", "default":
+			*e = SignExitConfig{}
+			return nil
+		}
+		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: exit %q: want keep, off, or {color: …, label: …}", n.Line, n.Value)}}
+	case yaml.MappingNode:
+		// node.Decode does not check for unknown keys; do it here.
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			switch k := n.Content[i]; k.Value {
+			case "color", "effect", "brightness", "label":
+			default:
+				return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: field %s not found in exit: want color, effect, brightness or label", k.Line, k.Value)}}
+			}
+		}
+		type plain SignExitConfig
+		var v plain
+		if err := n.Decode(&v); err != nil {
+			return err
+		}
+		*e = SignExitConfig(v)
+		e.Set = true
+		return nil
+	}
+	return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: exit: want keep, off, or {color: …, label: …}, got a %s", n.Line, kindName(n.Kind))}}
 }
 
 // LogConfig sets logging.
@@ -299,6 +349,21 @@ func Load(path string) (*Config, error) {
 	return c, nil
 }
 
+// Read reads a config from r (`onair config check -` reads stdin) and
+// decodes it as Load does; name stands for the file in messages.
+func Read(r io.Reader, name string) (*Config, error) {
+	b, err := io.ReadAll(io.LimitReader(r, 4<<20))
+	if err != nil {
+		return nil, fmt.Errorf("read config from %s: %w", name, err)
+	}
+	c, err := Parse(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s:%w", name, err)
+	}
+	c.path = name
+	return c, nil
+}
+
 // Parse decodes a config file's contents. Errors (malformed YAML) begin with
 // a line number ("12: did not find expected key"); Load prefixes them with
 // the file name.
@@ -345,9 +410,24 @@ var yamlLine = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
 // "3: did not find…", so that Load's errors read "file:3: …".
 func syntaxError(err error) error {
 	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
-		return fmt.Errorf("%s: %s", m[1], m[2])
+		return fmt.Errorf("%s: %s", m[1], syntaxHint(m[2]))
 	}
 	return fmt.Errorf(" %s", strings.TrimPrefix(err.Error(), "yaml: "))
+}
+
+// syntaxHint says in plain words what the YAML library's messages about
+// indentation mean. A tab is the usual cause of "found character that
+// cannot start any token" (YAML 1.2, 6.1: tabs are not indentation).
+func syntaxHint(msg string) string {
+	switch {
+	case strings.Contains(msg, "found a tab character") || strings.Contains(msg, "found character that cannot start any token"):
+		return "a tab is used for indentation; YAML needs spaces (" + msg + ")"
+	case strings.Contains(msg, "did not find expected key"),
+		strings.Contains(msg, "mapping values are not allowed in this context"),
+		strings.Contains(msg, "did not find expected '-' indicator"):
+		return msg + ": check the indentation near this line (spaces only; keys at one level start in the same column)"
+	}
+	return msg
 }
 
 // decodeError turns one of the decoder's problems into a FieldError at the

@@ -82,11 +82,6 @@ type Calendar struct {
 	Interval time.Duration
 }
 
-// appMode reports whether graph.auth.mode is app, as written.
-func (c *Config) appMode() bool {
-	return strings.EqualFold(strings.TrimSpace(c.Graph.Auth.Mode), AuthApp)
-}
-
 // compileOffice validates graph.auth, graph.groups and calendar into s.
 // It runs before the users are compiled, so that app mode can leave out
 // the signed-in user.

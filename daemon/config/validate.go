@@ -91,6 +91,10 @@ type MQTT struct {
 // Sign is a validated signs: entry.
 type Sign struct {
 	Name, User, Topic, Format string
+	// Exit is the signal shown after a clean stop; nil is the default
+	// (dark, "Offline"). ExitKeep leaves the last signal.
+	Exit     *mapping.Signal
+	ExitKeep bool
 }
 
 // Validate checks every field and returns all problems at once, joined,
@@ -98,6 +102,72 @@ type Sign struct {
 func (c *Config) Validate() error {
 	_, err := c.Compile()
 	return err
+}
+
+// Warnings are problems that do not stop onair (it runs and shows
+// login-required) but that the user should fix: a graph.client_id that is
+// a placeholder or not a GUID. Each is a *FieldError with its line.
+func (c *Config) Warnings() []error {
+	id := strings.TrimSpace(c.Graph.ClientID)
+	if id == "" {
+		return nil
+	}
+	path := "graph.client_id"
+	fix := `put your app registration's Application (client) ID here (README: "Sign in")`
+	var err error
+	switch {
+	case placeholderClientID(id):
+		err = fmt.Errorf("%q is a placeholder, not your app: %s", id, fix)
+	case !isGUID(id):
+		err = fmt.Errorf("%q is not a GUID (like 3f2a…-…-…-…-…, 36 characters): %s", clipText(id, 40), fix)
+	default:
+		return nil
+	}
+	return []error{&FieldError{Path: path, Line: c.Line(path), Err: err}}
+}
+
+// placeholderClientID reports whether id is an example rather than an
+// app's ID: the all-zero GUID (the example config's), the README's sample,
+// or words such as "your-client-id".
+func placeholderClientID(id string) bool {
+	l := strings.ToLower(id)
+	if strings.Trim(l, "0-") == "" || l == "01234567-89ab-cdef-0123-456789abcdef" {
+		return true
+	}
+	for _, w := range []string{"your", "client", "xxxx", "<", "todo", "changeme", "example"} {
+		if strings.Contains(l, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// isGUID reports whether s is a GUID in its usual text form, 8-4-4-4-12
+// hex digits, as Entra shows an Application (client) ID.
+func isGUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i, r := range s {
+		switch i {
+		case 8, 13, 18, 23:
+			if r != '-' {
+				return false
+			}
+		default:
+			if !('0' <= r && r <= '9' || 'a' <= r && r <= 'f' || 'A' <= r && r <= 'F') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func clipText(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n]) + "…"
+	}
+	return s
 }
 
 type problems struct {
@@ -239,6 +309,10 @@ func (c *Config) Compile() (*Settings, error) {
 			p.add(path, "signs are published over MQTT: set mqtt.broker")
 		}
 		checkUser(p, path+".user", ss.User, seen)
+		ss.ExitKeep = sg.Exit.Keep
+		if sg.Exit.Set {
+			ss.Exit = compileExit(p, path+".exit", sg.Exit)
+		}
 		s.Signs = append(s.Signs, ss)
 	}
 
@@ -290,6 +364,37 @@ func (c *Config) hasDecodeError(path string) bool {
 		}
 	}
 	return false
+}
+
+// compileExit reads a sign's exit state as a rule's signal is read: a
+// colour (default off), brightness 0–100 (default 100), an effect (default
+// solid; off for the colour off) and a label (default "Offline").
+func compileExit(p *problems, path string, e SignExitConfig) *mapping.Signal {
+	sig := mapping.Signal{Brightness: 100, Effect: mapping.Solid, Label: orDefault(e.Label, "Offline"), Rule: "exit"}
+	if strings.TrimSpace(e.Color) != "" {
+		c, err := mapping.ParseColor(e.Color)
+		if err != nil {
+			p.add(path+".color", "%v", err)
+		}
+		sig.Color = c
+	}
+	if sig.Color == (mapping.Color{}) {
+		sig.Effect = mapping.Off
+	}
+	if strings.TrimSpace(e.Effect) != "" {
+		eff, err := mapping.ParseEffect(e.Effect)
+		if err != nil {
+			p.add(path+".effect", "%v", err)
+		} else if eff == mapping.Keep {
+			p.add(path+".effect", "keep is not an exit effect: write `exit: keep` to leave the sign as it was")
+		} else {
+			sig.Effect = eff
+		}
+	}
+	if e.Brightness != nil {
+		sig.Brightness = checkPercent(p, path+".brightness", *e.Brightness)
+	}
+	return &sig
 }
 
 // groupMember in the known-users set says graph.groups adds users only

@@ -517,6 +517,11 @@ type response struct {
 func (c *Client) do(ctx context.Context, r request) (response, error) {
 	token, err := c.tokens.Token(ctx)
 	if err != nil {
+		// daemon/auth's errors already say "auth: get token: …"; saying it
+		// again reads "get token: auth: get token:" in status and logs.
+		if strings.Contains(err.Error(), "get token") {
+			return response{}, fmt.Errorf("graph: %s: %w", r.op, err)
+		}
 		return response{}, fmt.Errorf("graph: %s: get token: %w", r.op, err)
 	}
 	if token == "" {

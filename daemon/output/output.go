@@ -11,7 +11,6 @@ package output
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"github.com/onair-dev/onair/mapping"
@@ -89,6 +88,10 @@ type UserView struct {
 	// Signal is the user's effective signal under the global rules, with
 	// override and pause applied: what the light shows.
 	Signal mapping.Signal
+	// Busy is whether Signal means busy (Snapshot.Shown decides it): the
+	// shown presence, after override and pause, is busy, or a colour
+	// override shows red or purple. Presence stays what Teams says.
+	Busy bool
 	// BusyUntil is the end of the calendar busy block the user is in now,
 	// NextBusy the start of the next one; zero when unknown or none.
 	BusyUntil time.Time
@@ -192,19 +195,31 @@ func (m *Mailbox) Put(s *Snapshot) {
 // C returns the channel the output receives on.
 func (m *Mailbox) C() <-chan *Snapshot { return m.c }
 
-// HealthName is a health or user state as status, MQTT and Home Assistant
-// show it: "ok" for Normal, otherwise the state with underscores
-// ("login_required"), the form Home Assistant's enum sensors accept.
-func HealthName(s mapping.State) string {
-	if s == mapping.Normal {
-		return "ok"
-	}
-	return strings.ReplaceAll(string(s), "-", "_")
-}
-
 // pausedSignal is what every output shows while paused: dark, with a label
 // that says why.
 var pausedSignal = mapping.Signal{Effect: mapping.Off, Rule: "paused", Label: "Paused"}
+
+// OverrideOf is the daemon's record of the override mo, set by user's
+// request from source. A colour override without a label gets its colour's
+// name (mapping.Override.DefaultLabel), so that every sign says what the
+// light shows.
+func OverrideOf(mo mapping.Override, user, source string) Override {
+	o := Override{User: user, Source: source, Availability: mo.Availability, Activity: mo.Activity, Effect: mo.Effect, Label: mo.DefaultLabel()}
+	if mo.HasColor {
+		c := mo.Color
+		o.Color = &c
+	}
+	return o
+}
+
+// Mapping returns o in the shared vocabulary, without its duration.
+func (o *Override) Mapping() mapping.Override {
+	mo := mapping.Override{Availability: o.Availability, Activity: o.Activity, Effect: o.Effect, Label: o.Label}
+	if o.Color != nil {
+		mo.Color, mo.HasColor = *o.Color, true
+	}
+	return mo
+}
 
 // SignalFor decides the signal for user under rules: pause first, then a
 // manual override, then the rules on the user's presence and state.
@@ -218,43 +233,84 @@ func (s *Snapshot) SignalFor(user string, rules mapping.Rules) mapping.Signal {
 
 // SignalOf decides the signal for the view u under rules, as SignalFor.
 func (s *Snapshot) SignalOf(u UserView, rules mapping.Rules) mapping.Signal {
+	sig, _ := s.Shown(u, rules)
+	return sig
+}
+
+// Shown decides what every output shows for the view u under rules: the
+// effective signal (pause first, then a manual override through
+// mapping.Override.Apply, then the rules on the user's presence and state)
+// and whether that means busy (see Busy). It is the one place the effective
+// signal is decided; the daemon stores both in the view.
+func (s *Snapshot) Shown(u UserView, rules mapping.Rules) (sig mapping.Signal, busy bool) {
 	if s.Paused {
-		return pausedSignal
+		return pausedSignal, false
 	}
-	user := u.Key
 	in := mapping.Input{Presence: u.Presence, State: u.State, Now: s.Time, NextBusy: u.NextBusy}
 	if u.Presence.User == "" {
-		in.Presence.User = user
+		in.Presence.User = u.Key
 	}
-	if o := s.Override; o != nil && o.User == user {
-		if o.Color != nil {
-			e := o.Effect
-			if e == "" {
-				e = mapping.Solid
-			}
-			label := o.Label
-			if label == "" {
-				label = "Busy"
-			}
-			return mapping.Signal{Color: *o.Color, Brightness: 100, Effect: e, Label: label, Rule: "override"}
+	if o := s.Override; o != nil && o.User == u.Key {
+		mo := o.Mapping()
+		sig = mo.Apply(rules, in)
+		if mo.HasColor {
+			return sig, !sig.Dark() && BusyColor(sig.Color)
 		}
-		in.State = mapping.Normal
-		if o.Availability != "" {
-			in.Presence.Availability = o.Availability
-			in.Presence.Activity = mapping.Activity(o.Availability)
-		}
-		if o.Activity != "" {
-			in.Presence.Activity = o.Activity
-		}
-		sig, _ := rules.Match(in)
-		sig.Rule = "override(" + sig.Rule + ")"
-		if o.Label != "" {
-			sig.Label = o.Label
-		}
-		return sig
+		p := in.Presence
+		p.Availability, p.Activity = mo.Availability, mo.Activity
+		return sig, !sig.Dark() && Busy(p)
 	}
-	sig, _ := rules.Match(in)
-	return sig
+	sig, _ = rules.Match(in)
+	return sig, in.State == mapping.Normal && !sig.Dark() && Busy(u.Presence)
+}
+
+// Busy reports whether p means "do not walk in": busy or do-not-disturb
+// availability, or a call, meeting, presentation or focus time.
+func Busy(p mapping.Presence) bool {
+	for _, a := range []mapping.Availability{
+		mapping.Busy, mapping.BusyIdle, mapping.DoNotDisturb, mapping.Focusing,
+		mapping.AvailabilityInACall, mapping.AvailabilityInAMeeting, mapping.AvailabilityPresenting,
+	} {
+		if p.Availability.Is(a) {
+			return true
+		}
+	}
+	for _, a := range []mapping.Activity{
+		mapping.ActivityBusy, mapping.ActivityDoNotDisturb, mapping.ActivityFocusing,
+		mapping.ActivityInACall, mapping.ActivityInAConferenceCall, mapping.ActivityInAMeeting,
+		mapping.ActivityPresenting, mapping.ActivityUrgentInterruptionsOnly,
+	} {
+		if p.Activity.Is(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// BusyColor reports whether a colour override means busy: a red or purple
+// light, the colours the default rules give busy and do-not-disturb
+// (mapping.DefaultRules). It goes by hue, so "#cc0000", magenta and pink
+// count too: saturated (the largest channel at least twice the smallest)
+// with a hue from 260° (violet) round to 10° (red; orange, at 15°, is not).
+func BusyColor(c mapping.Color) bool {
+	r, g, b := float64(c.R), float64(c.G), float64(c.B)
+	hi, lo := max(r, g, b), min(r, g, b)
+	if hi == 0 || hi < 2*lo {
+		return false
+	}
+	var h float64
+	switch hi {
+	case r:
+		h = 60 * (g - b) / (hi - lo)
+	case g:
+		h = 60 * (2 + (b-r)/(hi-lo))
+	default:
+		h = 60 * (4 + (r-g)/(hi-lo))
+	}
+	if h < 0 {
+		h += 360
+	}
+	return h >= 260 || h <= 10
 }
 
 // ExitTimeout bounds every output's exit action (lights off, MQTT

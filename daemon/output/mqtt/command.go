@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -44,6 +43,9 @@ type Command struct {
 	HasColor bool
 	// Effect is the overriding effect; empty when not given.
 	Effect mapping.Effect
+	// Label is the door-sign text given with the command; "" for the
+	// default (the colour's name, or the rule's label).
+	Label string
 	// For is how long a set or pause lasts; 0 means until cleared/resumed.
 	For time.Duration
 }
@@ -95,58 +97,31 @@ var OverrideOptions = []string{
 // the presets.
 const OverrideCustom = "custom"
 
-// Teams' own pairing of activity-only values with an availability (Graph,
-// "Manage presence state"), used when a command names only the activity.
-var impliedAvailability = map[mapping.Activity]mapping.Availability{
-	mapping.ActivityInACall:                 mapping.Busy,
-	mapping.ActivityInAConferenceCall:       mapping.Busy,
-	mapping.ActivityInAMeeting:              mapping.Busy,
-	mapping.ActivityPresenting:              mapping.DoNotDisturb,
-	mapping.ActivityUrgentInterruptionsOnly: mapping.DoNotDisturb,
-	mapping.ActivityInactive:                mapping.Away,
-	mapping.ActivityOffWork:                 mapping.Offline,
-	mapping.ActivityOutOfOffice:             mapping.Offline,
-	mapping.ActivityAvailableInactive:       mapping.Available,
+// squash lower-cases s and drops "_", "-" and spaces, so that "Auto" and
+// "a-u-t-o" are the same command word (mapping.NormalizeWord).
+func squash(s string) string { return mapping.NormalizeWord(s) }
+
+// reasons maps the field a *mapping.FieldError names to the stable reason
+// key published with a rejected command.
+var reasons = map[string]string{
+	"status": "unknown_command", "words": "unknown_command", "color": "invalid_color",
+	"effect": "invalid_effect", "for": "invalid_duration", "label": "invalid_label",
 }
 
-// squash lower-cases s and drops "_", "-" and spaces, so that
-// "do_not_disturb", "Do Not Disturb" and "DoNotDisturb" compare equal.
-func squash(s string) string {
-	var b strings.Builder
-	for _, r := range strings.ToLower(s) {
-		if r == '_' || r == '-' || r == ' ' {
-			continue
+// overrideErr wraps an error of the shared override grammar as a
+// *CommandError with the reason for the field it names.
+func overrideErr(err error) error {
+	reason := "invalid_json"
+	if fe, ok := errors.AsType[*mapping.FieldError](err); ok {
+		if r, ok := reasons[fe.Field]; ok {
+			reason = r
 		}
-		b.WriteRune(r)
 	}
-	return b.String()
+	return &CommandError{Reason: reason, Err: err}
 }
 
-// parseStatus fills c from a presence word; it reports whether the word is
-// known.
-func parseStatus(word string, c *Command) bool {
-	w := squash(word)
-	if w == "" {
-		return false
-	}
-	found := false
-	for _, a := range mapping.Availabilities {
-		if strings.ToLower(string(a)) == w {
-			c.Availability, found = a, true
-		}
-	}
-	for _, a := range mapping.Activities {
-		if strings.ToLower(string(a)) == w {
-			c.Activity, found = a, true
-			// Graph's current docs also list some of these as
-			// availabilities (InAMeeting); an override uses the classic
-			// pairing, which every rule table understands.
-			if av, ok := impliedAvailability[a]; ok {
-				c.Availability = av
-			}
-		}
-	}
-	return found
+func setCommand(o mapping.Override) Command {
+	return Command{Kind: CommandSet, Availability: o.Availability, Activity: o.Activity, Color: o.Color, HasColor: o.HasColor, Effect: o.Effect, Label: o.Label, For: o.For}
 }
 
 // ParseCommand parses a payload from the command topic. It accepts:
@@ -155,9 +130,13 @@ func parseStatus(word string, c *Command) bool {
 //     any case with or without separators ("busy", "do_not_disturb",
 //     "InAMeeting");
 //   - JSON: {"status":"busy","for":"30m"}, {"color":"#ff0000","for":"1h"},
-//     {"effect":"blink"}, {"command":"pause","for":"15m"}, {"command":"clear"}.
-//     "status", "color" and "effect" may be combined; "for" is a Go duration
-//     ("90s", "1h30m") or a number of seconds, at most MaxCommandDuration.
+//     {"color":"red","effect":"blink","label":"On air"},
+//     {"command":"pause","for":"15m"}, {"command":"clear"}.
+//
+// Words and JSON are read by the same grammar as `onair set` and the
+// control API (mapping.ParseOverride, mapping.OverrideText): "busy 30m",
+// "red blink", "do not disturb"; "for" is "90s", "1h30m", "2d" or a number
+// of seconds, at most MaxCommandDuration (mapping.MaxOverride).
 //
 // Unknown JSON keys, an unknown word, a bad colour or duration, invalid UTF-8
 // and payloads over MaxCommandSize are rejected with a *CommandError.
@@ -189,19 +168,18 @@ func parseWord(s string) (Command, error) {
 	case OverrideCustom:
 		return Command{}, cmdErr("unknown_command", "%q only shows an override set elsewhere; choose a presence or auto", s)
 	}
-	c := Command{Kind: CommandSet}
-	if parseStatus(s, &c) {
-		return c, nil
+	o, err := mapping.ParseOverride(s)
+	if err != nil {
+		return Command{}, overrideErr(err)
 	}
-	return Command{}, cmdErr("unknown_command", "unknown command %q: want clear, pause, resume, a presence such as busy, or JSON", truncate(s, 40))
+	return setCommand(o), nil
 }
 
+// jsonCommand is a JSON command: "command" says which, and a set command
+// is an override in the shared grammar (mapping.OverrideText).
 type jsonCommand struct {
-	Command *string          `json:"command"`
-	Status  *string          `json:"status"`
-	Color   *string          `json:"color"`
-	Effect  *string          `json:"effect"`
-	For     *json.RawMessage `json:"for"`
+	Command *string `json:"command"`
+	mapping.OverrideText
 }
 
 func parseJSONCommand(b []byte) (Command, error) {
@@ -209,17 +187,13 @@ func parseJSONCommand(b []byte) (Command, error) {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&j); err != nil {
+		if fe, ok := errors.AsType[*mapping.FieldError](err); ok {
+			return Command{}, overrideErr(fe)
+		}
 		return Command{}, cmdErr("invalid_json", "invalid JSON command: %v", err)
 	}
 	if dec.More() {
 		return Command{}, cmdErr("invalid_json", "invalid JSON command: data after the object")
-	}
-	var d time.Duration
-	if j.For != nil {
-		var err error
-		if d, err = parseFor(*j.For); err != nil {
-			return Command{}, err
-		}
 	}
 	kind := CommandSet
 	if j.Command != nil {
@@ -236,64 +210,24 @@ func parseJSONCommand(b []byte) (Command, error) {
 		}
 	}
 	if kind != CommandSet {
-		if j.Status != nil || j.Color != nil || j.Effect != nil {
-			return Command{}, cmdErr("invalid_json", "%s takes no status, color or effect", kind)
+		t := j.OverrideText
+		if t.Status != "" || t.Color != "" || t.Effect != "" || t.Label != "" {
+			return Command{}, cmdErr("invalid_json", "%s takes no status, color, effect or label", kind)
 		}
-		if j.For != nil && kind != CommandPause {
+		if t.For != "" && kind != CommandPause {
 			return Command{}, cmdErr("invalid_duration", "%s takes no \"for\"", kind)
+		}
+		d, err := mapping.ParseDuration(string(t.For))
+		if err != nil {
+			return Command{}, &CommandError{Reason: "invalid_duration", Err: err}
 		}
 		return Command{Kind: kind, For: d}, nil
 	}
-	c := Command{Kind: CommandSet, For: d}
-	if j.Status != nil && !parseStatus(*j.Status, &c) {
-		return Command{}, cmdErr("unknown_command", "unknown status %q: want an availability or activity such as busy or in_a_meeting", truncate(*j.Status, 40))
+	o, err := j.OverrideText.Parse()
+	if err != nil {
+		return Command{}, overrideErr(err)
 	}
-	if j.Color != nil {
-		col, err := mapping.ParseColor(*j.Color)
-		if err != nil {
-			return Command{}, &CommandError{Reason: "invalid_color", Err: err}
-		}
-		c.Color, c.HasColor = col, true
-	}
-	if j.Effect != nil {
-		if strings.TrimSpace(*j.Effect) == "" {
-			return Command{}, cmdErr("invalid_effect", "empty effect")
-		}
-		e, err := mapping.ParseEffect(*j.Effect)
-		if err != nil {
-			return Command{}, &CommandError{Reason: "invalid_effect", Err: err}
-		}
-		c.Effect = e
-	}
-	if c.Availability == "" && c.Activity == "" && !c.HasColor && c.Effect == "" {
-		return Command{}, cmdErr("invalid_json", "set command needs status, color or effect")
-	}
-	return c, nil
-}
-
-func parseFor(raw json.RawMessage) (time.Duration, error) {
-	var d time.Duration
-	var s string
-	var n float64
-	switch {
-	case json.Unmarshal(raw, &s) == nil:
-		v, err := time.ParseDuration(strings.TrimSpace(s))
-		if err != nil {
-			return 0, cmdErr("invalid_duration", "invalid \"for\" %q: want a duration such as 30m or 1h30m", truncate(s, 40))
-		}
-		d = v
-	case json.Unmarshal(raw, &n) == nil:
-		if math.IsNaN(n) || n > MaxCommandDuration.Seconds() || n <= 0 {
-			return 0, cmdErr("invalid_duration", "invalid \"for\" %v: want seconds from 1 to %d", n, int(MaxCommandDuration.Seconds()))
-		}
-		d = time.Duration(n * float64(time.Second))
-	default:
-		return 0, cmdErr("invalid_duration", "invalid \"for\": want a duration string or a number of seconds")
-	}
-	if d <= 0 || d > MaxCommandDuration {
-		return 0, cmdErr("invalid_duration", "invalid \"for\" %s: want more than 0 and at most %s", d, MaxCommandDuration)
-	}
-	return d, nil
+	return setCommand(o), nil
 }
 
 func truncate(s string, n int) string {

@@ -33,7 +33,9 @@ func TestParseCommand(t *testing.T) {
 		{`{"status":"InACall","for":90}`, Command{Kind: CommandSet, Availability: mapping.Busy, Activity: mapping.ActivityInACall, For: 90 * time.Second}},
 		{`{"color":"#ff0000","for":"1h"}`, Command{Kind: CommandSet, Color: red, HasColor: true, For: time.Hour}},
 		{`{"color":"red","effect":"blink"}`, Command{Kind: CommandSet, Color: red, HasColor: true, Effect: mapping.Blink}},
-		{`{"effect":"pulse"}`, Command{Kind: CommandSet, Effect: mapping.Pulse}},
+		{`{"color":"red","effect":"pulse","label":"On air"}`, Command{Kind: CommandSet, Color: red, HasColor: true, Effect: mapping.Pulse, Label: "On air"}},
+		{"red blink 10m", Command{Kind: CommandSet, Color: red, HasColor: true, Effect: mapping.Blink, For: 10 * time.Minute}},
+		{"do not disturb 2d", Command{Kind: CommandSet, Availability: mapping.DoNotDisturb, Activity: mapping.ActivityDoNotDisturb, For: 48 * time.Hour}},
 		{`{"command":"pause","for":"15m"}`, Command{Kind: CommandPause, For: 15 * time.Minute}},
 		{`{"command":"clear"}`, Command{Kind: CommandClear}},
 		{`{"command":"resume"}`, Command{Kind: CommandResume}},
@@ -61,13 +63,17 @@ var badCommands = []struct{ in, reason string }{
 	{"{", "invalid_json"},
 	{`{"status":"busy"} trailing`, "invalid_json"},
 	{`{"status":"busy","colour":"red"}`, "invalid_json"},
-	{`{}`, "invalid_json"},
+	{`{}`, "unknown_command"}, // nothing to set: the status is missing
 	{`{"status":"napping"}`, "unknown_command"},
 	{`{"command":"reboot"}`, "unknown_command"},
 	{`{"color":"#ggg"}`, "invalid_color"},
 	{`{"color":"rgb(1,2)"}`, "invalid_color"},
 	{`{"effect":"strobe"}`, "invalid_effect"},
-	{`{"effect":""}`, "invalid_effect"},
+	{`{"effect":""}`, "unknown_command"},
+	{`{"effect":"pulse"}`, "invalid_effect"}, // an effect goes with a colour
+	{`{"color":"red","label":"` + strings.Repeat("x", mapping.MaxLabel+1) + `"}`, "invalid_label"},
+	{"busy for soon", "invalid_duration"},
+	{"busy 9999h", "invalid_duration"},
 	{`{"status":"busy","for":"soon"}`, "invalid_duration"},
 	{`{"status":"busy","for":"-5m"}`, "invalid_duration"},
 	{`{"status":"busy","for":"0s"}`, "invalid_duration"},
@@ -130,7 +136,7 @@ func TestOverrideOptionsParse(t *testing.T) {
 }
 
 func FuzzParseCommand(f *testing.F) {
-	for _, s := range []string{"clear", "busy", `{"status":"busy","for":"30m"}`, `{"color":"#ff0000","for":"1h"}`, `{"command":"pause","for":"15m"}`, `{"effect":"blink"}`, `{"for":1.5e3,"status":"away"}`} {
+	for _, s := range []string{"clear", "busy", `{"status":"busy","for":"30m"}`, `{"color":"#ff0000","for":"1h"}`, `{"command":"pause","for":"15m"}`, `{"color":"red","effect":"blink"}`, `{"for":1.5e3,"status":"away"}`} {
 		f.Add([]byte(s))
 	}
 	for _, b := range badCommands {

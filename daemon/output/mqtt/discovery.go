@@ -122,44 +122,52 @@ func (p *Publisher) daemonComponents() []component {
 	}
 }
 
-// userComponents are a user's entities. Every one reads the user's one JSON
-// state topic through a value_template, so a change is one message per user
-// whether or not the plain topics are on.
+// userComponents are one watched user's entities. Two kinds, named so that
+// nobody mistakes one for the other: "Teams availability" and "Teams
+// activity" are what Teams says (an override does not change them); "Busy",
+// "Signal" (the door-sign text) and "Signal colour" are what onair shows,
+// after override and pause. Entity IDs stay as they were
+// (sensor.onair_<user>_availability, …_label), so automations keep working.
+//
+// Every entity reads the user's one JSON state topic through a
+// value_template, so a change is one message per user whether or not the
+// plain topics are on.
 func (p *Publisher) userComponents(slug string) []component {
 	obj := p.t.userObjectID(slug)
 	eid := func(domain, leaf string) string { return domain + "." + entityID("onair", slug, leaf) }
 	state := p.t.user(slug, "state")
 	return []component{
 		{platform: "sensor", key: "availability", config: map[string]any{
-			"name":                  "Availability",
+			"name":                  "Teams availability",
 			"unique_id":             obj + "_availability",
 			"default_entity_id":     eid("sensor", "availability"),
 			"state_topic":           state,
-			"value_template":        "{{ value_json.availability }}",
+			"value_template":        "{{ value_json.teams.availability }}",
 			"device_class":          "enum",
 			"options":               AvailabilityOptions(),
 			"json_attributes_topic": state,
 			"icon":                  "mdi:account-circle",
 		}},
 		{platform: "sensor", key: "activity", config: map[string]any{
-			"name":              "Activity",
+			"name":              "Teams activity",
 			"unique_id":         obj + "_activity",
 			"default_entity_id": eid("sensor", "activity"),
 			"state_topic":       state,
-			"value_template":    "{{ value_json.activity }}",
+			"value_template":    "{{ value_json.teams.activity }}",
 			"device_class":      "enum",
 			"options":           ActivityOptions(),
 			"icon":              "mdi:calendar-account",
 		}},
 		{platform: "binary_sensor", key: "busy", config: map[string]any{
-			"name":              "Busy",
-			"unique_id":         obj + "_busy",
-			"default_entity_id": eid("binary_sensor", "busy"),
-			"state_topic":       state,
-			"value_template":    "{{ 'ON' if value_json.busy else 'OFF' }}",
-			"payload_on":        "ON",
-			"payload_off":       "OFF",
-			"icon":              "mdi:account-cancel",
+			"name":                  "Busy",
+			"unique_id":             obj + "_busy",
+			"default_entity_id":     eid("binary_sensor", "busy"),
+			"state_topic":           state,
+			"value_template":        "{{ 'ON' if value_json.busy else 'OFF' }}",
+			"json_attributes_topic": state,
+			"payload_on":            "ON",
+			"payload_off":           "OFF",
+			"icon":                  "mdi:account-cancel",
 		}},
 		{platform: "sensor", key: "color", config: map[string]any{
 			"name":              "Signal colour",
@@ -170,7 +178,7 @@ func (p *Publisher) userComponents(slug string) []component {
 			"icon":              "mdi:palette",
 		}},
 		{platform: "sensor", key: "label", config: map[string]any{
-			"name":              "Label",
+			"name":              "Signal",
 			"unique_id":         obj + "_label",
 			"default_entity_id": eid("sensor", "label"),
 			"state_topic":       state,

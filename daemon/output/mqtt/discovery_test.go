@@ -85,6 +85,7 @@ func TestStateGolden(t *testing.T) {
 	p.Update(UserState{
 		User: "me", Name: "Me Myself",
 		Presence: mapping.Presence{User: "me", Availability: "busy", Activity: "InAMeeting", StatusMessage: "Planning"},
+		Busy:     true,
 		Signal:   mapping.Signal{Color: mapping.MustColor("red"), Brightness: 80, Effect: mapping.Solid, Label: "In a meeting", Rule: "meeting"},
 		Since:    since,
 	})

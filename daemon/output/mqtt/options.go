@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/onair-dev/onair/daemon/secret"
+	"github.com/onair-dev/onair/mapping"
 )
 
 // DiscoveryMode selects how Home Assistant discovery is published.
@@ -61,6 +62,11 @@ type Sign struct {
 	Topic string
 	// Format is json (default), text or wled.
 	Format SignFormat
+	// Exit is what the sign shows after a clean stop, before "offline" on
+	// the status topic; nil is DefaultSignExit. ExitKeep leaves the sign
+	// showing the last signal instead.
+	Exit     *mapping.Signal
+	ExitKeep bool
 }
 
 // Command-topic and payload limits.
@@ -68,7 +74,7 @@ const (
 	// MaxCommandSize is the largest command payload accepted, in bytes.
 	MaxCommandSize = 1024
 	// MaxCommandDuration is the longest "for" accepted in a command.
-	MaxCommandDuration = 7 * 24 * time.Hour
+	MaxCommandDuration = mapping.MaxOverride
 )
 
 // Options configures a Publisher. Zero fields take the defaults documented on

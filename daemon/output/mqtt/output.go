@@ -78,7 +78,7 @@ func (o *Output) show(s *output.Snapshot) {
 		sig.Label = untilLabel(s.Time, u)
 		o.p.Update(UserState{
 			User: u.Key, Name: u.Name, Presence: u.Presence, Signal: sig,
-			Since: u.Since, Stale: u.State == mapping.Stale,
+			Since: u.Since, Stale: u.State == mapping.Stale, Busy: u.Busy,
 			BusyUntil: u.BusyUntil, NextBusy: u.NextBusy,
 		})
 	}
@@ -95,7 +95,7 @@ func (o *Output) show(s *output.Snapshot) {
 		}
 		msg += c
 	}
-	o.p.SetHealth(Health{State: HealthState(output.HealthName(s.Health.State)), Message: msg})
+	o.p.SetHealth(Health{State: HealthState(s.Health.State.String()), Message: msg})
 	ov := Override{}
 	if s.Override != nil {
 		ov = Override{Active: true, Availability: s.Override.Availability, Activity: s.Override.Activity, Effect: s.Override.Effect, Until: s.Override.Until}

@@ -728,6 +728,12 @@ const (
 func (p *Publisher) shutdown(ctx context.Context, c paho.Client) {
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), offlineWait)
 	defer cancel()
+	// Every sign's exit state first (state.go, exitMessages), then
+	// "offline": on one connection the broker takes them in that order.
+	// The signs are fixed by New, so no lock is needed.
+	for _, m := range exitMessages(p.signs) {
+		c.Publish(m.topic, 1, m.retain, m.payload)
+	}
 	tok := c.Publish(p.t.status(), 1, true, "offline")
 	select {
 	case <-tok.Done():

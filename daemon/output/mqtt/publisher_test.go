@@ -35,6 +35,7 @@ func busyState(user, label string) UserState {
 		Presence: mapping.Presence{User: user, Availability: mapping.Busy, Activity: mapping.ActivityInACall},
 		Signal:   mapping.Signal{Color: mapping.MustColor("red"), Brightness: 100, Effect: mapping.Solid, Label: label},
 		Since:    time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC),
+		Busy:     true,
 	}
 }
 
@@ -82,11 +83,11 @@ func TestPublishesDiscoveryAndRetainedState(t *testing.T) {
 			b.mustRetain(t, "onair/pi/me/color", "#ff0000")
 			b.mustRetain(t, "onair/pi/me/label", "On a call")
 			b.mustRetain(t, "onair/pi/jane_doe_contoso_com/label", "Away")
-			b.mustRetain(t, "onair/pi/health", `{"state":"login_required","message":"run onair login"}`)
+			b.mustRetain(t, "onair/pi/health", `{"state":"login-required","message":"run onair login"}`)
 			b.mustRetain(t, "onair/pi/override", `{"option":"auto"}`)
 			b.mustRetain(t, "onair/pi/paused", `{"paused":false}`)
 			b.mustRetain(t, "office/door/text", "On a call")
-			b.mustRetain(t, "office/door", `{"color":"#ff0000","brightness":100,"effect":"solid","label":"On a call","availability":"busy","activity":"in_a_call","busy":true}`)
+			b.mustRetain(t, "office/door", `{"color":"#ff0000","brightness":100,"effect":"solid","label":"On a call","availability":"busy","activity":"in_a_call","busy":true,"online":true}`)
 			b.mustRetain(t, "wled/door/col", "#FFA000")
 			b.mustRetain(t, "wled/door/api", `{"seg":[{"fx":1}]}`)
 			if st, ok := b.retained("onair/pi/me/state"); !ok || !labelIs("On a call")(st) {
@@ -195,7 +196,7 @@ func TestCommandsReachCallback(t *testing.T) {
 		{`{"status":"busy","for":"30m"}`, Command{Kind: CommandSet, Availability: mapping.Busy, Activity: mapping.ActivityBusy, For: 30 * time.Minute}},
 		{`{"status":"in_a_meeting"}`, Command{Kind: CommandSet, Availability: mapping.Busy, Activity: mapping.ActivityInAMeeting}},
 		{`{"color":"#00ff00","for":"1h"}`, Command{Kind: CommandSet, Color: mapping.Color{G: 255}, HasColor: true, For: time.Hour}},
-		{`{"effect":"blink"}`, Command{Kind: CommandSet, Effect: mapping.Blink}},
+		{`{"color":"red","effect":"blink"}`, Command{Kind: CommandSet, Color: mapping.Red, HasColor: true, Effect: mapping.Blink}},
 		{"do_not_disturb", Command{Kind: CommandSet, Availability: mapping.DoNotDisturb, Activity: mapping.ActivityDoNotDisturb}},
 		{"clear", Command{Kind: CommandClear}},
 		{"auto", Command{Kind: CommandClear}},

@@ -2,6 +2,7 @@ package mqtt
 
 import (
 	"encoding/json"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -24,6 +25,10 @@ type UserState struct {
 	Since time.Time
 	// Stale reports that presence could not be refreshed for a while.
 	Stale bool
+	// Busy is whether the effective signal means busy, during an override
+	// or pause too (output.Snapshot.Shown decides it). Presence stays what
+	// Teams says.
+	Busy bool
 	// BusyUntil ends the calendar busy block the user is in, NextBusy
 	// starts the next one; zero when unknown or none.
 	BusyUntil, NextBusy time.Time
@@ -35,7 +40,7 @@ type HealthState string
 // Health states, the options of the health enum sensor.
 const (
 	HealthOK            HealthState = "ok"
-	HealthLoginRequired HealthState = "login_required"
+	HealthLoginRequired HealthState = "login-required"
 	HealthStale         HealthState = "stale"
 	HealthError         HealthState = "error"
 )
@@ -82,24 +87,35 @@ func (o Override) Option() string {
 	return OverrideCustom
 }
 
-// statePayload is the retained JSON on <prefix>/<node>/<user>/state.
+// statePayload is the retained JSON on <prefix>/<node>/<user>/state. Its
+// top level is what onair shows (the effective signal, after override and
+// pause): "busy", the colour, the label and the rule. "teams" is what
+// Teams says, which an override does not change.
 type statePayload struct {
-	User          string `json:"user"`
-	Name          string `json:"name"`
+	User       string       `json:"user"`
+	Name       string       `json:"name"`
+	Busy       bool         `json:"busy"`
+	Color      string       `json:"color"`
+	ShownColor string       `json:"shown_color"` // what the light shows: #000000 when dark
+	Brightness int          `json:"brightness"`
+	Effect     string       `json:"effect"`
+	Label      string       `json:"label"`
+	Rule       string       `json:"rule"`
+	Teams      teamsPayload `json:"teams"`
+	Since      string       `json:"since,omitempty"`
+	Stale      bool         `json:"stale"`
+	// Until ends the calendar busy block the user is in, NextBusy starts
+	// the next one (RFC 3339; absent when unknown or none).
+	Until    string `json:"until,omitempty"`
+	NextBusy string `json:"next_busy,omitempty"`
+}
+
+// teamsPayload is the presence Graph reports, as the Teams availability
+// and activity sensors show it.
+type teamsPayload struct {
 	Availability  string `json:"availability"`
 	Activity      string `json:"activity"`
-	Busy          bool   `json:"busy"`
-	Color         string `json:"color"`
-	ShownColor    string `json:"shown_color"` // what the light shows: #000000 when dark
-	Brightness    int    `json:"brightness"`
-	Effect        string `json:"effect"`
-	Label         string `json:"label"`
 	StatusMessage string `json:"status_message"`
-	Since         string `json:"since,omitempty"`
-	Stale         bool   `json:"stale"`
-	Rule          string `json:"rule"`
-	Until         string `json:"until,omitempty"`
-	NextBusy      string `json:"next_busy,omitempty"`
 }
 
 func rfc3339(t time.Time) string {
@@ -141,22 +157,24 @@ func (t topics) userMessages(slug string, u UserState, plain bool) []outMsg {
 		since = u.Presence.Time
 	}
 	sp := statePayload{
-		User:          u.User,
-		Name:          name,
-		Availability:  AvailabilityState(u.Presence.Availability),
-		Activity:      ActivityState(u.Presence.Activity),
-		Busy:          Busy(u.Presence),
-		Color:         u.Signal.Color.String(),
-		ShownColor:    shownColor(u.Signal),
-		Brightness:    u.Signal.Brightness,
-		Effect:        string(effectOf(u.Signal)),
-		Label:         u.Signal.Label,
-		StatusMessage: u.Presence.StatusMessage,
-		Since:         rfc3339(since),
-		Stale:         u.Stale,
-		Rule:          u.Signal.Rule,
-		Until:         rfc3339(u.BusyUntil),
-		NextBusy:      rfc3339(u.NextBusy),
+		User:       u.User,
+		Name:       name,
+		Busy:       u.Busy,
+		Color:      u.Signal.Color.String(),
+		ShownColor: shownColor(u.Signal),
+		Brightness: u.Signal.Brightness,
+		Effect:     string(effectOf(u.Signal)),
+		Label:      u.Signal.Label,
+		Rule:       u.Signal.Rule,
+		Teams: teamsPayload{
+			Availability:  AvailabilityState(u.Presence.Availability),
+			Activity:      ActivityState(u.Presence.Activity),
+			StatusMessage: u.Presence.StatusMessage,
+		},
+		Since:    rfc3339(since),
+		Stale:    u.Stale,
+		Until:    rfc3339(u.BusyUntil),
+		NextBusy: rfc3339(u.NextBusy),
 	}
 	js, _ := json.Marshal(sp) // cannot fail: strings, ints and bools only
 	state := outMsg{topic: t.user(slug, "state"), payload: js, retain: true, kind: kindState}
@@ -165,14 +183,17 @@ func (t topics) userMessages(slug string, u UserState, plain bool) []outMsg {
 	}
 	return []outMsg{
 		state,
-		{topic: t.user(slug, "availability"), payload: []byte(sp.Availability), retain: true, kind: kindState},
-		{topic: t.user(slug, "activity"), payload: []byte(sp.Activity), retain: true, kind: kindState},
+		{topic: t.user(slug, "availability"), payload: []byte(sp.Teams.Availability), retain: true, kind: kindState},
+		{topic: t.user(slug, "activity"), payload: []byte(sp.Teams.Activity), retain: true, kind: kindState},
 		{topic: t.user(slug, "color"), payload: []byte(sp.ShownColor), retain: true, kind: kindState},
 		{topic: t.user(slug, "label"), payload: []byte(u.Signal.Label), retain: true, kind: kindState},
 	}
 }
 
-// signPayload is the retained JSON of a json-format sign.
+// signPayload is the retained JSON of a json-format sign: the effective
+// signal, whether it means busy, and Teams' presence. Online is true while
+// onair runs; the exit state a clean stop leaves says false, and after a
+// crash the status topic's "offline" (the MQTT will) says it.
 type signPayload struct {
 	Color        string `json:"color"`
 	Brightness   int    `json:"brightness"`
@@ -181,6 +202,7 @@ type signPayload struct {
 	Availability string `json:"availability"`
 	Activity     string `json:"activity"`
 	Busy         bool   `json:"busy"`
+	Online       bool   `json:"online"`
 	Until        string `json:"until,omitempty"`
 	NextBusy     string `json:"next_busy,omitempty"`
 }
@@ -188,9 +210,49 @@ type signPayload struct {
 // WLED effect IDs (FX_MODE_* in WLED's FX.h): 0 Solid, 1 Blink, 2 Breathe.
 var wledFX = map[mapping.Effect]int{mapping.Solid: 0, mapping.Blink: 1, mapping.Pulse: 2}
 
-// signMessages returns what sign s shows for u. A signal with the Keep effect
-// leaves the sign as it is (no messages).
-func signMessages(s Sign, u UserState) []outMsg {
+// DefaultSignExit is what a sign shows after onair stops cleanly, unless
+// its config says otherwise: dark, labelled "Offline", so that no sign
+// keeps saying "Busy" for somebody whose onair is gone.
+var DefaultSignExit = mapping.Signal{Effect: mapping.Off, Label: "Offline", Rule: "exit"}
+
+// exitMessages returns the exit state of every sign: its Exit signal (or
+// DefaultSignExit), not busy, "online": false. Signs with ExitKeep are
+// left as they are. The publisher sends these on a clean stop, before
+// "offline" on the status topic. After a crash there is no clean stop: the
+// broker publishes the will ("offline" on the status topic, retained)
+// instead, and the signs keep their last payload, which says "online":
+// true; a consumer that must not trust a stale sign watches the status
+// topic too.
+func exitMessages(signs map[string][]Sign) []outMsg {
+	slugs := make([]string, 0, len(signs))
+	for slug := range signs {
+		slugs = append(slugs, slug)
+	}
+	sort.Strings(slugs)
+	var out []outMsg
+	for _, slug := range slugs {
+		for _, s := range signs[slug] {
+			if s.ExitKeep {
+				continue
+			}
+			sig := DefaultSignExit
+			if s.Exit != nil {
+				sig = *s.Exit
+			}
+			if sig.Effect == mapping.Keep {
+				continue
+			}
+			out = append(out, signPayloads(s, UserState{User: s.User, Signal: sig}, false)...)
+		}
+	}
+	return out
+}
+
+// signMessages returns what sign s shows for u while onair runs. A signal
+// with the Keep effect leaves the sign as it is (no messages).
+func signMessages(s Sign, u UserState) []outMsg { return signPayloads(s, u, true) }
+
+func signPayloads(s Sign, u UserState, online bool) []outMsg {
 	sig := u.Signal
 	eff := effectOf(sig)
 	if eff == mapping.Keep {
@@ -223,7 +285,8 @@ func signMessages(s Sign, u UserState) []outMsg {
 			Label:        sig.Label,
 			Availability: AvailabilityState(u.Presence.Availability),
 			Activity:     ActivityState(u.Presence.Activity),
-			Busy:         Busy(u.Presence),
+			Busy:         u.Busy,
+			Online:       online,
 			Until:        rfc3339(u.BusyUntil),
 			NextBusy:     rfc3339(u.NextBusy),
 		})

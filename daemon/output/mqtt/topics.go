@@ -102,29 +102,6 @@ func ActivityOptions() []string {
 	return append(out, Unknown)
 }
 
-// Busy reports whether p means "do not walk in": busy or do-not-disturb
-// availability, or a call, meeting or presentation.
-func Busy(p mapping.Presence) bool {
-	for _, a := range []mapping.Availability{
-		mapping.Busy, mapping.BusyIdle, mapping.DoNotDisturb, mapping.Focusing,
-		mapping.AvailabilityInACall, mapping.AvailabilityInAMeeting, mapping.AvailabilityPresenting,
-	} {
-		if p.Availability.Is(a) {
-			return true
-		}
-	}
-	for _, a := range []mapping.Activity{
-		mapping.ActivityBusy, mapping.ActivityDoNotDisturb, mapping.ActivityFocusing,
-		mapping.ActivityInACall, mapping.ActivityInAConferenceCall, mapping.ActivityInAMeeting,
-		mapping.ActivityPresenting, mapping.ActivityUrgentInterruptionsOnly,
-	} {
-		if p.Activity.Is(a) {
-			return true
-		}
-	}
-	return false
-}
-
 // topics names every topic of one publisher.
 type topics struct {
 	base      string // <prefix>/<node>

@@ -17,7 +17,7 @@ import (
 func untilLabel(now time.Time, u output.UserView) string {
 	sig := u.Signal
 	if u.BusyUntil.IsZero() || !u.BusyUntil.After(now) || sig.Label == "" || u.State != mapping.Normal ||
-		sig.Rule == "paused" || strings.HasPrefix(sig.Rule, "override") || !Busy(u.Presence) {
+		sig.Rule == "paused" || strings.HasPrefix(sig.Rule, "override") || !output.Busy(u.Presence) {
 		return sig.Label
 	}
 	return sig.Label + " · until " + mapping.FormatUntil(now, u.BusyUntil.In(now.Location()))

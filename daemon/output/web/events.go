@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/onair-dev/onair/daemon/output"
-	"github.com/onair-dev/onair/mapping"
 )
 
 // userJSON is one user as the events and the fallback state document show
@@ -75,15 +74,6 @@ func ms(t time.Time) int64 {
 	return t.UnixMilli()
 }
 
-// stateName is the state as status and MQTT spell it: ok, login_required,
-// stale, off_hours, error.
-func stateName(s mapping.State) string {
-	if s == mapping.Normal {
-		return "ok"
-	}
-	return strings.ReplaceAll(string(s), "-", "_")
-}
-
 func userOf(u output.UserView) userJSON {
 	label := u.Signal.Label
 	if label == "" {
@@ -92,7 +82,7 @@ func userOf(u output.UserView) userJSON {
 	return userJSON{
 		User: u.Key, Name: u.Name, Availability: string(u.Presence.Availability), Activity: string(u.Presence.Activity),
 		StatusMessage: u.Presence.StatusMessage, OutOfOffice: u.Presence.OutOfOffice,
-		State: stateName(u.State), Since: u.Since, SinceMS: ms(u.Since),
+		State: u.State.String(), Since: u.Since, SinceMS: ms(u.Since),
 		Until: u.BusyUntil, UntilMS: ms(u.BusyUntil), NextBusy: u.NextBusy, NextBusyMS: ms(u.NextBusy),
 		Color: u.Signal.Color.String(), Brightness: u.Signal.Brightness, Effect: string(u.Signal.Effect),
 		Label: label, Rule: u.Signal.Rule, Error: u.Err,
@@ -102,7 +92,7 @@ func userOf(u output.UserView) userJSON {
 func (w *Web) daemonOf(s *output.Snapshot) daemonJSON {
 	d := daemonJSON{
 		Health: healthJSON{
-			State: stateName(s.Health.State), Error: s.Health.Err, Remedy: s.Health.Remedy,
+			State: s.Health.State.String(), Error: s.Health.Err, Remedy: s.Health.Remedy,
 			LastPoll: s.Health.LastPoll, LastSuccess: s.Health.LastSuccess, LastError: s.Health.LastError,
 		},
 		Paused: s.Paused, PausedUntil: s.PausedUntil, Override: s.Override,

@@ -82,7 +82,7 @@ type Options struct {
 	// Logger receives the webhook's logs. Default: discard.
 	Logger *slog.Logger `yaml:"-" json:"-"`
 	// Client sends the requests. Default: a client with Timeout.
-	Client *http.Client `yaml:"-"`
+	Client *http.Client `yaml:"-" json:"-"`
 }
 
 // Value is a header value: literal, or read from an environment variable or
@@ -297,7 +297,7 @@ type Fields struct {
 	// StatusMessage is the Teams status message (untrusted text).
 	StatusMessage string `json:"status_message,omitempty"`
 	OutOfOffice   bool   `json:"out_of_office,omitempty"`
-	// State is ok, stale, login_required, off_hours or error.
+	// State is ok, stale, login-required, off-hours or error.
 	State string `json:"state"`
 	// Stale reports whether the signal is not current (stale, error, login
 	// required); Online whether Teams shows the user as signed in.
@@ -313,13 +313,6 @@ type Fields struct {
 	NextBusy time.Time `json:"next_busy,omitzero"`
 }
 
-func stateName(s mapping.State) string {
-	if s == mapping.Normal {
-		return "ok"
-	}
-	return strings.ReplaceAll(string(s), "-", "_")
-}
-
 func fieldsOf(name string, s *output.Snapshot, u output.UserView) Fields {
 	av := u.Presence.Availability
 	label := u.Signal.Label
@@ -332,7 +325,7 @@ func fieldsOf(name string, s *output.Snapshot, u output.UserView) Fields {
 		Color: u.Signal.Color.String(), Hex: strings.TrimPrefix(u.Signal.Color.String(), "#"),
 		Brightness: u.Signal.Brightness, Effect: string(u.Signal.Effect), On: !u.Signal.Dark(),
 		Label: label, StatusMessage: u.Presence.StatusMessage, OutOfOffice: u.Presence.OutOfOffice,
-		State:  stateName(u.State),
+		State:  u.State.String(),
 		Stale:  u.State == mapping.Stale || u.State == mapping.Error || u.State == mapping.LoginRequired,
 		Online: av != "" && !av.Is(mapping.Availability("Offline")) && !av.Is(mapping.Availability("PresenceUnknown")),
 		Paused: s.Paused, Since: u.Since, Until: u.BusyUntil, NextBusy: u.NextBusy,

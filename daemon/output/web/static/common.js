@@ -73,9 +73,9 @@ var onair = (function () {
   function problem(u, health) {
     var st = u && u.state;
     if (st === 'stale') { return 'Not current: presence could not be refreshed'; }
-    if (st === 'login_required') { return 'Not current: onair needs a sign-in'; }
+    if (st === 'login-required') { return 'Not current: onair needs a sign-in'; }
     if (st === 'error') { return 'Not current: ' + (u.error || 'presence error'); }
-    if (health && health.state && health.state !== 'ok' && health.state !== 'starting' && st !== 'off_hours') {
+    if (health && health.state && health.state !== 'ok' && health.state !== 'starting' && st !== 'off-hours') {
       return 'Not current: onair is ' + health.state.replace('_', ' ');
     }
     return '';
