@@ -83,7 +83,7 @@ func TestHABusyFollowsOverride(t *testing.T) {
 	obs := observe(t, addr)
 	src := &scriptSource{}
 	src.set(mapping.Available, mapping.ActivityAvailable)
-	cfg, err := config.Parse([]byte("version: 1\nmqtt:\n  broker: tcp://" + addr + "\n  node_id: desk\n"))
+	cfg, err := config.Parse([]byte("version: 1\nmqtt:\n  broker: tcp://" + addr + "\n  node_id: desk\n  plain_topics: true\n"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -119,6 +119,7 @@ func (d *Daemon) refreshCalendar(ctx context.Context, now time.Time) {
 // (users missing from entries have no calendar information), otherwise
 // the entries are added to it.
 func (s *state) setCalendar(entries map[string]calEntry, complete bool) {
+	s.forget()
 	if complete || s.cal == nil {
 		s.cal = map[string]calEntry{}
 	}

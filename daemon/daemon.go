@@ -7,7 +7,9 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/onair-dev/onair/daemon/backoff"
@@ -49,6 +51,9 @@ type Options struct {
 	outputs []output.Output
 	// lights replaces the USB backend of the lights output (tests).
 	lights lights.Backend
+	// lightsOpts adjusts the lights output's options (tests: a hot-plug
+	// watcher to go with the test backend).
+	lightsOpts func(*lights.Options)
 	// calendar replaces the free/busy source (tests).
 	calendar scheduleSource
 }
@@ -76,6 +81,9 @@ type Daemon struct {
 
 	pollNow chan struct{}
 	changed chan struct{}
+	// wakes counts the loop's wake-ups (tests: an idle daemon wakes for
+	// its polls, not on a tick).
+	wakes   atomic.Int64
 	reloads chan reloadRequest
 
 	// outCtx and outWG run the outputs (Run sets them); a reload starts
@@ -93,12 +101,9 @@ type Daemon struct {
 	resend bool
 	// nextDue is the earliest time the snapshot changes without a poll or
 	// a command (an override or pause ends, a user turns stale); zero
-	// when nothing is pending. working is the schedule's answer at the
-	// last snapshot. The loop's once-a-second tick builds a snapshot only
-	// when one of them says so, which keeps an idle daemon with 1,000
-	// watched users idle.
+	// when nothing is pending. The loop sleeps until it (or the next poll,
+	// or a schedule edge).
 	nextDue time.Time
-	working bool
 	started time.Time
 	// defNodeID and formerNodeID are the default MQTT node ID and the one
 	// it replaces (nodeid.go), chosen once (nodeIDDone).
@@ -233,17 +238,23 @@ func (d *Daemon) Run(ctx context.Context) error {
 }
 
 // loop polls presence and re-evaluates the signal until ctx is done.
+//
+// It sleeps until the next thing that is due: the next poll, or the time the
+// signal changes without one (an override or pause ends, a user turns stale,
+// a working-hours edge; see wakeAt). An idle daemon thus wakes once per poll
+// interval, not every second.
 func (d *Daemon) loop(ctx context.Context) {
 	poll := time.NewTimer(0) // first poll at once
 	defer poll.Stop()
-	tick := time.NewTicker(time.Second)
-	defer tick.Stop()
-	lastTick := time.Now()
+	due := time.NewTimer(time.Hour)
+	due.Stop()
+	defer due.Stop()
+	lastWake := time.Now()
 	failures := 0
 
 	// A poll runs on its own goroutine so that a slow Graph (timeouts are
-	// 20 s) never delays an override, a pause or the tick. At most one is
-	// in flight; a poll asked for meanwhile follows right after it.
+	// 20 s) never delays an override, a pause or a due change. At most one
+	// is in flight; a poll asked for meanwhile follows right after it.
 	type result struct {
 		ps  []mapping.Presence
 		err error
@@ -255,40 +266,29 @@ func (d *Daemon) loop(ctx context.Context) {
 			<-results // Poll honours ctx: this is prompt
 		}
 	}()
+	pollSoon := func() {
+		if inflight {
+			again = true
+		} else {
+			poll.Reset(0)
+		}
+	}
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-d.pollNow:
-			if inflight {
-				again = true
-			} else {
-				poll.Reset(0)
-			}
+			pollSoon()
 		case <-d.changed:
 			d.publish(time.Now())
+		case now := <-due.C:
+			d.publish(now)
 		case r := <-d.reloads:
 			r.reply <- d.applyReload(r.cfg, r.set)
-		case now := <-tick.C:
-			// A wall clock that ran ahead of the monotonic clock means the
-			// machine slept: poll now and re-send everything.
-			if gap := sleptFor(now.Round(0).Sub(lastTick.Round(0)), now.Sub(lastTick)); gap > 0 {
-				d.log.Info("resumed from sleep", "gap", gap.Round(time.Second))
-				d.resumed()
-				if inflight {
-					again = true
-				} else {
-					poll.Reset(0)
-				}
-			}
-			lastTick = now
-			if d.due(now) {
-				d.publish(now)
-			}
 		case <-poll.C:
 			if inflight {
 				again = true
-				continue
+				break
 			}
 			inflight = true
 			go func() {
@@ -307,7 +307,46 @@ func (d *Daemon) loop(ctx context.Context) {
 			}
 			poll.Reset(next)
 		}
+		d.wakes.Add(1)
+		// Whatever woke the loop: a wall clock that ran ahead of the
+		// monotonic clock since the last wake-up means the machine slept
+		// (the monotonic clock stops while it is suspended, and so do the
+		// timers). Poll now and re-send everything. Without a tick this is
+		// noticed at the first timer after the resume: at most one poll
+		// interval late.
+		now := time.Now()
+		if gap := sleptFor(now.Round(0).Sub(lastWake.Round(0)), now.Sub(lastWake)); gap > 0 {
+			d.log.Info("resumed from sleep", "gap", gap.Round(time.Second))
+			d.resumed()
+			pollSoon()
+		}
+		lastWake = now
+		if at := d.wakeAt(now); at.IsZero() {
+			due.Stop()
+		} else {
+			due.Reset(max(at.Sub(now), 0))
+		}
 	}
+}
+
+// wakeAt returns when the loop must next publish without a poll or a
+// command: the snapshot's next due time, or the next minute when there is
+// a working-hours schedule (its edges are on whole minutes); zero when
+// nothing is due. A resend asked for is due at once.
+func (d *Daemon) wakeAt(now time.Time) time.Time {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.resend {
+		return now
+	}
+	at := d.nextDue
+	if d.set.Schedule != nil {
+		edge := now.Truncate(time.Minute).Add(time.Minute)
+		if at.IsZero() || edge.Before(at) {
+			at = edge
+		}
+	}
+	return at
 }
 
 // sleepThreshold is how far the wall clock must run ahead of the monotonic
@@ -330,6 +369,7 @@ func (d *Daemon) resumed() {
 	d.mu.Lock()
 	d.resend = true
 	d.mu.Unlock()
+	d.poke()
 }
 
 // pollOnce polls the source and returns how long to wait for the next poll
@@ -386,25 +426,26 @@ func (d *Daemon) handlePoll(now time.Time, ps []mapping.Presence, err error, fai
 // maxBackoff caps the exponential backoff after errors.
 const maxBackoff = 5 * time.Minute
 
-// due reports whether the snapshot may have changed by now without a poll
-// or a command.
-func (d *Daemon) due(now time.Time) bool {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.resend || (!d.nextDue.IsZero() && !now.Before(d.nextDue)) || d.st.working(now) != d.working
-}
-
 // publish computes the snapshot and hands it to every output if anything
-// an output shows has changed (or a resend was asked for).
+// an output shows has changed (or a resend was asked for). When nothing
+// changed since the last snapshot (a poll that brought the same presence
+// for everybody) it builds none.
 func (d *Daemon) publish(now time.Time) {
 	d.mu.Lock()
 	d.st.expire(now)
-	s, next := d.st.snapshot(now)
-	s.Conditions = d.conditionsLocked()
-	d.nextDue, d.working = next, d.st.working(now)
 	resend := d.resend
+	conds := d.conditionsLocked()
+	if !resend && d.last != nil && slices.Equal(conds, d.last.Conditions) && d.st.quiet(now, d.nextDue) {
+		d.nextDue = d.st.due(now)
+		d.mu.Unlock()
+		return
+	}
+	s, next, changed := d.st.build(now)
+	s.Conditions = conds
+	d.st.remember(now, s)
+	d.nextDue = next
 	d.resend = false
-	if !resend && d.last != nil && sameShown(d.last, s) {
+	if !resend && d.last != nil && !changed && sameGlobal(d.last, s) {
 		d.mu.Unlock()
 		return
 	}

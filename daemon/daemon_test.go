@@ -558,3 +558,49 @@ func TestDemoPlaysEveryWatchedUser(t *testing.T) {
 		}
 	})
 }
+
+// TestIdleLoopWakesForPollsOnly: with nothing changing, the loop wakes for
+// its polls (the timer, then the answer) and for nothing else: no tick.
+// With a schedule it also wakes once a minute for the working-hours edge.
+func TestIdleLoopWakesForPollsOnly(t *testing.T) {
+	for _, tc := range []struct {
+		name, cfg   string
+		extraPerMin int
+	}{
+		{"no schedule", "version: 1\n", 0},
+		{"schedule", "version: 1\nschedule: {days: mon-sun, from: \"00:00\", to: \"23:59\", time_zone: UTC}\n", 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				src := &scriptSource{}
+				src.set(mapping.Available, mapping.ActivityAvailable)
+				d, rec, stop := start(t, tc.cfg, src)
+				defer stop()
+				synctest.Wait()
+				counts := func() (int, int) {
+					src.mu.Lock()
+					defer src.mu.Unlock()
+					rec.mu.Lock()
+					defer rec.mu.Unlock()
+					return len(src.polls), len(rec.snaps)
+				}
+				p0, s0 := counts()
+				w0 := d.wakes.Load()
+				time.Sleep(10 * time.Minute)
+				synctest.Wait()
+				p1, s1 := counts()
+				wakes, polls := d.wakes.Load()-w0, p1-p0
+				if polls < 50 {
+					t.Fatalf("%d polls in 10 minutes at a 10 s interval", polls)
+				}
+				if max := int64(2*polls + 10*tc.extraPerMin + 1); wakes > max {
+					t.Errorf("%d wake-ups for %d polls in 10 minutes, want ≤ %d", wakes, polls, max)
+				}
+				if n := s1 - s0; n != 0 {
+					t.Errorf("%d snapshots published while nothing changed", n)
+				}
+				t.Logf("%d wake-ups in 600 s (%.2f/s) for %d polls", wakes, float64(wakes)/600, polls)
+			})
+		})
+	}
+}

@@ -20,6 +20,7 @@ import (
 	"github.com/onair-dev/onair/devices"
 	"github.com/onair-dev/onair/devices/devicestest"
 	"github.com/onair-dev/onair/devices/hid"
+	"github.com/onair-dev/onair/devices/hotplug"
 	"github.com/onair-dev/onair/mapping"
 )
 
@@ -45,6 +46,9 @@ type fakeUSB struct {
 	lights  map[string]*fakeLight
 	enums   []time.Time
 	opens   int
+	// hp tells the lights output about plug-ins and pull-outs, as the
+	// kernel's uevents do.
+	hp hotplug.Fake
 }
 
 var (
@@ -104,19 +108,39 @@ func (f *fakeUSB) light(path string) *fakeLight {
 
 func (f *fakeUSB) plug(info devices.Info) {
 	f.mu.Lock()
-	defer f.mu.Unlock()
 	f.infos = append(f.infos, info)
+	f.mu.Unlock()
+	f.event(hotplug.Add, info)
 }
 
 func (f *fakeUSB) unplug(path string) {
 	f.mu.Lock()
-	defer f.mu.Unlock()
+	var gone *devices.Info
 	for i, info := range f.infos {
 		if info.Path == path {
+			gone = &info
 			f.infos = append(f.infos[:i], f.infos[i+1:]...)
-			return
+			break
 		}
 	}
+	f.mu.Unlock()
+	if gone != nil {
+		f.event(hotplug.Remove, *gone)
+	}
+}
+
+// replug pulls the light at info.Path out and plugs it back at the same
+// path between two enumerations: its old handles fail from now on, and the
+// kernel says so with a remove and an add.
+func (f *fakeUSB) replug(info devices.Info) {
+	f.light(info.Path).replug()
+	f.event(hotplug.Remove, info)
+	f.event(hotplug.Add, info)
+}
+
+// event sends a hot-plug event for info, if the lights output watches.
+func (f *fakeUSB) event(a hotplug.Action, info devices.Info) {
+	_ = f.hp.Send(hotplug.Event{Action: a, Subsystem: "usb", HasID: true, VID: info.VID, PID: info.PID, Path: info.Path})
 }
 
 func (f *fakeUSB) setOpenErr(path string, err error) {
@@ -349,7 +373,11 @@ func startLightsWith(t *testing.T, cfg string, src presenceSource, usb lights.Ba
 	}
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: level}))
-	d, err := New(Options{Config: c, NoControl: true, Logger: log, source: src, lights: usb})
+	opts := Options{Config: c, NoControl: true, Logger: log, source: src, lights: usb}
+	if f, ok := usb.(*fakeUSB); ok {
+		opts.lightsOpts = func(o *lights.Options) { o.Watch = f.hp.Watch }
+	}
+	d, err := New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -394,7 +422,7 @@ func TestLightsHotPlug(t *testing.T) {
 		synctest.Wait()
 		red := want(t, luxaforFlag, set(solid(mapping.Red)))
 
-		// Appears half-way through an enumeration period.
+		// Appears half-way through what used to be an enumeration period.
 		time.Sleep(500 * time.Millisecond)
 		usb.plug(luxaforFlag)
 		plugged := time.Now()
@@ -405,8 +433,10 @@ func TestLightsHotPlug(t *testing.T) {
 		if len(got) != 1 || !sameOps([]devicestest.Op{got[0].op}, red) {
 			t.Fatalf("after plug-in: %d ops%s\nwant%s", len(got), opsString(l.writes()), opsString(red))
 		}
-		if lat := got[0].at.Sub(plugged); lat > lights.EnumerateInterval {
-			t.Errorf("plug-in to write %v, want within one enumeration period %v", lat, lights.EnumerateInterval)
+		// The hot-plug event is the cue: the light shows the signal once
+		// the burst of events has settled, not at the next scan.
+		if lat := got[0].at.Sub(plugged); lat > hotplug.Settle {
+			t.Errorf("plug-in to write %v, want within the settle time %v", lat, hotplug.Settle)
 		}
 		if at := lastBefore(usb.enumTimes(), got[0].at); !got[0].at.Equal(at) {
 			t.Errorf("write at %v, %v after the enumeration that found the light; want at once", got[0].at, got[0].at.Sub(at))
@@ -440,8 +470,8 @@ func TestLightsHotPlug(t *testing.T) {
 		if len(got) != 2 || !sameOps([]devicestest.Op{got[1].op}, red) {
 			t.Fatalf("after re-plug: ops%s\nwant the signal again%s", opsString(l.writes()), opsString(red))
 		}
-		if lat := got[1].at.Sub(replugged); lat > lights.EnumerateInterval {
-			t.Errorf("re-plug to write %v, want ≤ %v", lat, lights.EnumerateInterval)
+		if lat := got[1].at.Sub(replugged); lat > hotplug.Settle {
+			t.Errorf("re-plug to write %v, want ≤ %v", lat, hotplug.Settle)
 		}
 		logText := logs.String()
 		for msg, n := range map[string]int{"light connected": 2, "light disconnected": 1} {
@@ -485,7 +515,7 @@ func TestLightsQuickReplugBetweenEnumerations(t *testing.T) {
 		}
 
 		time.Sleep(lights.EnumerateInterval / 4)
-		k.replug()
+		usb.replug(kuandoOmega)
 		replugged := time.Now()
 		time.Sleep(time.Second)
 		synctest.Wait()
@@ -950,8 +980,8 @@ func TestLightsNoLightLoggedOnceKeepsLooking(t *testing.T) {
 		if !strings.Contains(logs.String(), "level=INFO "+msg) {
 			t.Errorf("not logged at INFO:\n%s", logs.String())
 		}
-		if n := len(usb.enumTimes()); n != 6 {
-			t.Errorf("%d enumerations in 10 s, want 6 (at 0 and every 2 s)", n)
+		if n := len(usb.enumTimes()); n != 1 {
+			t.Errorf("%d enumerations in 10 s without a USB event, want 1 (at start)", n)
 		}
 		if st, ok := lightStatus(d, "usb"); !ok || st.State != "searching" {
 			t.Errorf("status = %+v, want searching", d.Outputs())

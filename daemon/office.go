@@ -407,5 +407,6 @@ func (s *state) setUsers(users []config.User) (added, removed int) {
 		s.override = nil
 	}
 	s.users, s.byKey = next, byKey
+	s.forget()
 	return added, removed
 }

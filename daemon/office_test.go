@@ -373,7 +373,7 @@ func TestOfficeUntilEndToEnd(t *testing.T) {
 		graphtest.CalendarItem{Status: "busy", Start: now.Add(-30 * time.Minute), End: end, Subject: "Planning"},
 		graphtest.CalendarItem{Status: "busy", Start: next, End: next.Add(time.Hour), Subject: "Review"})
 	cfg := o.config(t, o.certLines(t), "  users: [adele@contoso.example]\n",
-		"calendar:\n  enabled: true\nmqtt:\n  broker: tcp://"+addr+"\n  node_id: lobby\nsigns:\n  - user: adele@contoso.example\n    topic: door/adele\n")
+		"calendar:\n  enabled: true\nmqtt:\n  broker: tcp://"+addr+"\n  node_id: lobby\n  plain_topics: true\nsigns:\n  - user: adele@contoso.example\n    topic: door/adele\n")
 	d, n := o.run(t, cfg)
 	s := waitSnap(t, n, 10*time.Second, "busy until", func(s *output.Snapshot) bool { return !s.Users[0].BusyUntil.IsZero() && allHave(1)(s) })
 	wantLabel := "In a meeting · until " + mapping.FormatUntil(s.Time, end.In(s.Time.Location()))

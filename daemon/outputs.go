@@ -159,14 +159,18 @@ func (d *Daemon) newLights(set *config.Settings) (output.Output, lightsSpec, err
 		})
 	}
 	spec := lightsSpec{Entries: entries, Users: keysOf(set.Users), Rules: set.Rules}
-	o, err := lights.New(lights.Options{
-		Backend: d.opts.lights, // nil: the real USB backend
+	lo := lights.Options{
+		Backend: d.opts.lights, // nil: the real USB backend, with hot-plug notifications
 		Entries: entries,
 		Users:   spec.Users,
 		Rules:   set.Rules,
 		Logger:  d.log.With("component", "lights"),
 		Press:   d.lightButton,
-	})
+	}
+	if d.opts.lightsOpts != nil {
+		d.opts.lightsOpts(&lo)
+	}
+	o, err := lights.New(lo)
 	if err != nil {
 		return nil, spec, err
 	}
@@ -237,6 +241,7 @@ func mqttOptions(set *config.Settings, version string, onCommand func(mqtt.Comma
 		NodeID:             m.NodeID,
 		DiscoveryPrefix:    m.DiscoveryPrefix,
 		Discovery:          mqtt.DiscoveryMode(strings.ToLower(m.Discovery)),
+		PlainTopics:        m.PlainTopics,
 		Version:            version,
 		OnCommand:          onCommand,
 		Logger:             log,

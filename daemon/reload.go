@@ -234,6 +234,7 @@ func (s *state) reconfigure(set *config.Settings, log interface {
 		}
 	}
 	s.users, s.byKey = users, byKey
+	s.forget()
 	if o := s.override; o != nil && byKey[o.User] == nil {
 		log.Info("override cleared: its user is no longer watched", "user", o.User)
 		s.override = nil

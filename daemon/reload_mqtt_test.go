@@ -21,7 +21,7 @@ func TestReloadMQTT(t *testing.T) {
 	obs := observe(t, addr)
 	path := filepath.Join(t.TempDir(), "config.yaml")
 	write := func(users, nodeID, colour string) {
-		body := "version: 1\ngraph:\n  users: [" + users + "]\nmqtt:\n  broker: tcp://" + addr + "\n  node_id: " + nodeID + "\nmapping:\n  rules:\n    - availability: busy\n      color: '" + colour + "'\n"
+		body := "version: 1\ngraph:\n  users: [" + users + "]\nmqtt:\n  broker: tcp://" + addr + "\n  node_id: " + nodeID + "\n  plain_topics: true\nmapping:\n  rules:\n    - availability: busy\n      color: '" + colour + "'\n"
 		if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
 			t.Fatal(err)
 		}

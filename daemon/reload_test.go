@@ -36,6 +36,11 @@ func startFile(t *testing.T, path string, src presenceSource, usb lights.Backend
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	rec := &recorder{}
+	if usb == nil {
+		// The real backend would watch the kernel's hot-plug socket, which
+		// a synctest bubble cannot wait out.
+		usb = newFakeUSB()
+	}
 	d, err := New(Options{Config: cfg, Paths: config.Paths{Config: path}, NoControl: true, Logger: log, source: src, lights: usb, outputs: []output.Output{rec}})
 	if err != nil {
 		t.Fatal(err)

@@ -237,3 +237,66 @@ func testState(t *testing.T, sched string) *state {
 	}
 	return newState(set.Users, set.Rules, set.Schedule, set.Interval, slog.New(slog.DiscardHandler))
 }
+
+// TestIncrementalSnapshots: a poll that brings the same presence leaves the
+// state quiet (no snapshot needed); a change to one user rebuilds that
+// user's view and takes the others from the remembered snapshot; a user
+// turning stale, a pause and an override are noticed without a poll.
+func TestIncrementalSnapshots(t *testing.T) {
+	s := testState(t, "")
+	busy, bobBusy := presenceOf(config.Me, "InAMeeting"), presenceOf(bob, "InAMeeting")
+	s.apply(t0, []mapping.Presence{seq(busy, "1"), seq(bobBusy, "1")})
+	if s.quiet(t0, time.Time{}) {
+		t.Fatal("quiet before any snapshot")
+	}
+	first, due, changed := s.build(t0)
+	if !changed {
+		t.Error("first build reports no change")
+	}
+	s.remember(t0, first)
+
+	at := t0.Add(10 * time.Second)
+	s.apply(at, []mapping.Presence{seq(busy, "2"), seq(bobBusy, "2")})
+	if !s.quiet(at, due) {
+		t.Error("a poll with the same presence is not quiet")
+	}
+	if next := s.due(at); !next.Equal(at.Add(s.stale + time.Nanosecond)) {
+		t.Errorf("due after the poll = %v, want the stale deadline moved on", next.Sub(t0))
+	}
+
+	at = at.Add(10 * time.Second)
+	s.apply(at, []mapping.Presence{seq(busy, "3"), seq(presenceOf(bob, "Available"), "3")})
+	if s.quiet(at, due) {
+		t.Error("a change is quiet")
+	}
+	snap, _, changed := s.build(at)
+	if !changed || snap.Users[0] != first.Users[0] || snap.Users[1].Signal.Rule != "available" {
+		t.Errorf("after bob's change: changed %v, me %+v (want as before), bob rule %q", changed, snap.Users[0], snap.Users[1].Signal.Rule)
+	}
+	fresh := *s
+	fresh.views = nil
+	full, _, _ := fresh.build(at)
+	if !sameShown(full, snap) {
+		t.Errorf("incremental snapshot differs from a full one:\n%+v\n%+v", snap.Users, full.Users)
+	}
+	s.remember(at, snap)
+
+	// Stale: nobody polled for longer than the stale time.
+	late := at.Add(s.stale + time.Second)
+	if s.quiet(late, s.due(at)) {
+		t.Error("quiet past the stale deadline")
+	}
+	stale, _, changed := s.build(late)
+	if !changed || stale.Users[1].State != mapping.Stale {
+		t.Errorf("past the stale deadline: changed %v, bob %s", changed, stale.Users[1].State)
+	}
+	s.remember(late, stale)
+	s.pause(time.Time{})
+	if s.quiet(late, time.Time{}) {
+		t.Error("quiet after a pause")
+	}
+	paused, _, _ := s.build(late)
+	if paused.Users[0].Signal.Rule != "paused" {
+		t.Errorf("paused: rule %q", paused.Users[0].Signal.Rule)
+	}
+}

@@ -211,6 +211,9 @@ type MQTTConfig struct {
 	DiscoveryPrefix string `yaml:"discovery_prefix"`
 	// Discovery is device (default), components (older Home Assistant) or off.
 	Discovery string `yaml:"discovery"`
+	// PlainTopics also publishes each user's availability, activity, colour
+	// and label as plain topics, besides the JSON state.
+	PlainTopics bool `yaml:"plain_topics"`
 }
 
 // SignConfig is a door sign or WLED strip that follows one user.

@@ -19,9 +19,12 @@ import (
 const inputInterval = 100 * time.Millisecond
 
 // ProbeInterval is how often a light without a button is checked for being
-// unplugged (Device.Probe; no bus traffic). With the rescan that a failure
-// triggers, a light pulled out and plugged back shows the signal again well
-// within a second of reappearing, instead of at its next write.
+// unplugged (Device.Probe; no bus traffic) when there are no hot-plug
+// notifications. With the rescan that a failure triggers, a light pulled out
+// and plugged back shows the signal again well within a second of
+// reappearing, instead of at its next write. With notifications the output
+// asks for a probe after each relevant event instead (Output.probeAll), so a
+// light that shows a steady colour causes no wake-ups at all.
 const ProbeInterval = 250 * time.Millisecond
 
 // light is one open light, driven by its own goroutine (run).
@@ -38,7 +41,7 @@ type light struct {
 // run shows every snapshot from mb on the light until ctx is done, then runs
 // the exit action unless the light is gone. It returns early, closing the
 // light, when a write fails; the next enumeration opens it again.
-func (l *light) run(ctx context.Context, mb *output.Mailbox) {
+func (l *light) run(ctx context.Context, mb *output.Mailbox, probeNow <-chan struct{}) {
 	defer l.dev.Close()
 	r := newRenderer(l.dev)
 	defer r.stop()
@@ -47,7 +50,7 @@ func (l *light) run(ctx context.Context, mb *output.Mailbox) {
 		t := time.NewTicker(inputInterval)
 		defer t.Stop()
 		input = t.C
-	} else if l.rec.info.Bus == devices.HID {
+	} else if l.rec.info.Bus == devices.HID && !l.o.watching.Load() {
 		t := time.NewTicker(ProbeInterval)
 		defer t.Stop()
 		probe = t.C
@@ -89,6 +92,8 @@ func (l *light) run(ctx context.Context, mb *output.Mailbox) {
 		case <-input:
 			err = l.readInput()
 		case <-probe:
+			err = l.dev.Probe()
+		case <-probeNow:
 			err = l.dev.Probe()
 		}
 		if err != nil {

@@ -12,10 +12,12 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/onair-dev/onair/daemon/output"
 	"github.com/onair-dev/onair/devices"
+	"github.com/onair-dev/onair/devices/hotplug"
 	"github.com/onair-dev/onair/mapping"
 )
 
@@ -30,8 +32,9 @@ type Backend interface {
 }
 
 // changeWatcher is an optional Backend capability: Changed reports
-// whether the bus may have changed since the last Enumerate. The periodic
-// scan is skipped when it has not, and no light is waiting for a retry.
+// whether the bus may have changed since the last Enumerate. Without
+// hot-plug notifications the output asks it every EnumerateInterval and
+// enumerates only when it says so (or a light is waiting for a retry).
 type changeWatcher interface {
 	Changed() bool
 }
@@ -42,8 +45,12 @@ type goosReporter interface {
 	GOOS() string
 }
 
-// EnumerateInterval is how often the lights output looks for lights that
-// were plugged in or pulled out.
+// EnumerateInterval is how often the lights output retries a light it could
+// not open, and, without hot-plug notifications, how often it asks a
+// backend that can tell cheaply (Linux sysfs) whether the bus changed.
+// With notifications (devices/hotplug) it enumerates when a relevant event
+// arrives, after hotplug.Settle, and every hotplug.Slow as a safety net;
+// without either, every hotplug.Slow.
 const EnumerateInterval = 2 * time.Second
 
 // errLightGone cancels a light's goroutine when the light has disappeared
@@ -68,6 +75,10 @@ type Options struct {
 	// Press, if set, is called with the light's name when the button of a
 	// light (Luxafor Mute, MuteMe) is pressed.
 	Press func(light string)
+	// Watch tells the output when the USB bus changed. Default: with the
+	// real USB backend, hotplug.Watch; with a Backend of a test, none (the
+	// output then falls back as without notifications).
+	Watch hotplug.WatchFunc
 }
 
 // Entry selects lights and says what they show. Every non-empty match field
@@ -89,12 +100,14 @@ type Entry struct {
 	Disabled bool
 }
 
-// Output is the USB lights output. Its Run goroutine enumerates every
-// EnumerateInterval, opens lights that appeared and matches them to the
+// Output is the USB lights output. Its Run goroutine enumerates when the bus
+// changed (see Run), opens lights that appeared and matches them to the
 // lights: entries; each open light is driven by a goroutine of its own
 // (light.run) that Run starts and joins.
 type Output struct {
 	backend Backend
+	watch   hotplug.WatchFunc // nil: no notifications
+	changes changeWatcher     // nil: the backend cannot tell cheaply
 	goos    string
 	entries []Entry // users resolved to keys, rules defaulted
 	rules   mapping.Rules
@@ -102,6 +115,9 @@ type Output struct {
 	press   func(light string)
 	me      string // Users[0], whom a light follows when there are no entries
 	trace   bool   // wrap transports in usbTrace (debug logging)
+	// watching is set while hot-plug notifications arrive; a light opened
+	// meanwhile is probed on events rather than every ProbeInterval.
+	watching atomic.Bool
 
 	// rescan asks Run to enumerate now: a light failed, and it may be
 	// back already (pulled out and plugged in again).
@@ -137,14 +153,24 @@ type lightRecord struct {
 // lightSlot is an open light and its goroutine.
 type lightSlot struct {
 	mb     *output.Mailbox
+	probe  chan struct{} // 1-slot: check now that the light is still there
 	cancel context.CancelCauseFunc
 	done   chan struct{}
 }
 
 // New builds the lights output. It opens nothing until Run.
 func New(o Options) (*Output, error) {
+	var changes changeWatcher
 	if o.Backend == nil {
 		o.Backend = &usbBackend{}
+		if o.Watch == nil {
+			o.Watch = hotplug.Watch
+		}
+		if busFingerprint() != "" {
+			changes = o.Backend.(changeWatcher)
+		}
+	} else if cw, ok := o.Backend.(changeWatcher); ok {
+		changes = cw
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
@@ -154,6 +180,8 @@ func New(o Options) (*Output, error) {
 	}
 	out := &Output{
 		backend: o.Backend,
+		watch:   o.Watch,
+		changes: changes,
 		goos:    runtime.GOOS,
 		rules:   o.Rules,
 		log:     o.Logger,
@@ -197,13 +225,33 @@ func resolveUser(u string, keys []string) (string, bool) {
 // Name implements output.Output.
 func (o *Output) Name() string { return "lights" }
 
-// Run implements output.Output. It returns after every light goroutine has run its
-// exit action and exited.
+// Run implements output.Output. It returns after every light goroutine has
+// run its exit action and exited.
+//
+// Between snapshots it sleeps: it enumerates when a relevant hot-plug event
+// has settled, every hotplug.Slow as a safety net, and polls on
+// EnumerateInterval only while it must (a light waits for a retry, or there
+// are no notifications and the backend can tell cheaply whether the bus
+// changed). An idle daemon with no light attached thus enumerates once a
+// minute, not every two seconds.
 func (o *Output) Run(ctx context.Context, mb *output.Mailbox) error {
 	var wg sync.WaitGroup
 	defer wg.Wait()
-	tick := time.NewTicker(EnumerateInterval)
-	defer tick.Stop()
+	wctx, stopWatch := context.WithCancel(ctx)
+	defer stopWatch()
+	events := o.startWatch(wctx)
+	o.watching.Store(events != nil)
+	slow := time.NewTimer(hotplug.Slow)
+	defer slow.Stop()
+	settle := time.NewTimer(hotplug.Settle)
+	settle.Stop()
+	defer settle.Stop()
+	var poll *time.Ticker // EnumerateInterval; nil while not needed
+	defer func() {
+		if poll != nil {
+			poll.Stop()
+		}
+	}()
 	var fast *time.Ticker // scanning quickly after a failure; nil otherwise
 	var fastUntil time.Time
 	defer func() {
@@ -213,6 +261,13 @@ func (o *Output) Run(ctx context.Context, mb *output.Mailbox) error {
 	}()
 	o.enumerate(ctx, &wg)
 	for {
+		switch need := o.needsRetry() || (events == nil && o.changes != nil); {
+		case need && poll == nil:
+			poll = time.NewTicker(EnumerateInterval)
+		case !need && poll != nil:
+			poll.Stop()
+			poll = nil
+		}
 		select {
 		case <-ctx.Done():
 			// Light goroutines run on contexts derived from ctx: they see
@@ -230,8 +285,34 @@ func (o *Output) Run(ctx context.Context, mb *output.Mailbox) error {
 				// reset: look again now.
 				o.enumerate(ctx, &wg)
 			}
-		case <-tick.C:
-			if w, ok := o.backend.(changeWatcher); ok && !w.Changed() && !o.needsRetry() {
+		case e, ok := <-events:
+			if !ok {
+				events = nil
+				o.watching.Store(false)
+				if ctx.Err() == nil {
+					o.log.Warn("USB hot-plug notifications stopped; looking for lights every minute", "every", hotplug.Slow)
+				}
+				continue
+			}
+			if hotplug.Relevant(e) {
+				// One plug-in is a burst of events: enumerate once, when
+				// it has settled. A light pulled out and plugged back at
+				// the same path is never missing from a list; its dead
+				// handle tells, so the open lights check theirs too.
+				settle.Reset(hotplug.Settle)
+			}
+		case <-settle.C:
+			o.enumerate(ctx, &wg)
+			o.probeAll()
+		case <-slow.C:
+			if events == nil && o.watch != nil {
+				events = o.startWatch(wctx)
+				o.watching.Store(events != nil)
+			}
+			o.enumerate(ctx, &wg)
+			slow.Reset(hotplug.Slow)
+		case <-tickC(poll):
+			if o.changes != nil && !o.changes.Changed() && !o.needsRetry() {
 				continue
 			}
 			o.enumerate(ctx, &wg)
@@ -249,13 +330,44 @@ func (o *Output) Run(ctx context.Context, mb *output.Mailbox) error {
 				fast.Reset(fastScan)
 			}
 			fastUntil = time.Now().Add(fastScanFor)
-		case now := <-fastC(fast):
+		case now := <-tickC(fast):
 			if now.After(fastUntil) {
 				fast.Stop()
 				fast = nil
 				continue
 			}
 			o.enumerate(ctx, &wg)
+		}
+	}
+}
+
+// startWatch subscribes to hot-plug notifications; nil (a channel that
+// never delivers) when there is no watcher or it cannot start, in which
+// case the output falls back to polling.
+func (o *Output) startWatch(ctx context.Context) <-chan hotplug.Event {
+	if o.watch == nil {
+		return nil
+	}
+	events, err := o.watch(ctx)
+	if err != nil {
+		how := "looking for lights every minute"
+		if o.changes != nil {
+			how = "checking the USB bus every " + EnumerateInterval.String()
+		}
+		o.log.Info("USB hot-plug notifications unavailable; "+how, "err", err)
+		return nil
+	}
+	return events
+}
+
+// probeAll asks every open light to check that its handle still works.
+func (o *Output) probeAll() {
+	for _, r := range o.records {
+		if r.slot != nil {
+			select {
+			case r.slot.probe <- struct{}{}:
+			default:
+			}
 		}
 	}
 }
@@ -283,7 +395,7 @@ const (
 	fastScanFor  = 3 * time.Second
 )
 
-func fastC(t *time.Ticker) <-chan time.Time {
+func tickC(t *time.Ticker) <-chan time.Time {
 	if t == nil {
 		return nil
 	}
@@ -414,7 +526,7 @@ func (o *Output) open(ctx context.Context, wg *sync.WaitGroup, r *lightRecord, e
 	}
 	o.setStatus(r, true, "connected", detail(r.info, ""), "")
 	lctx, cancel := context.WithCancelCause(ctx)
-	slot := &lightSlot{mb: output.NewMailbox(), cancel: cancel, done: make(chan struct{})}
+	slot := &lightSlot{mb: output.NewMailbox(), probe: make(chan struct{}, 1), cancel: cancel, done: make(chan struct{})}
 	r.slot = slot
 	if o.last != nil {
 		// A new or re-plugged light shows the current signal at once.
@@ -424,7 +536,7 @@ func (o *Output) open(ctx context.Context, wg *sync.WaitGroup, r *lightRecord, e
 	}
 	l := &light{o: o, rec: r, dev: dev, entry: entry}
 	wg.Go(func() {
-		l.run(lctx, slot.mb)
+		l.run(lctx, slot.mb, slot.probe)
 		cancel(nil)
 		close(slot.done)
 		if l.failed {

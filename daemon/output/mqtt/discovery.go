@@ -128,6 +128,10 @@ func (p *Publisher) daemonComponents() []component {
 // "Signal" (the door-sign text) and "Signal colour" are what onair shows,
 // after override and pause. Entity IDs stay as they were
 // (sensor.onair_<user>_availability, …_label), so automations keep working.
+//
+// Every entity reads the user's one JSON state topic through a
+// value_template, so a change is one message per user whether or not the
+// plain topics are on.
 func (p *Publisher) userComponents(slug string) []component {
 	obj := p.t.userObjectID(slug)
 	eid := func(domain, leaf string) string { return domain + "." + entityID("onair", slug, leaf) }
@@ -137,7 +141,8 @@ func (p *Publisher) userComponents(slug string) []component {
 			"name":                  "Teams availability",
 			"unique_id":             obj + "_availability",
 			"default_entity_id":     eid("sensor", "availability"),
-			"state_topic":           p.t.user(slug, "availability"),
+			"state_topic":           state,
+			"value_template":        "{{ value_json.teams.availability }}",
 			"device_class":          "enum",
 			"options":               AvailabilityOptions(),
 			"json_attributes_topic": state,
@@ -147,7 +152,8 @@ func (p *Publisher) userComponents(slug string) []component {
 			"name":              "Teams activity",
 			"unique_id":         obj + "_activity",
 			"default_entity_id": eid("sensor", "activity"),
-			"state_topic":       p.t.user(slug, "activity"),
+			"state_topic":       state,
+			"value_template":    "{{ value_json.teams.activity }}",
 			"device_class":      "enum",
 			"options":           ActivityOptions(),
 			"icon":              "mdi:calendar-account",
@@ -167,14 +173,16 @@ func (p *Publisher) userComponents(slug string) []component {
 			"name":              "Signal colour",
 			"unique_id":         obj + "_color",
 			"default_entity_id": eid("sensor", "color"),
-			"state_topic":       p.t.user(slug, "color"),
+			"state_topic":       state,
+			"value_template":    "{{ value_json.shown_color }}",
 			"icon":              "mdi:palette",
 		}},
 		{platform: "sensor", key: "label", config: map[string]any{
 			"name":              "Signal",
 			"unique_id":         obj + "_label",
 			"default_entity_id": eid("sensor", "label"),
-			"state_topic":       p.t.user(slug, "label"),
+			"state_topic":       state,
+			"value_template":    "{{ value_json.label }}",
 			"icon":              "mdi:card-text-outline",
 		}},
 		{platform: "sensor", key: "since", config: map[string]any{
@@ -254,6 +262,34 @@ func (p *Publisher) daemonDiscovery() []outMsg {
 
 func (p *Publisher) userDiscovery(slug, name string) []outMsg {
 	return p.discoveryMessages(p.t.userObjectID(slug), p.userDevice(slug, name), p.userComponents(slug))
+}
+
+// userDiscoveryTopics returns the topics of a user's discovery configs in
+// the discovery mode.
+func (p *Publisher) userDiscoveryTopics(slug string) []string {
+	switch p.opts.Discovery {
+	case DiscoveryDevice:
+		return []string{p.t.deviceConfig(p.t.userObjectID(slug))}
+	case DiscoveryComponents:
+		var out []string
+		for _, c := range p.userComponents(slug) {
+			uid, _ := c.config["unique_id"].(string)
+			out = append(out, p.t.componentConfig(c.platform, uid))
+		}
+		return out
+	}
+	return nil
+}
+
+// renderDiscovery returns the payload of a user's discovery config on
+// topic.
+func (p *Publisher) renderDiscovery(slug, name, topic string) []byte {
+	for _, m := range p.userDiscovery(slug, name) {
+		if m.topic == topic {
+			return m.payload
+		}
+	}
+	return nil
 }
 
 // DiscoveryPayloads returns every discovery topic and payload the publisher

@@ -25,4 +25,5 @@
 //	onair/pi/error                           command errors out (not retained)
 //	onair/pi/jane_doe_contoso_com/state      JSON state (retained)
 //	onair/pi/jane_doe_contoso_com/availability, …/activity, …/color, …/label
+//	                                         plain values, with Options.PlainTopics only
 package mqtt

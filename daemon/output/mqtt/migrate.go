@@ -27,7 +27,7 @@ func (p *Publisher) formerTopics(users []string) []string {
 		for _, m := range f.userDiscovery(slug, u) {
 			topics = append(topics, m.topic)
 		}
-		for _, m := range f.t.userMessages(slug, UserState{}) {
+		for _, m := range f.t.userMessages(slug, UserState{}, true) {
 			topics = append(topics, m.topic)
 		}
 	}

@@ -19,7 +19,7 @@ func TestFormerNodeIDTopicsRemoved(t *testing.T) {
 			p.Update(UserState{User: u, Presence: mapping.Presence{Availability: mapping.Busy, Activity: mapping.ActivityInACall}, Signal: mapping.Signal{Color: mapping.Red, Brightness: 100, Effect: mapping.Solid}})
 		}
 	}
-	old := startPublisher(t, Options{Broker: "tcp://" + b.addr, NodeID: "raspberrypi", Signs: []Sign{{Name: "door", User: "me", Topic: "door/sign"}}})
+	old := startPublisher(t, Options{Broker: "tcp://" + b.addr, NodeID: "raspberrypi", Signs: []Sign{{Name: "door", User: "me", Topic: "door/sign"}}, PlainTopics: true})
 	old.SetUsers(users)
 	state(old)
 	b.wait(t, 0, old.UserTopic("jane@contoso.com", "availability"), nil)
@@ -40,7 +40,7 @@ func TestFormerNodeIDTopicsRemoved(t *testing.T) {
 	cur.SetUsers(users)
 	state(cur)
 	cur.waitLog(t, 0, slog.LevelInfo, "mqtt connected")
-	b.wait(t, 0, cur.UserTopic("jane@contoso.com", "availability"), nil)
+	b.wait(t, 0, cur.UserTopic("jane@contoso.com", "state"), nil)
 	// Clearing is delivered before the state of the new node (kindClear
 	// sorts first), so by now every old topic is gone.
 	b.wait(t, 0, "onair/raspberrypi-1a2b/status", is("online"))

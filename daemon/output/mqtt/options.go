@@ -126,6 +126,12 @@ type Options struct {
 	Version string
 	// Signs are the door signs and WLED strips to drive.
 	Signs []Sign
+	// PlainTopics also publishes each user's availability, activity,
+	// colour and label as plain retained topics (<user>/availability, …)
+	// for consumers that cannot read JSON. Off, each user is one retained
+	// JSON message (<user>/state), which Home Assistant reads with a
+	// value_template per entity: a fifth of the messages per change.
+	PlainTopics bool
 	// OnCommand receives every valid command from the command topic, one at a
 	// time, on a goroutine owned by Run; it must return promptly (Run waits
 	// for it on shutdown). A returned error is published on the error topic.

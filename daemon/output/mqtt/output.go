@@ -16,7 +16,8 @@ type Output struct {
 	p *Publisher
 
 	mu    sync.Mutex
-	users []string // SetUsers may change them
+	users []string         // SetUsers may change them
+	last  *output.Snapshot // the last snapshot shown; only Run's goroutine uses it
 }
 
 var _ output.Output = (*Output)(nil)
@@ -54,6 +55,9 @@ func (o *Output) Run(ctx context.Context, mb *output.Mailbox) error {
 	}
 }
 
+// show publishes what changed since the last snapshot shown: the users whose
+// view differs (output.Changed; every user on a resend), and the daemon's
+// health, override and pause (unchanged payloads are not sent again).
 func (o *Output) show(s *output.Snapshot) {
 	// The watched users change when a group's members do: leavers lose
 	// their retained topics and discovery (SetUsers), joiners get theirs.
@@ -61,7 +65,15 @@ func (o *Output) show(s *output.Snapshot) {
 		o.users = keys
 		o.p.SetUsers(keys)
 	}
-	for _, u := range s.Users {
+	// Only users whose view changed are encoded again, and those with a
+	// busy block, whose "until" label reads against the clock.
+	changed := output.Changed(o.last, s)
+	for i, u := range s.Users {
+		if len(changed) > 0 && changed[0] == i {
+			changed = changed[1:]
+		} else if u.BusyUntil.IsZero() {
+			continue
+		}
 		sig := u.Signal
 		sig.Label = untilLabel(s.Time, u)
 		o.p.Update(UserState{
@@ -93,6 +105,7 @@ func (o *Output) show(s *output.Snapshot) {
 	}
 	o.p.SetOverride(ov)
 	o.p.SetPaused(s.Paused, s.PausedUntil)
+	o.last = s
 }
 
 func userKeys(s *output.Snapshot) []string {

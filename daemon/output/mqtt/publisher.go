@@ -51,13 +51,16 @@ type outMsg struct {
 	payload []byte
 	retain  bool
 	kind    msgKind
+	// render, when set, makes the payload at send time (takeDirty): a
+	// user's discovery config is some 3 KB of JSON that is sent once per
+	// connection, so it is not kept (see setDiscoveryLocked).
+	render func() []byte
 }
 
 // user is one watched user's entry.
 type user struct {
-	key   string
-	name  string
-	state *UserState // nil until the first Update
+	key  string
+	name string
 }
 
 // Status is a snapshot of the publisher for "onair status".
@@ -213,6 +216,17 @@ func (p *Publisher) setLocked(m outMsg) {
 	p.dirty[m.topic] = m
 }
 
+// setDiscoveryLocked publishes a user's discovery config, rendered when it
+// is sent rather than kept: with thousands of watched users the configs
+// would be most of the publisher's memory.
+func (p *Publisher) setDiscoveryLocked(slug, name string) {
+	for _, topic := range p.userDiscoveryTopics(slug) {
+		m := outMsg{topic: topic, retain: true, kind: kindDiscovery, render: func() []byte { return p.renderDiscovery(slug, name, topic) }}
+		p.retained[topic] = m
+		p.dirty[topic] = m
+	}
+}
+
 // clearLocked removes a retained topic from the broker (empty payload).
 func (p *Publisher) clearLocked(topic string) {
 	delete(p.retained, topic)
@@ -234,7 +248,7 @@ func (p *Publisher) Update(u UserState) {
 	if name == "" {
 		name = u.User
 	}
-	msgs := p.t.userMessages(slug, u)
+	msgs := p.t.userMessages(slug, u, p.opts.PlainTopics)
 	for _, s := range p.signs[slug] {
 		msgs = append(msgs, signMessages(s, u)...)
 	}
@@ -246,12 +260,8 @@ func (p *Publisher) Update(u UserState) {
 	}
 	if e.name != name {
 		e.name = name
-		for _, m := range p.userDiscovery(slug, name) {
-			p.setLocked(m)
-		}
+		p.setDiscoveryLocked(slug, name)
 	}
-	st := u
-	e.state = &st
 	for _, m := range msgs {
 		p.setLocked(m)
 	}
@@ -283,7 +293,7 @@ func (p *Publisher) SetUsers(users []string) {
 		for _, m := range p.userDiscovery(slug, e.name) {
 			p.clearLocked(m.topic)
 		}
-		for _, m := range p.t.userMessages(slug, UserState{}) {
+		for _, m := range p.t.userMessages(slug, UserState{}, true) {
 			p.clearLocked(m.topic)
 		}
 		delete(p.users, slug)
@@ -293,9 +303,7 @@ func (p *Publisher) SetUsers(users []string) {
 			continue
 		}
 		p.users[slug] = &user{key: key, name: key}
-		for _, m := range p.userDiscovery(slug, key) {
-			p.setLocked(m)
-		}
+		p.setDiscoveryLocked(slug, key)
 	}
 	p.usersSet = true
 	p.migrateLocked(users)
@@ -681,6 +689,13 @@ func (p *Publisher) takeDirty() []outMsg {
 		start[m.kind]++
 	}
 	clear(p.dirty)
+	p.mu.Unlock()
+	for i := range all {
+		if all[i].render != nil {
+			all[i].payload, all[i].render = all[i].render(), nil
+		}
+	}
+	p.mu.Lock()
 	return all
 }
 

@@ -18,6 +18,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -55,7 +56,7 @@ func TestPublishesDiscoveryAndRetainedState(t *testing.T) {
 				{Name: "text", User: "me", Topic: "office/door/text", Format: SignText},
 				{Name: "strip", User: "Jane.Doe@contoso.com", Topic: "wled/door", Format: SignWLED},
 			}
-			p := startPublisher(t, Options{Broker: "tcp://" + b.addr, Discovery: mode, Version: "1.2.3", Signs: signs})
+			p := startPublisher(t, Options{Broker: "tcp://" + b.addr, Discovery: mode, Version: "1.2.3", Signs: signs, PlainTopics: true})
 			p.SetUsers([]string{"me", "jane.doe@contoso.com"})
 			p.Update(busyState("me", "On a call"))
 			jane := busyState("jane.doe@contoso.com", "Away")
@@ -159,7 +160,9 @@ func TestReconnectAfterBrokerRestartResendsEverything(t *testing.T) {
 		b2.wait(t, 0, topic, nil)
 		b2.mustRetain(t, topic, string(payload))
 	}
-	b2.mustRetain(t, "onair/pi/me/label", "during")
+	if st, ok := b2.retained("onair/pi/me/state"); !ok || !labelIs("during")(st) {
+		t.Errorf("state not retained after the restart: %q", st)
+	}
 	b2.mustRetain(t, "onair/pi/health", `{"state":"ok","message":""}`)
 	p.waitLog(t, 0, slog.LevelInfo, "mqtt connected")
 }
@@ -360,11 +363,13 @@ func TestCoalescesWhileDisconnected(t *testing.T) {
 	px.setDown(false)
 	last, _ := b.wait(t, cut, "onair/pi/me/state", labelIs("v5"))
 	for _, m := range b.msgs.snapshot()[cut:last] {
-		if (m.topic == "onair/pi/me/state" && !labelIs("v5")(m.payload)) || (m.topic == "onair/pi/me/label" && m.payload != "v5") {
+		if m.topic == "onair/pi/me/state" && !labelIs("v5")(m.payload) {
 			t.Errorf("intermediate value delivered after reconnect: %s %s", m.topic, m.payload)
 		}
 	}
-	b.mustRetain(t, "onair/pi/me/label", "v5")
+	if st, ok := b.retained("onair/pi/me/state"); !ok || !labelIs("v5")(st) {
+		t.Errorf("state not retained: %q", st)
+	}
 }
 
 func TestBadCredentialsAreReported(t *testing.T) {
@@ -604,5 +609,73 @@ func TestShutdownWhileSubscribeHangs(t *testing.T) {
 	t.Logf("Run returned %v after cancel", d)
 	if d > shutdownBound {
 		t.Errorf("Run returned %v after cancel, want under %v", d, shutdownBound)
+	}
+}
+
+// TestOneMessagePerUserChange: a user's change is one retained JSON message
+// (Home Assistant's entities read it with value templates); the plain
+// topics come only with PlainTopics, and an unchanged user sends nothing.
+func TestOneMessagePerUserChange(t *testing.T) {
+	for _, plain := range []bool{false, true} {
+		p, err := New(Options{Broker: "tcp://broker", NodeID: "pi", PlainTopics: plain})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.SetUsers([]string{"me", "jane@contoso.com"})
+		p.Update(busyState("jane@contoso.com", "Away"))
+		drainTopics(p)
+		p.Update(busyState("me", "On a call"))
+		p.Update(busyState("jane@contoso.com", "Away")) // unchanged
+		got := drainTopics(p)
+		want := []string{"onair/pi/me/state"}
+		if plain {
+			want = append(want, "onair/pi/me/activity", "onair/pi/me/availability", "onair/pi/me/color", "onair/pi/me/label")
+		}
+		slices.Sort(want)
+		if !slices.Equal(got, want) {
+			t.Errorf("plain topics %v: a change sent %v, want %v", plain, got, want)
+		}
+	}
+}
+
+func drainTopics(p *Publisher) []string {
+	var topics []string
+	for _, m := range p.takeDirty() {
+		topics = append(topics, m.topic)
+	}
+	slices.Sort(topics)
+	return topics
+}
+
+// TestOutputPublishesOnlyChangedUsers: of a snapshot, the output hands the
+// publisher only the users whose view changed since the last one it showed;
+// a resend sends everybody again.
+func TestOutputPublishesOnlyChangedUsers(t *testing.T) {
+	keys, busy, free := scaleSnapshots(3)
+	o, err := NewOutput(Options{Broker: "tcp://broker", NodeID: "pi"}, keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.p.SetUsers(keys)
+	o.show(busy)
+	drainTopics(o.p)
+	next := *busy
+	next.Users = slices.Clone(busy.Users)
+	next.Users[1] = free.Users[1]
+	o.show(&next)
+	if got, want := drainTopics(o.p), []string{o.p.UserTopic(keys[1], "state")}; !slices.Equal(got, want) {
+		t.Errorf("one user changed: sent %v, want %v", got, want)
+	}
+	o.show(&next)
+	if got := drainTopics(o.p); len(got) != 0 {
+		t.Errorf("nothing changed: sent %v", got)
+	}
+	resend := next
+	resend.Resend = true
+	o.show(&resend)
+	// The publisher sends a payload only when it differs from the retained
+	// one; what a resend asks for is that every user is looked at again.
+	if got := drainTopics(o.p); len(got) != 0 {
+		t.Errorf("resend of an unchanged picture: sent %v", got)
 	}
 }

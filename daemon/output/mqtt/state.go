@@ -96,6 +96,7 @@ type statePayload struct {
 	Name       string       `json:"name"`
 	Busy       bool         `json:"busy"`
 	Color      string       `json:"color"`
+	ShownColor string       `json:"shown_color"` // what the light shows: #000000 when dark
 	Brightness int          `json:"brightness"`
 	Effect     string       `json:"effect"`
 	Label      string       `json:"label"`
@@ -140,8 +141,13 @@ func shownColor(s mapping.Signal) string {
 	return s.Color.String()
 }
 
-// userMessages returns the retained per-user topics and payloads.
-func (t topics) userMessages(slug string, u UserState) []outMsg {
+// plainLeaves are the per-user plain topics published with
+// Options.PlainTopics, after the JSON state.
+var plainLeaves = []string{"availability", "activity", "color", "label"}
+
+// userMessages returns the retained per-user topics and payloads: the JSON
+// state, and with plain set the plain topics too.
+func (t topics) userMessages(slug string, u UserState, plain bool) []outMsg {
 	name := u.Name
 	if name == "" {
 		name = u.User
@@ -155,6 +161,7 @@ func (t topics) userMessages(slug string, u UserState) []outMsg {
 		Name:       name,
 		Busy:       u.Busy,
 		Color:      u.Signal.Color.String(),
+		ShownColor: shownColor(u.Signal),
 		Brightness: u.Signal.Brightness,
 		Effect:     string(effectOf(u.Signal)),
 		Label:      u.Signal.Label,
@@ -170,11 +177,15 @@ func (t topics) userMessages(slug string, u UserState) []outMsg {
 		NextBusy: rfc3339(u.NextBusy),
 	}
 	js, _ := json.Marshal(sp) // cannot fail: strings, ints and bools only
+	state := outMsg{topic: t.user(slug, "state"), payload: js, retain: true, kind: kindState}
+	if !plain {
+		return []outMsg{state}
+	}
 	return []outMsg{
-		{topic: t.user(slug, "state"), payload: js, retain: true, kind: kindState},
+		state,
 		{topic: t.user(slug, "availability"), payload: []byte(sp.Teams.Availability), retain: true, kind: kindState},
 		{topic: t.user(slug, "activity"), payload: []byte(sp.Teams.Activity), retain: true, kind: kindState},
-		{topic: t.user(slug, "color"), payload: []byte(shownColor(u.Signal)), retain: true, kind: kindState},
+		{topic: t.user(slug, "color"), payload: []byte(sp.ShownColor), retain: true, kind: kindState},
 		{topic: t.user(slug, "label"), payload: []byte(u.Signal.Label), retain: true, kind: kindState},
 	}
 }
