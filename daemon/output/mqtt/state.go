@@ -141,10 +141,6 @@ func shownColor(s mapping.Signal) string {
 	return s.Color.String()
 }
 
-// plainLeaves are the per-user plain topics published with
-// Options.PlainTopics, after the JSON state.
-var plainLeaves = []string{"availability", "activity", "color", "label"}
-
 // userMessages returns the retained per-user topics and payloads: the JSON
 // state, and with plain set the plain topics too.
 func (t topics) userMessages(slug string, u UserState, plain bool) []outMsg {
