@@ -56,15 +56,11 @@ func cmdIdle(ctx context.Context, args []string) error {
 		fmt.Fprintln(os.Stderr, "onair-bench idle: want -duration > 0, -changes ≥ 1 and no arguments")
 		return errUsage
 	}
-	root, err := os.MkdirTemp("", "onair-bench-idle-")
+	root, cleanup, err := workDir("idle", *keep)
 	if err != nil {
 		return err
 	}
-	if *keep {
-		fmt.Fprintln(os.Stderr, "keeping", root)
-	} else {
-		defer os.RemoveAll(root)
-	}
+	defer cleanup()
 	if err := bins.build(ctx, root); err != nil {
 		return err
 	}

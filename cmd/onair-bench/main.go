@@ -171,3 +171,17 @@ func moduleRoot() (string, error) {
 		dir = parent
 	}
 }
+
+// workDir makes the temporary directory of one bench run (configs, logs,
+// binaries); cleanup removes it unless keep asks to keep it for a look.
+func workDir(bench string, keep bool) (root string, cleanup func(), err error) {
+	root, err = os.MkdirTemp("", "onair-bench-"+bench+"-")
+	if err != nil {
+		return "", nil, err
+	}
+	if keep {
+		fmt.Fprintln(os.Stderr, "keeping", root)
+		return root, func() {}, nil
+	}
+	return root, func() { os.RemoveAll(root) }, nil
+}

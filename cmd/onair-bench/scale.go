@@ -66,15 +66,11 @@ func cmdScale(ctx context.Context, args []string) error {
 		fmt.Fprintln(os.Stderr, "onair-bench scale: want -unchanged ≥ 2, -changes ≥ 1 and no arguments")
 		return errUsage
 	}
-	root, err := os.MkdirTemp("", "onair-bench-scale-")
+	root, cleanup, err := workDir("scale", *keep)
 	if err != nil {
 		return err
 	}
-	if *keep {
-		fmt.Fprintln(os.Stderr, "keeping", root)
-	} else {
-		defer os.RemoveAll(root)
-	}
+	defer cleanup()
 	bins.baseline = "-"
 	if err := bins.build(ctx, root); err != nil {
 		return err

@@ -93,15 +93,11 @@ func cmdSoak(ctx context.Context, args []string) error {
 		return errUsage
 	}
 	*churn = min(*churn, *n)
-	root, err := os.MkdirTemp("", "onair-bench-soak-")
+	root, cleanup, err := workDir("soak", *keep)
 	if err != nil {
 		return err
 	}
-	if *keep {
-		fmt.Fprintln(os.Stderr, "keeping", root)
-	} else {
-		defer os.RemoveAll(root)
-	}
+	defer cleanup()
 	bins.baseline = "-"
 	if err := bins.build(ctx, root); err != nil {
 		return err
