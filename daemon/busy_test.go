@@ -82,7 +82,7 @@ func TestHABusyFollowsOverride(t *testing.T) {
 	addr := startMochi(t)
 	obs := observe(t, addr)
 	src := &scriptSource{}
-	src.set(mapping.Available, mapping.ActivityAvailable)
+	src.set(mapping.AvailabilityAvailable, mapping.ActivityAvailable)
 	cfg, err := config.Parse([]byte("version: 1\nmqtt:\n  broker: tcp://" + addr + "\n  node_id: desk\n  plain_topics: true\n"))
 	if err != nil {
 		t.Fatal(err)

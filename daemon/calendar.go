@@ -154,7 +154,7 @@ func (s *state) calendarView(now time.Time, v *output.UserView, later func(time.
 // of a healthy daemon: status prints it under "to fix", MQTT health
 // carries it as its message.
 func (s *state) withNotice(snap *output.Snapshot) {
-	if s.notice != "" && snap.Health.State == mapping.Normal && snap.Health.Remedy == "" {
+	if s.notice != "" && snap.Health.State == mapping.StateNormal && snap.Health.Remedy == "" {
 		snap.Health.Remedy = s.notice
 	}
 }

@@ -17,7 +17,7 @@ func TestThrottlingShowsWhenPollingResumes(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		throttled := &graph.ThrottledError{RetryAfter: time.Hour, Requested: 24 * time.Hour, Status: 429, Err: &graph.APIError{Op: "get presence of me", Status: 429, Code: "TooManyRequests"}}
 		src := &scriptSource{errs: []error{throttled}}
-		src.set(mapping.Available, mapping.ActivityAvailable)
+		src.set(mapping.AvailabilityAvailable, mapping.ActivityAvailable)
 		t0 := time.Now()
 		d, _, stop := start(t, "version: 1\ngraph:\n  interval: 2s\n", src)
 		defer stop()

@@ -32,7 +32,7 @@ func TestControlAPIBounds(t *testing.T) {
 	t.Cleanup(func() { os.RemoveAll(dir) })
 	sock := filepath.Join(dir, "onair.sock")
 	src := &scriptSource{}
-	src.set(mapping.Available, mapping.ActivityAvailable)
+	src.set(mapping.AvailabilityAvailable, mapping.ActivityAvailable)
 	cfg, _ := config.Parse([]byte("version: 1\n"))
 	d, err := New(Options{Config: cfg, Paths: config.Paths{Socket: sock}, source: src, NoLights: true})
 	if err != nil {

@@ -33,7 +33,7 @@ func TestControlAPI(t *testing.T) {
 	}
 
 	src := &scriptSource{}
-	src.set(mapping.Busy, mapping.ActivityInAMeeting)
+	src.set(mapping.AvailabilityBusy, mapping.ActivityInAMeeting)
 	cfg, _ := config.Parse([]byte("version: 1\n"))
 	n := &notifier{c: make(chan *output.Snapshot, 16)}
 	d, err := New(Options{Config: cfg, Paths: config.Paths{Socket: sock}, source: src, NoLights: true, Version: "test", outputs: []output.Output{n}})
@@ -65,7 +65,7 @@ func TestControlAPI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.Override == nil || st.Override.Availability != mapping.Available || st.Override.Source != "cli" {
+	if st.Override == nil || st.Override.Availability != mapping.AvailabilityAvailable || st.Override.Source != "cli" {
 		t.Errorf("override in status = %+v", st.Override)
 	}
 	n.waitFor(t, 5*time.Second, "override signal", signalIs("override(available)"))

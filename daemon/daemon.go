@@ -414,7 +414,7 @@ func (d *Daemon) handlePoll(now time.Time, ps []mapping.Presence, err error, fai
 	case c.retryAfter > 0:
 		// Graph said when: honour it exactly, no jitter.
 		return c.retryAfter
-	case c.state == mapping.LoginRequired:
+	case c.state == mapping.StateLoginRequired:
 		// Cheap when nobody is signed in (the cache is a local file); a
 		// successful `onair login` also pokes the daemon through the
 		// control API, so this is only the fallback.

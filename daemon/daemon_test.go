@@ -139,7 +139,7 @@ func start(t *testing.T, cfg string, src presenceSource) (*Daemon, *recorder, fu
 func TestFirstPollAtOnceAndChangeWithinInterval(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		src := &scriptSource{}
-		src.set(mapping.Available, mapping.ActivityAvailable)
+		src.set(mapping.AvailabilityAvailable, mapping.ActivityAvailable)
 		t0 := time.Now()
 		_, rec, stop := start(t, "version: 1\n", src)
 		defer stop()
@@ -151,7 +151,7 @@ func TestFirstPollAtOnceAndChangeWithinInterval(t *testing.T) {
 			t.Fatalf("first signal = %+v, want green from rule available", got)
 		}
 
-		src.set(mapping.Busy, mapping.ActivityInAMeeting)
+		src.set(mapping.AvailabilityBusy, mapping.ActivityInAMeeting)
 		time.Sleep(config.DefaultInterval + config.DefaultInterval/10) // one interval plus the largest jitter
 		synctest.Wait()
 		if got := rec.signal(); got.Color != mapping.Red || got.Rule != "in-a-meeting" {
@@ -166,7 +166,7 @@ func TestFirstPollAtOnceAndChangeWithinInterval(t *testing.T) {
 func TestRetryAfterHonouredExactly(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		src := &scriptSource{errs: []error{&graph.ThrottledError{RetryAfter: 7 * time.Second, Status: 429, Err: &graph.APIError{Op: "get presence of me", Status: 429, Code: "TooManyRequests"}}}}
-		src.set(mapping.Available, mapping.ActivityAvailable)
+		src.set(mapping.AvailabilityAvailable, mapping.ActivityAvailable)
 		t0 := time.Now()
 		_, _, stop := start(t, "version: 1\ngraph:\n  interval: 2s\n", src)
 		defer stop()
@@ -220,7 +220,7 @@ func TestBackoffGrowsAndIsCapped(t *testing.T) {
 func TestStaleAfterPresenceStopsRefreshing(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		src := &scriptSource{}
-		src.set(mapping.Busy, mapping.ActivityInACall)
+		src.set(mapping.AvailabilityBusy, mapping.ActivityInACall)
 		_, rec, stop := start(t, "version: 1\n", src)
 		defer stop()
 		synctest.Wait()
@@ -237,11 +237,11 @@ func TestStaleAfterPresenceStopsRefreshing(t *testing.T) {
 		if got := s.Users[0].Signal; got.Rule != "stale" || got.Effect != mapping.Pulse {
 			t.Fatalf("signal after 62s of failures = %+v, want stale pulse", got)
 		}
-		if s.Health.State != mapping.Stale {
+		if s.Health.State != mapping.StateStale {
 			t.Errorf("health = %q, want stale", s.Health.State)
 		}
 		// Recovery.
-		src.set(mapping.Available, mapping.ActivityAvailable)
+		src.set(mapping.AvailabilityAvailable, mapping.ActivityAvailable)
 		time.Sleep(maxBackoff + time.Minute)
 		synctest.Wait()
 		if got := rec.signal(); got.Rule != "available" {
@@ -273,7 +273,7 @@ func TestLoginRequiredIsAStateAndRecovers(t *testing.T) {
 			t.Errorf("retry gap while signed out = %v, want at most a minute", gap)
 		}
 		// `onair login` succeeds and pokes the daemon.
-		src.set(mapping.Available, mapping.ActivityAvailable)
+		src.set(mapping.AvailabilityAvailable, mapping.ActivityAvailable)
 		d.PollNow()
 		synctest.Wait()
 		if got := rec.signal(); got.Rule != "available" {
@@ -285,7 +285,7 @@ func TestLoginRequiredIsAStateAndRecovers(t *testing.T) {
 func TestOverrideAndPause(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		src := &scriptSource{}
-		src.set(mapping.Available, mapping.ActivityAvailable)
+		src.set(mapping.AvailabilityAvailable, mapping.ActivityAvailable)
 		d, rec, stop := start(t, "version: 1\n", src)
 		defer stop()
 		synctest.Wait()
@@ -332,7 +332,7 @@ func TestOverrideAndPause(t *testing.T) {
 		if got := rec.signal(); got.Rule != "available" {
 			t.Fatalf("after clear = %q", got.Rule)
 		}
-		if err := d.SetOverride(output.Override{User: "nobody@example.com", Availability: mapping.Busy}, 0); err == nil {
+		if err := d.SetOverride(output.Override{User: "nobody@example.com", Availability: mapping.AvailabilityBusy}, 0); err == nil {
 			t.Error("override for an unwatched user accepted")
 		}
 	})
@@ -342,7 +342,7 @@ func TestOffHours(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		// The bubble's clock starts at 2000-01-01 00:00 UTC, a Saturday.
 		src := &scriptSource{}
-		src.set(mapping.Busy, mapping.ActivityInAMeeting)
+		src.set(mapping.AvailabilityBusy, mapping.ActivityInAMeeting)
 		_, rec, stop := start(t, "version: 1\nschedule:\n  days: mon-fri\n  from: '08:00'\n  to: '18:00'\n  time_zone: UTC\n", src)
 		defer stop()
 		synctest.Wait()
@@ -360,7 +360,7 @@ func TestOffHours(t *testing.T) {
 func TestShutdownRunsExitActionsPromptly(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		src := &scriptSource{}
-		src.set(mapping.Available, mapping.ActivityAvailable)
+		src.set(mapping.AvailabilityAvailable, mapping.ActivityAvailable)
 		_, rec, stop := start(t, "version: 1\n", src)
 		synctest.Wait()
 		t0 := time.Now()
@@ -373,12 +373,12 @@ func TestShutdownRunsExitActionsPromptly(t *testing.T) {
 
 func TestOutOfOrderSequenceDropped(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		src := &scriptSource{ps: []mapping.Presence{{User: config.Me, Availability: mapping.Busy, Activity: mapping.ActivityBusy, Sequence: "0000000002"}}}
+		src := &scriptSource{ps: []mapping.Presence{{User: config.Me, Availability: mapping.AvailabilityBusy, Activity: mapping.ActivityBusy, Sequence: "0000000002"}}}
 		_, rec, stop := start(t, "version: 1\n", src)
 		defer stop()
 		synctest.Wait()
 		src.mu.Lock()
-		src.ps = []mapping.Presence{{User: config.Me, Availability: mapping.Available, Activity: mapping.ActivityAvailable, Sequence: "0000000001"}}
+		src.ps = []mapping.Presence{{User: config.Me, Availability: mapping.AvailabilityAvailable, Activity: mapping.ActivityAvailable, Sequence: "0000000001"}}
 		src.mu.Unlock()
 		time.Sleep(12 * time.Second)
 		synctest.Wait()
@@ -397,9 +397,9 @@ func TestOutOfOrderSequenceDropped(t *testing.T) {
 
 func presenceOf(user, activity string) mapping.Presence {
 	a, _ := mapping.ParseActivity(activity)
-	avail := mapping.Available
+	avail := mapping.AvailabilityAvailable
 	if a == mapping.ActivityInAMeeting {
-		avail = mapping.Busy
+		avail = mapping.AvailabilityBusy
 	}
 	return mapping.Presence{User: user, Availability: avail, Activity: a}
 }
@@ -423,7 +423,7 @@ func TestSleptFor(t *testing.T) {
 func TestResumeResendsEverything(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		src := &scriptSource{}
-		src.set(mapping.Busy, mapping.ActivityInAMeeting)
+		src.set(mapping.AvailabilityBusy, mapping.ActivityInAMeeting)
 		d, rec, stop := start(t, "version: 1\n", src)
 		defer stop()
 		synctest.Wait()
@@ -469,7 +469,7 @@ func (h *hangingSource) Poll(ctx context.Context) ([]mapping.Presence, error) {
 func TestSlowPollDoesNotDelayCommands(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		src := &hangingSource{release: make(chan struct{})}
-		src.set(mapping.Available, mapping.ActivityAvailable)
+		src.set(mapping.AvailabilityAvailable, mapping.ActivityAvailable)
 		d, rec, stop := start(t, "version: 1\n", src)
 		defer stop()
 		synctest.Wait()
@@ -504,11 +504,11 @@ func TestSlowPollDoesNotDelayCommands(t *testing.T) {
 func TestStatusDoesNotSwallowAnExpiry(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		src := &scriptSource{}
-		src.set(mapping.Available, mapping.ActivityAvailable)
+		src.set(mapping.AvailabilityAvailable, mapping.ActivityAvailable)
 		d, rec, stop := start(t, "version: 1\ngraph:\n  interval: 5m\n", src)
 		defer stop()
 		synctest.Wait()
-		if err := d.SetOverride(output.Override{Availability: mapping.Busy}, 30*time.Second); err != nil {
+		if err := d.SetOverride(output.Override{Availability: mapping.AvailabilityBusy}, 30*time.Second); err != nil {
 			t.Fatal(err)
 		}
 		synctest.Wait()
@@ -573,7 +573,7 @@ func TestIdleLoopWakesForPollsOnly(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				src := &scriptSource{}
-				src.set(mapping.Available, mapping.ActivityAvailable)
+				src.set(mapping.AvailabilityAvailable, mapping.ActivityAvailable)
 				d, rec, stop := start(t, tc.cfg, src)
 				defer stop()
 				synctest.Wait()

@@ -17,18 +17,18 @@ type demoStep struct {
 
 // demoDay is a compressed working day: each step lasts demoStepLength.
 var demoDay = []demoStep{
-	{mapping.Available, mapping.ActivityAvailable, ""},
-	{mapping.Busy, mapping.ActivityInAMeeting, "Stand-up"},
-	{mapping.Available, mapping.ActivityAvailable, ""},
-	{mapping.DoNotDisturb, mapping.ActivityPresenting, "Quarterly review"},
-	{mapping.Busy, mapping.ActivityInACall, ""},
-	{mapping.Away, mapping.ActivityAway, "Lunch"},
-	{mapping.BeRightBack, mapping.ActivityBeRightBack, ""},
-	{mapping.DoNotDisturb, mapping.ActivityFocusing, "Focus time"},
-	{mapping.Busy, mapping.ActivityBusy, ""},
-	{mapping.AvailableIdle, mapping.ActivityInactive, ""},
-	{mapping.Available, mapping.ActivityAvailable, ""},
-	{mapping.Offline, mapping.ActivityOffWork, "See you tomorrow"},
+	{mapping.AvailabilityAvailable, mapping.ActivityAvailable, ""},
+	{mapping.AvailabilityBusy, mapping.ActivityInAMeeting, "Stand-up"},
+	{mapping.AvailabilityAvailable, mapping.ActivityAvailable, ""},
+	{mapping.AvailabilityDoNotDisturb, mapping.ActivityPresenting, "Quarterly review"},
+	{mapping.AvailabilityBusy, mapping.ActivityInACall, ""},
+	{mapping.AvailabilityAway, mapping.ActivityAway, "Lunch"},
+	{mapping.AvailabilityBeRightBack, mapping.ActivityBeRightBack, ""},
+	{mapping.AvailabilityDoNotDisturb, mapping.ActivityFocusing, "Focus time"},
+	{mapping.AvailabilityBusy, mapping.ActivityBusy, ""},
+	{mapping.AvailabilityAvailableIdle, mapping.ActivityInactive, ""},
+	{mapping.AvailabilityAvailable, mapping.ActivityAvailable, ""},
+	{mapping.AvailabilityOffline, mapping.ActivityOffWork, "See you tomorrow"},
 }
 
 // demoStepLength is how long each demo presence lasts.

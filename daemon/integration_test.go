@@ -189,7 +189,7 @@ func TestSignInPollAndRecoverAgainstFakeCloud(t *testing.T) {
 	// Before any sign-in the daemon runs and shows login-required.
 	d, n := f.run(t, cfg, term)
 	s := n.waitFor(t, 5*time.Second, "login-required signal", signalIs("login-required"))
-	if s.Health.State != mapping.LoginRequired {
+	if s.Health.State != mapping.StateLoginRequired {
 		t.Fatalf("health = %q, want login-required", s.Health.State)
 	}
 
@@ -254,7 +254,7 @@ func TestRevokedCachedTokenIsRefreshed(t *testing.T) {
 	f.entra.ExpireAccessTokens()
 	f.graph.SetPresence(f.me, "DoNotDisturb", "Presenting")
 	s := n.waitFor(t, 6*time.Second, "presenting signal after revocation", signalIs("presenting"))
-	if s.Health.State != mapping.Normal {
+	if s.Health.State != mapping.StateNormal {
 		t.Errorf("health = %q, want ok", s.Health.State)
 	}
 	if c := f.entra.Counts().RefreshToken; c != 1 {
@@ -263,7 +263,7 @@ func TestRevokedCachedTokenIsRefreshed(t *testing.T) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	for _, snap := range n.snaps {
-		if snap.Users[0].State == mapping.LoginRequired {
+		if snap.Users[0].State == mapping.StateLoginRequired {
 			t.Fatal("a revoked but refreshable token showed login-required")
 		}
 	}
@@ -326,10 +326,10 @@ func TestOneBadColleagueDoesNotBreakTheOthers(t *testing.T) {
 		return s.Users[0].Signal.Rule == "available" && s.Users[1].Signal.Rule == "in-a-call"
 	})
 	gone := s.Users[2]
-	if gone.State != mapping.Error || gone.Signal.Rule != "error" || !strings.Contains(gone.Err, "gone@contoso.example") {
+	if gone.State != mapping.StateError || gone.Signal.Rule != "error" || !strings.Contains(gone.Err, "gone@contoso.example") {
 		t.Errorf("unknown colleague = state %q rule %q err %q, want error naming the user", gone.State, gone.Signal.Rule, gone.Err)
 	}
-	if s.Health.State != mapping.Normal || !strings.Contains(s.Health.Err, "gone@contoso.example") {
+	if s.Health.State != mapping.StateNormal || !strings.Contains(s.Health.Err, "gone@contoso.example") {
 		t.Errorf("health = %q %q, want ok with the failed user named", s.Health.State, s.Health.Err)
 	}
 }

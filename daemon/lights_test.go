@@ -399,7 +399,7 @@ func startLightsWith(t *testing.T, cfg string, src presenceSource, usb lights.Ba
 
 func busy() *scriptSource {
 	src := &scriptSource{}
-	src.set(mapping.Busy, mapping.ActivityInAMeeting)
+	src.set(mapping.AvailabilityBusy, mapping.ActivityInAMeeting)
 	return src
 }
 
@@ -706,7 +706,7 @@ func TestLightsPulseInHardwareOnKuando(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		usb := newFakeUSB(kuandoOmega)
 		src := &scriptSource{}
-		src.set(mapping.Busy, mapping.ActivityPresenting)
+		src.set(mapping.AvailabilityBusy, mapping.ActivityPresenting)
 		_, _, stop := startLights(t, "version: 1\n", src, usb, slog.LevelInfo)
 		defer stop()
 		time.Sleep(5 * time.Second)
@@ -728,7 +728,7 @@ func TestLightsWriteErrorClosesAndRecovers(t *testing.T) {
 		l := usb.light(luxaforFlag.Path)
 
 		l.setFail(errors.New("hidapi: write failed"))
-		src.set(mapping.Available, mapping.ActivityAvailable)
+		src.set(mapping.AvailabilityAvailable, mapping.ActivityAvailable)
 		time.Sleep(config.DefaultInterval + config.DefaultInterval/10)
 		synctest.Wait()
 		if o, c := l.openClose(); o != c {
@@ -789,8 +789,8 @@ func TestLightsFollowDifferentUsers(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		usb := newFakeUSB(kuandoOmega, luxaforFlag, luxaforMute)
 		src := &scriptSource{ps: []mapping.Presence{
-			{User: config.Me, Availability: mapping.Available, Activity: mapping.ActivityAvailable},
-			{User: "Bob@example.com", Availability: mapping.Busy, Activity: mapping.ActivityBusy},
+			{User: config.Me, Availability: mapping.AvailabilityAvailable, Activity: mapping.ActivityAvailable},
+			{User: "Bob@example.com", Availability: mapping.AvailabilityBusy, Activity: mapping.ActivityBusy},
 		}}
 		d, _, stop := startLights(t, twoUsersConfig, src, usb, slog.LevelInfo)
 		defer stop()

@@ -158,7 +158,7 @@ func TestMQTTEndToEnd(t *testing.T) {
 			addr := b.start(t)
 			obs := observe(t, addr)
 			src := &scriptSource{}
-			src.set(mapping.Busy, mapping.ActivityInAMeeting)
+			src.set(mapping.AvailabilityBusy, mapping.ActivityInAMeeting)
 			// One broker gets the plain per-user topics too.
 			plain := b.name == "mosquitto"
 			cfg, err := config.Parse([]byte("version: 1\nmqtt:\n  broker: tcp://" + addr + "\n  node_id: desk\n  plain_topics: " + strconv.FormatBool(plain) + "\nsigns:\n  - topic: door/sign\n    format: text\n"))

@@ -271,10 +271,10 @@ func classifyOffice(err error) (failure, bool) {
 	switch {
 	case errors.Is(err, auth.ErrCertificateExpired), errors.Is(err, auth.ErrInvalidCredential), errors.Is(err, auth.ErrTenantNotFound):
 		errors.As(err, &r)
-		return failure{state: mapping.LoginRequired, remedy: r.Remedy()}, true
+		return failure{state: mapping.StateLoginRequired, remedy: r.Remedy()}, true
 	case errors.Is(err, auth.ErrPermissionMissing):
 		errors.As(err, &r)
-		return failure{state: mapping.Error, remedy: r.Remedy()}, true
+		return failure{state: mapping.StateError, remedy: r.Remedy()}, true
 	}
 	return failure{}, false
 }

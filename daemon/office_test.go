@@ -188,7 +188,7 @@ func TestOfficeAppOnlyWithCertificateAndSecret(t *testing.T) {
 			if s.Users[0].Key != "adele@contoso.example" || s.Users[1].Name != "Lee Gu" || s.Users[2].Name != "Nestor Wilke" {
 				t.Errorf("users = %+v", s.Users)
 			}
-			if s.Users[0].Signal.Rule != "in-a-meeting" || s.Health.State != mapping.Normal {
+			if s.Users[0].Signal.Rule != "in-a-meeting" || s.Health.State != mapping.StateNormal {
 				t.Errorf("adele = %+v, health %+v", s.Users[0].Signal, s.Health)
 			}
 			st := d.Status(t.Context())
@@ -273,7 +273,7 @@ func TestOfficeCertificateExpiringSoonIsWarned(t *testing.T) {
 	d, n := o.run(t, o.config(t, o.certLines(t), "  users: [adele@contoso.example]\n", "mqtt:\n  broker: tcp://"+addr+"\n  node_id: lobby\n"))
 	obs.wait(t, "onair/lobby/health", func(v string) bool { return strings.Contains(v, `"state":"ok"`) && strings.Contains(v, "expires on") })
 	s := waitSnap(t, n, 10*time.Second, "the expiry notice", func(s *output.Snapshot) bool { return s.Health.Remedy != "" && allHave(1)(s) })
-	if s.Health.State != mapping.Normal || !strings.Contains(s.Health.Remedy, "expires on") {
+	if s.Health.State != mapping.StateNormal || !strings.Contains(s.Health.Remedy, "expires on") {
 		t.Errorf("health = %+v", s.Health)
 	}
 	if st := d.Status(t.Context()); !strings.Contains(st.Health.Remedy, "expires on") {
@@ -341,7 +341,7 @@ func TestOfficeGroupLeaverLeavesHomeAssistant(t *testing.T) {
 	obs.wait(t, "homeassistant/device/onair_lobby_u4_contoso_example/config", func(v string) bool { return strings.Contains(v, "User 4") })
 	s := waitSnap(t, n, 10*time.Second, "user 4's presence", func(s *output.Snapshot) bool {
 		u, ok := s.User("u4@contoso.example")
-		return ok && u.Presence.Availability == mapping.Busy
+		return ok && u.Presence.Availability == mapping.AvailabilityBusy
 	})
 	if _, ok := s.User("u3@contoso.example"); ok || len(s.Users) != 3 {
 		t.Errorf("users after the change = %+v", s.Users)
@@ -416,7 +416,7 @@ func TestOfficeCalendarWithoutPermissionSaysSoOnce(t *testing.T) {
 	o.graph.SetPresence(graphtest.ID(1), "Busy", "InAMeeting")
 	d, n := o.run(t, o.config(t, o.certLines(t), "  users: [adele@contoso.example]\n", "calendar:\n  enabled: true\n  interval: 1m\n"))
 	s := waitSnap(t, n, 10*time.Second, "presence", allHave(1))
-	if s.Users[0].Signal.Label != "In a meeting" || s.Health.State != mapping.Normal {
+	if s.Users[0].Signal.Label != "In a meeting" || s.Health.State != mapping.StateNormal {
 		t.Errorf("without the calendar: %+v, health %+v", s.Users[0].Signal, s.Health)
 	}
 	d.refreshCalendar(t.Context(), time.Now()) // a second round: no second warning
@@ -478,7 +478,7 @@ mapping:
 		}
 		rec := &recorder{}
 		d, err := New(Options{Config: c, NoControl: true, NoLights: true, outputs: []output.Output{rec}, calendar: cal,
-			source: fixedSource{mapping.Presence{User: "adele@contoso.example", Availability: mapping.Available, Activity: mapping.ActivityAvailable}}})
+			source: fixedSource{mapping.Presence{User: "adele@contoso.example", Availability: mapping.AvailabilityAvailable, Activity: mapping.ActivityAvailable}}})
 		if err != nil {
 			t.Fatal(err)
 		}

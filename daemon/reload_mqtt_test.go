@@ -29,9 +29,9 @@ func TestReloadMQTT(t *testing.T) {
 	write("a@x.com, b@x.com", "desk", "#0000ff")
 	src := &scriptSource{}
 	src.ps = []mapping.Presence{
-		{User: config.Me, Availability: mapping.Busy, Activity: mapping.ActivityInACall},
-		{User: "a@x.com", Availability: mapping.Busy, Activity: mapping.ActivityInACall},
-		{User: "b@x.com", Availability: mapping.Busy, Activity: mapping.ActivityInACall},
+		{User: config.Me, Availability: mapping.AvailabilityBusy, Activity: mapping.ActivityInACall},
+		{User: "a@x.com", Availability: mapping.AvailabilityBusy, Activity: mapping.ActivityInACall},
+		{User: "b@x.com", Availability: mapping.AvailabilityBusy, Activity: mapping.ActivityInACall},
 	}
 	cfg, err := config.Load(path)
 	if err != nil {

@@ -76,14 +76,14 @@ func TestReloadChangesRuleColourKeepsOverride(t *testing.T) {
 		write(reloadConfig("#0000ff"))
 		usb := newFakeUSB(luxaforFlag)
 		src := &scriptSource{}
-		src.set(mapping.Available, mapping.ActivityAvailable)
+		src.set(mapping.AvailabilityAvailable, mapping.ActivityAvailable)
 		d, rec, logs, stop := startFile(t, path, src, usb)
 		defer stop()
 		time.Sleep(lights.EnumerateInterval)
 		synctest.Wait()
 
 		// An override through the busy rule: blue.
-		if err := d.SetOverride(output.Override{Availability: mapping.Busy, Source: "test"}, 0); err != nil {
+		if err := d.SetOverride(output.Override{Availability: mapping.AvailabilityBusy, Source: "test"}, 0); err != nil {
 			t.Fatal(err)
 		}
 		synctest.Wait()
@@ -107,7 +107,7 @@ func TestReloadChangesRuleColourKeepsOverride(t *testing.T) {
 			t.Fatalf("after reload the light shows%s\nwant%s", opsString(l.writes()), opsString(magenta))
 		}
 		s := rec.last()
-		if s.Override == nil || s.Users[0].Signal.Rule != "override(desk)" || s.Users[0].Presence.Availability != mapping.Available {
+		if s.Override == nil || s.Users[0].Signal.Rule != "override(desk)" || s.Users[0].Presence.Availability != mapping.AvailabilityAvailable {
 			t.Errorf("after reload: override %+v, signal %+v, presence %+v; want the override and presence kept", s.Override, s.Users[0].Signal, s.Users[0].Presence)
 		}
 		if len(src.pollTimes()) != 1 {
@@ -157,14 +157,14 @@ func TestReloadAddsAndRemovesUsers(t *testing.T) {
 		os.WriteFile(path, []byte("version: 1\ngraph:\n  users: [a@x.com, b@x.com]\n"), 0o600)
 		src := &scriptSource{}
 		src.ps = []mapping.Presence{
-			{User: config.Me, Availability: mapping.Busy, Activity: mapping.ActivityInACall},
-			{User: "a@x.com", Availability: mapping.Away, Activity: mapping.ActivityAway},
-			{User: "b@x.com", Availability: mapping.Available, Activity: mapping.ActivityAvailable},
+			{User: config.Me, Availability: mapping.AvailabilityBusy, Activity: mapping.ActivityInACall},
+			{User: "a@x.com", Availability: mapping.AvailabilityAway, Activity: mapping.ActivityAway},
+			{User: "b@x.com", Availability: mapping.AvailabilityAvailable, Activity: mapping.ActivityAvailable},
 		}
 		d, rec, _, stop := startFile(t, path, src, nil)
 		defer stop()
 		synctest.Wait()
-		if err := d.SetOverride(output.Override{User: "b@x.com", Availability: mapping.Busy}, 0); err != nil {
+		if err := d.SetOverride(output.Override{User: "b@x.com", Availability: mapping.AvailabilityBusy}, 0); err != nil {
 			t.Fatal(err)
 		}
 		os.WriteFile(path, []byte("version: 1\ngraph:\n  users: [a@x.com, c@x.com]\n"), 0o600)
@@ -181,7 +181,7 @@ func TestReloadAddsAndRemovesUsers(t *testing.T) {
 		if !slices.Equal(keys, []string{"me", "a@x.com", "c@x.com"}) {
 			t.Fatalf("users after reload = %v", keys)
 		}
-		if s.Users[1].Presence.Availability != mapping.Away {
+		if s.Users[1].Presence.Availability != mapping.AvailabilityAway {
 			t.Errorf("a@x.com lost its presence on reload: %+v", s.Users[1])
 		}
 		if s.Users[2].Presence.Availability != "" {

@@ -282,17 +282,17 @@ func classify(err error) failure {
 	var forbidden *graph.ForbiddenError
 	switch {
 	case errors.Is(err, auth.ErrNoClientID):
-		return failure{state: mapping.LoginRequired, remedy: "set graph.client_id in the config (`onair config path` shows where; the README's sign-in guide says how to get one), then run `onair login`: the running daemon picks both up"}
+		return failure{state: mapping.StateLoginRequired, remedy: "set graph.client_id in the config (`onair config path` shows where; the README's sign-in guide says how to get one), then run `onair login`: the running daemon picks both up"}
 	case errors.Is(err, auth.ErrLoginRequired):
-		return failure{state: mapping.LoginRequired, remedy: "run `onair login`"}
+		return failure{state: mapping.StateLoginRequired, remedy: "run `onair login`"}
 	case errors.Is(err, graph.ErrUnauthorized):
-		return failure{state: mapping.LoginRequired, remedy: "Graph rejected the sign-in; run `onair login`"}
+		return failure{state: mapping.StateLoginRequired, remedy: "Graph rejected the sign-in; run `onair login`"}
 	case errors.Is(err, auth.ErrCacheUnreadable):
-		return failure{state: mapping.Error, remedy: "run `onair logout`, then `onair login`"}
+		return failure{state: mapping.StateError, remedy: "run `onair logout`, then `onair login`"}
 	case errors.As(err, &forbidden):
-		return failure{state: mapping.Error, remedy: forbidden.Remedy}
+		return failure{state: mapping.StateError, remedy: forbidden.Remedy}
 	case errors.Is(err, graph.ErrUserNotFound):
-		return failure{state: mapping.Error, remedy: "check graph.users in the config: the user does not exist or has no Teams presence"}
+		return failure{state: mapping.StateError, remedy: "check graph.users in the config: the user does not exist or has no Teams presence"}
 	case errors.As(err, &throttled):
 		return failure{retryAfter: throttled.RetryAfter}
 	}

@@ -126,10 +126,10 @@ func newState(users []config.User, rules mapping.Rules, schedule *config.Schedul
 
 // apply records a successful poll.
 func (s *state) apply(now time.Time, ps []mapping.Presence) {
-	if s.health.State != mapping.Normal {
+	if s.health.State != mapping.StateNormal {
 		s.log.Info("presence available again", "previous", s.health.State.String())
 	}
-	s.health = output.Health{State: mapping.Normal, LastPoll: now, LastSuccess: now, LastError: s.health.LastError}
+	s.health = output.Health{State: mapping.StateNormal, LastPoll: now, LastSuccess: now, LastError: s.health.LastError}
 	for _, p := range ps {
 		u := s.byKey[p.User]
 		if u == nil {
@@ -215,14 +215,14 @@ func (s *state) fail(now time.Time, err error, c failure) {
 	s.health.Err = err.Error()
 	s.health.Remedy = c.remedy
 	switch {
-	case c.state == mapping.LoginRequired || c.state == mapping.Error:
+	case c.state == mapping.StateLoginRequired || c.state == mapping.StateError:
 		s.health.State = c.state
 	case !s.health.LastSuccess.IsZero():
 		// Transient: keep the last good presence; snapshot turns it
 		// stale once it is old enough.
-		s.health.State = mapping.Normal
+		s.health.State = mapping.StateNormal
 	default:
-		s.health.State = mapping.Error
+		s.health.State = mapping.StateError
 	}
 	if prev.State != s.health.State || prev.Err != s.health.Err {
 		s.log.Warn("presence poll failed", "err", err, "state", s.health.State.String(), "remedy", c.remedy)
@@ -359,17 +359,17 @@ func (s *state) build(now time.Time) (snap *output.Snapshot, next time.Time, cha
 		s.calendarView(now, &v, later)
 		switch {
 		case !working:
-			v.State = mapping.OffHours
-		case s.health.State == mapping.LoginRequired:
-			v.State = mapping.LoginRequired
+			v.State = mapping.StateOffHours
+		case s.health.State == mapping.StateLoginRequired:
+			v.State = mapping.StateLoginRequired
 		case u.err != "" && (!u.have || old):
-			v.State = mapping.Error
-		case s.health.State == mapping.Error && (!u.have || old):
-			v.State = mapping.Error
+			v.State = mapping.StateError
+		case s.health.State == mapping.StateError && (!u.have || old):
+			v.State = mapping.StateError
 		case old:
-			v.State = mapping.Stale
+			v.State = mapping.StateStale
 		case !u.have && !s.health.LastError.IsZero():
-			v.State = mapping.Error
+			v.State = mapping.StateError
 		}
 		v.Signal, v.Busy = snap.Shown(v, s.rules)
 		snap.Users[i] = v
@@ -377,8 +377,8 @@ func (s *state) build(now time.Time) (snap *output.Snapshot, next time.Time, cha
 			changed = true
 		}
 	}
-	if snap.Health.State == mapping.Normal && len(snap.Users) > 0 && snap.Users[0].State == mapping.Stale {
-		snap.Health.State = mapping.Stale
+	if snap.Health.State == mapping.StateNormal && len(snap.Users) > 0 && snap.Users[0].State == mapping.StateStale {
+		snap.Health.State = mapping.StateStale
 		snap.Health.Remedy = "presence has not been refreshed for " + mapping.FormatDuration(s.stale) + "; check the network and `onair status`"
 	}
 	s.withNotice(snap)

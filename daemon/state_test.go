@@ -73,72 +73,72 @@ func TestStateTable(t *testing.T) {
 	}{
 		{
 			name: "before the first poll", at: 0,
-			health: mapping.Normal, states: []mapping.State{mapping.Normal, mapping.Normal},
+			health: mapping.StateNormal, states: []mapping.State{mapping.StateNormal, mapping.StateNormal},
 			rules: []string{"offline", "offline"},
 		},
 		{
 			name: "polled", acts: []act{{0, polled(busy, bobBusy)}}, at: 10 * time.Second,
-			health: mapping.Normal, states: []mapping.State{mapping.Normal, mapping.Normal},
+			health: mapping.StateNormal, states: []mapping.State{mapping.StateNormal, mapping.StateNormal},
 			rules: []string{"in-a-meeting", "in-a-meeting"}, next: time.Minute + time.Nanosecond,
 		},
 		{
 			name: "stale after a minute without a refresh", acts: []act{{0, polled(busy, bobBusy)}}, at: 61 * time.Second,
-			health: mapping.Stale, states: []mapping.State{mapping.Stale, mapping.Stale},
+			health: mapping.StateStale, states: []mapping.State{mapping.StateStale, mapping.StateStale},
 			rules: []string{"stale", "stale"},
 		},
 		{
 			name: "a transient failure keeps the last presence", acts: []act{{0, polled(busy, bobBusy)}, {30 * time.Second, failed(errors.New("connection reset"))}}, at: 40 * time.Second,
-			health: mapping.Normal, states: []mapping.State{mapping.Normal, mapping.Normal},
+			health: mapping.StateNormal, states: []mapping.State{mapping.StateNormal, mapping.StateNormal},
 			rules: []string{"in-a-meeting", "in-a-meeting"}, next: time.Minute + time.Nanosecond, hasErr: true,
 		},
 		{
 			name: "a failure before any success is an error", acts: []act{{0, failed(errors.New("no route to host"))}}, at: time.Second,
-			health: mapping.Error, states: []mapping.State{mapping.Error, mapping.Error},
+			health: mapping.StateError, states: []mapping.State{mapping.StateError, mapping.StateError},
 			rules: []string{"error", "error"}, hasErr: true,
 		},
 		{
 			name: "login required", acts: []act{{0, polled(busy, bobBusy)}, {10 * time.Second, failed(auth.ErrLoginRequired)}}, at: 11 * time.Second,
-			health: mapping.LoginRequired, states: []mapping.State{mapping.LoginRequired, mapping.LoginRequired},
+			health: mapping.StateLoginRequired, states: []mapping.State{mapping.StateLoginRequired, mapping.StateLoginRequired},
 			rules: []string{"login-required", "login-required"}, next: time.Minute + time.Nanosecond, hasErr: true,
 		},
 		{
 			name: "a colleague never polled is an error, me is fine", acts: []act{{0, partly(bob, busy)}}, at: time.Second,
-			health: mapping.Normal, states: []mapping.State{mapping.Normal, mapping.Error},
+			health: mapping.StateNormal, states: []mapping.State{mapping.StateNormal, mapping.StateError},
 			rules: []string{"in-a-meeting", "error"}, next: time.Minute + time.Nanosecond, hasErr: true,
 		},
 		{
 			name: "a colleague keeps the last presence until stale", acts: []act{{0, polled(busy, bobBusy)}, {50 * time.Second, partly(bob, busy)}}, at: 55 * time.Second,
-			health: mapping.Normal, states: []mapping.State{mapping.Normal, mapping.Normal},
+			health: mapping.StateNormal, states: []mapping.State{mapping.StateNormal, mapping.StateNormal},
 			rules: []string{"in-a-meeting", "in-a-meeting"}, next: time.Minute + time.Nanosecond, hasErr: true,
 		},
 		{
 			name: "then turns to an error", acts: []act{{0, polled(busy, bobBusy)}, {50 * time.Second, partly(bob, busy)}}, at: 61 * time.Second,
-			health: mapping.Normal, states: []mapping.State{mapping.Normal, mapping.Error},
+			health: mapping.StateNormal, states: []mapping.State{mapping.StateNormal, mapping.StateError},
 			rules: []string{"in-a-meeting", "error"}, next: 110*time.Second + time.Nanosecond, hasErr: true,
 		},
 		{
-			name: "override in force", acts: []act{{0, polled(free, bobBusy)}, {0, overridden(output.Override{User: config.Me, Availability: mapping.Busy, Activity: mapping.ActivityBusy}, 5*time.Minute)}}, at: 30 * time.Second,
-			health: mapping.Normal, states: []mapping.State{mapping.Normal, mapping.Normal},
+			name: "override in force", acts: []act{{0, polled(free, bobBusy)}, {0, overridden(output.Override{User: config.Me, Availability: mapping.AvailabilityBusy, Activity: mapping.ActivityBusy}, 5*time.Minute)}}, at: 30 * time.Second,
+			health: mapping.StateNormal, states: []mapping.State{mapping.StateNormal, mapping.StateNormal},
 			rules: []string{"override(in-a-meeting)", "in-a-meeting"}, next: time.Minute + time.Nanosecond,
 		},
 		{
-			name: "override over: snapshot leaves it out", acts: []act{{0, overridden(output.Override{User: config.Me, Availability: mapping.Busy}, 5*time.Second)}, {10 * time.Second, polled(free, bobBusy)}}, at: 10 * time.Second,
-			health: mapping.Normal, states: []mapping.State{mapping.Normal, mapping.Normal},
+			name: "override over: snapshot leaves it out", acts: []act{{0, overridden(output.Override{User: config.Me, Availability: mapping.AvailabilityBusy}, 5*time.Second)}, {10 * time.Second, polled(free, bobBusy)}}, at: 10 * time.Second,
+			health: mapping.StateNormal, states: []mapping.State{mapping.StateNormal, mapping.StateNormal},
 			rules: []string{"available", "in-a-meeting"}, next: 70*time.Second + time.Nanosecond,
 		},
 		{
 			name: "paused", acts: []act{{0, polled(busy, bobBusy)}, {0, paused(20 * time.Second)}}, at: 10 * time.Second,
-			health: mapping.Normal, states: []mapping.State{mapping.Normal, mapping.Normal},
+			health: mapping.StateNormal, states: []mapping.State{mapping.StateNormal, mapping.StateNormal},
 			rules: []string{"paused", "paused"}, next: 20 * time.Second,
 		},
 		{
 			name: "pause over", acts: []act{{0, polled(busy, bobBusy)}, {0, paused(20 * time.Second)}, {30 * time.Second, expired()}}, at: 30 * time.Second,
-			health: mapping.Normal, states: []mapping.State{mapping.Normal, mapping.Normal},
+			health: mapping.StateNormal, states: []mapping.State{mapping.StateNormal, mapping.StateNormal},
 			rules: []string{"in-a-meeting", "in-a-meeting"}, next: time.Minute + time.Nanosecond,
 		},
 		{
 			name: "an older sequence number is dropped", acts: []act{{0, polled(seq(busy, "2"), bobBusy)}, {10 * time.Second, polled(seq(free, "1"), bobBusy)}}, at: 10 * time.Second,
-			health: mapping.Normal, states: []mapping.State{mapping.Normal, mapping.Normal},
+			health: mapping.StateNormal, states: []mapping.State{mapping.StateNormal, mapping.StateNormal},
 			rules: []string{"in-a-meeting", "in-a-meeting"}, next: time.Minute + time.Nanosecond,
 		},
 		{
@@ -146,13 +146,13 @@ func TestStateTable(t *testing.T) {
 				{0, polled(seq(busy, "5"), bobBusy)}, {10 * time.Second, polled(seq(free, "1"), bobBusy)},
 				{20 * time.Second, polled(seq(free, "2"), bobBusy)}, {30 * time.Second, polled(seq(free, "3"), bobBusy)},
 			}, at: 30 * time.Second,
-			health: mapping.Normal, states: []mapping.State{mapping.Normal, mapping.Normal},
+			health: mapping.StateNormal, states: []mapping.State{mapping.StateNormal, mapping.StateNormal},
 			rules: []string{"available", "in-a-meeting"}, next: 90*time.Second + time.Nanosecond,
 		},
 		{
 			name: "off hours", sched: "schedule: {days: sat-sun, from: \"09:00\", to: \"17:00\", time_zone: UTC}\n",
 			acts: []act{{0, polled(busy, bobBusy)}}, at: time.Second,
-			health: mapping.Normal, states: []mapping.State{mapping.OffHours, mapping.OffHours},
+			health: mapping.StateNormal, states: []mapping.State{mapping.StateOffHours, mapping.StateOffHours},
 			rules: []string{"off-hours", "off-hours"}, next: time.Minute + time.Nanosecond,
 		},
 	}
@@ -287,7 +287,7 @@ func TestIncrementalSnapshots(t *testing.T) {
 		t.Error("quiet past the stale deadline")
 	}
 	stale, _, changed := s.build(late)
-	if !changed || stale.Users[1].State != mapping.Stale {
+	if !changed || stale.Users[1].State != mapping.StateStale {
 		t.Errorf("past the stale deadline: changed %v, bob %s", changed, stale.Users[1].State)
 	}
 	s.remember(late, stale)

@@ -61,7 +61,7 @@ func TestReadOnlyStateDirIsAStorageCondition(t *testing.T) {
 	}
 	// Presence keeps flowing: the busy state arrives, health stays ok.
 	s = n.waitFor(t, 10*time.Second, "presence after the failed write", signalIs("in-a-call"))
-	if s.Health.State != mapping.Normal || strings.Contains(s.Health.Remedy, "network") {
+	if s.Health.State != mapping.StateNormal || strings.Contains(s.Health.Remedy, "network") {
 		t.Errorf("health = %+v, want ok with no network remedy", s.Health)
 	}
 	st := d.Status(t.Context())

@@ -132,8 +132,8 @@ func (d *Driver) Model(info Info) string {
 }
 
 // IDs returns this driver's rows of the registry table, in table order.
-func (d *Driver) IDs() []ID {
-	var ids []ID
+func (d *Driver) IDs() []Entry {
+	var ids []Entry
 	for _, e := range registry {
 		if e.Driver == d {
 			ids = append(ids, e)

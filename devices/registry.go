@@ -6,9 +6,9 @@ import (
 	"strings"
 )
 
-// ID is one row of the registry table: a USB ID, optionally narrowed by
+// Entry is one row of the registry table: a USB Entry, optionally narrowed by
 // product string and interface, and the driver that handles it.
-type ID struct {
+type Entry struct {
 	VID, PID uint16
 	// Product, when set, must occur in the device's product string
 	// (case-insensitive). Needed where one VID:PID covers several models
@@ -25,7 +25,7 @@ type ID struct {
 	Unsupported string
 }
 
-// AnyInterface in [ID.Interface] matches every interface.
+// AnyInterface in [Entry.Interface] matches every interface.
 const AnyInterface = -1
 
 // registry is the one table of known lights, sorted by VID, PID, Product,
@@ -34,7 +34,7 @@ const AnyInterface = -1
 // shared by BlinkStick and MuteMe, 16C0 is the V-USB shared range, 303A is
 // Espressif — so every row names its PID, and rows narrow by product string
 // or interface where devices/PROTOCOLS.md says they must.
-var registry = []ID{
+var registry = []Entry{
 	{0x047F, 0xD005, "", AnyInterface, "Status Indicator", &Plantronics, ""},
 	{0x04D8, 0xF372, "", AnyInterface, "unknown model", &Luxafor, ""},
 	{0x04D8, 0xF372, "LUXAFOR BT", AnyInterface, "Bluetooth", &Luxafor, ""},
@@ -88,9 +88,9 @@ func Drivers() []*Driver {
 	return ds
 }
 
-// IDs returns a copy of the registry table.
-func IDs() []ID {
-	return append([]ID(nil), registry...)
+// Entries returns a copy of the registry table.
+func Entries() []Entry {
+	return append([]Entry(nil), registry...)
 }
 
 // Lookup returns the driver for an enumerated device, or an error wrapping
@@ -105,8 +105,8 @@ func Lookup(info Info) (*Driver, error) {
 	return e.Driver, nil
 }
 
-func lookup(info Info) (*ID, error) {
-	var best *ID
+func lookup(info Info) (*Entry, error) {
+	var best *Entry
 	bestScore := -1
 	for i := range registry {
 		e := &registry[i]

@@ -12,11 +12,11 @@ import (
 )
 
 func TestRegistrySortedAndUnique(t *testing.T) {
-	ids := devices.IDs()
+	ids := devices.Entries()
 	if len(ids) == 0 {
 		t.Fatal("empty registry")
 	}
-	less := func(a, b devices.ID) bool {
+	less := func(a, b devices.Entry) bool {
 		if a.VID != b.VID {
 			return a.VID < b.VID
 		}
@@ -200,7 +200,7 @@ func TestUdevRules(t *testing.T) {
 	}
 	lines := 0
 	seen := map[string]bool{}
-	for _, id := range devices.IDs() {
+	for _, id := range devices.Entries() {
 		if id.Unsupported == "" {
 			seen[fmt.Sprintf("%04x:%04x", id.VID, id.PID)] = true
 		}

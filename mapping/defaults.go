@@ -18,10 +18,10 @@ func sig(c Color, e Effect) Signal { return Signal{Color: c, Brightness: 100, Ef
 // Nothing maps to white: on a door a white light reads as "on".
 func DefaultRules() Rules {
 	return Rules{
-		{Name: "login-required", States: []State{LoginRequired}, Signal: sig(Blue, Blink)},
-		{Name: "stale", States: []State{Stale}, Signal: Signal{Color: White, Brightness: 20, Effect: Pulse}},
-		{Name: "error", States: []State{Error}, Signal: sig(Orange, Blink)},
-		{Name: "off-hours", States: []State{OffHours}, Signal: sig(Color{}, Off)},
+		{Name: "login-required", States: []State{StateLoginRequired}, Signal: sig(Blue, Blink)},
+		{Name: "stale", States: []State{StateStale}, Signal: Signal{Color: White, Brightness: 20, Effect: Pulse}},
+		{Name: "error", States: []State{StateError}, Signal: sig(Orange, Blink)},
+		{Name: "off-hours", States: []State{StateOffHours}, Signal: sig(Color{}, Off)},
 
 		{Name: "presenting", Activity: []Activity{ActivityPresenting}, Signal: sig(Red, Pulse)},
 		{Name: "in-a-call", Activity: []Activity{ActivityInACall, ActivityInAConferenceCall}, Signal: sig(Red, Solid)},
@@ -33,10 +33,10 @@ func DefaultRules() Rules {
 		{Name: "presenting", Availability: []Availability{AvailabilityPresenting}, Signal: sig(Red, Pulse)},
 		{Name: "in-a-call", Availability: []Availability{AvailabilityInACall}, Signal: sig(Red, Solid)},
 		{Name: "in-a-meeting", Availability: []Availability{AvailabilityInAMeeting}, Signal: sig(Red, Solid)},
-		{Name: "busy", Availability: []Availability{Busy}, Signal: sig(Red, Solid)},
-		{Name: "do-not-disturb", Availability: []Availability{DoNotDisturb, Focusing}, Signal: sig(Purple, Solid)},
-		{Name: "away", Availability: []Availability{Away, BeRightBack, AvailableIdle, BusyIdle}, Signal: sig(Yellow, Solid)},
-		{Name: "available", Availability: []Availability{Available}, Signal: sig(Green, Solid)},
-		{Name: "offline", Availability: []Availability{Offline, AvailabilityOutOfOffice, PresenceUnknown}, Signal: sig(Color{}, Off)},
+		{Name: "busy", Availability: []Availability{AvailabilityBusy}, Signal: sig(Red, Solid)},
+		{Name: "do-not-disturb", Availability: []Availability{AvailabilityDoNotDisturb, AvailabilityFocusing}, Signal: sig(Purple, Solid)},
+		{Name: "away", Availability: []Availability{AvailabilityAway, AvailabilityBeRightBack, AvailabilityAvailableIdle, AvailabilityBusyIdle}, Signal: sig(Yellow, Solid)},
+		{Name: "available", Availability: []Availability{AvailabilityAvailable}, Signal: sig(Green, Solid)},
+		{Name: "offline", Availability: []Availability{AvailabilityOffline, AvailabilityOutOfOffice, AvailabilityPresenceUnknown}, Signal: sig(Color{}, Off)},
 	}
 }

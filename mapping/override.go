@@ -384,7 +384,7 @@ func (o Override) Apply(rules Rules, in Input) Signal {
 		}
 		return Signal{Color: o.Color, Brightness: 100, Effect: e, Label: o.DefaultLabel(), Rule: "override"}
 	}
-	in.State = Normal
+	in.State = StateNormal
 	in.Presence.Availability, in.Presence.Activity = o.Availability, o.Activity
 	sig, _ := rules.Match(in)
 	sig.Rule = "override(" + sig.Rule + ")"

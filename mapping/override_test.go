@@ -15,11 +15,11 @@ func TestParseOverride(t *testing.T) {
 		want  Override
 		err   string
 	}{
-		{[]string{"busy"}, Override{Availability: Busy, Activity: ActivityBusy}, ""},
-		{[]string{"meeting", "30m"}, Override{Availability: Busy, Activity: ActivityInAMeeting, For: 30 * time.Minute}, ""},
-		{[]string{"meeting", "for", "30m"}, Override{Availability: Busy, Activity: ActivityInAMeeting, For: 30 * time.Minute}, ""},
-		{[]string{"do not disturb"}, Override{Availability: DoNotDisturb, Activity: ActivityDoNotDisturb}, ""},
-		{[]string{"be", "right", "back", "1h"}, Override{Availability: BeRightBack, Activity: ActivityBeRightBack, For: time.Hour}, ""},
+		{[]string{"busy"}, Override{Availability: AvailabilityBusy, Activity: ActivityBusy}, ""},
+		{[]string{"meeting", "30m"}, Override{Availability: AvailabilityBusy, Activity: ActivityInAMeeting, For: 30 * time.Minute}, ""},
+		{[]string{"meeting", "for", "30m"}, Override{Availability: AvailabilityBusy, Activity: ActivityInAMeeting, For: 30 * time.Minute}, ""},
+		{[]string{"do not disturb"}, Override{Availability: AvailabilityDoNotDisturb, Activity: ActivityDoNotDisturb}, ""},
+		{[]string{"be", "right", "back", "1h"}, Override{Availability: AvailabilityBeRightBack, Activity: ActivityBeRightBack, For: time.Hour}, ""},
 		{[]string{"red", "blink", "for", "1h"}, Override{Color: Red, HasColor: true, Effect: Blink, For: time.Hour}, ""},
 		{[]string{"red", "1h", "pulse"}, Override{Color: Red, HasColor: true, Effect: Pulse, For: time.Hour}, ""},
 		{[]string{"rgb(255,", "0,", "0)"}, Override{Color: Red, HasColor: true}, ""},
@@ -63,10 +63,10 @@ func TestOverrideText(t *testing.T) {
 		want Override
 		err  string
 	}{
-		{`{"status":"in_a_meeting","for":"30m"}`, Override{Availability: Busy, Activity: ActivityInAMeeting, For: 30 * time.Minute}, ""},
-		{`{"status":"busy","for":90}`, Override{Availability: Busy, Activity: ActivityBusy, For: 90 * time.Second}, ""},
-		{`{"status":"busy","for":1.5}`, Override{Availability: Busy, Activity: ActivityBusy, For: 1500 * time.Millisecond}, ""},
-		{`{"status":"busy","color":"red","effect":"blink"}`, Override{Availability: Busy, Activity: ActivityBusy, Color: Red, HasColor: true, Effect: Blink}, ""},
+		{`{"status":"in_a_meeting","for":"30m"}`, Override{Availability: AvailabilityBusy, Activity: ActivityInAMeeting, For: 30 * time.Minute}, ""},
+		{`{"status":"busy","for":90}`, Override{Availability: AvailabilityBusy, Activity: ActivityBusy, For: 90 * time.Second}, ""},
+		{`{"status":"busy","for":1.5}`, Override{Availability: AvailabilityBusy, Activity: ActivityBusy, For: 1500 * time.Millisecond}, ""},
+		{`{"status":"busy","color":"red","effect":"blink"}`, Override{Availability: AvailabilityBusy, Activity: ActivityBusy, Color: Red, HasColor: true, Effect: Blink}, ""},
 		{`{"color":"#0f0","label":" Come in "}`, Override{Color: Green, HasColor: true, Label: "Come in"}, ""},
 		{`{"status":"red","color":"blue"}`, Override{}, "two colours"},
 		{`{"effect":"blink"}`, Override{}, "an effect goes with a colour"},
@@ -123,7 +123,7 @@ func TestOverrideStringAndLabel(t *testing.T) {
 		if o.String() != tt.str || o.DefaultLabel() != tt.label {
 			t.Errorf("%q: String %q, DefaultLabel %q; want %q, %q", tt.words, o.String(), o.DefaultLabel(), tt.str, tt.label)
 		}
-		sig := o.Apply(DefaultRules(), Input{Presence: Presence{User: "me", Availability: Available, Activity: ActivityAvailable}, State: Stale})
+		sig := o.Apply(DefaultRules(), Input{Presence: Presence{User: "me", Availability: AvailabilityAvailable, Activity: ActivityAvailable}, State: StateStale})
 		if sig.Label != tt.signalLabel {
 			t.Errorf("%q: signal label %q, want %q", tt.words, sig.Label, tt.signalLabel)
 		}

@@ -20,16 +20,16 @@ type Activity string
 // Availability values documented by Graph (v1.0, both the classic and the
 // current list).
 const (
-	Available       Availability = "Available"
-	AvailableIdle   Availability = "AvailableIdle"
-	Away            Availability = "Away"
-	BeRightBack     Availability = "BeRightBack"
-	Busy            Availability = "Busy"
-	BusyIdle        Availability = "BusyIdle"
-	DoNotDisturb    Availability = "DoNotDisturb"
-	Focusing        Availability = "Focusing"
-	Offline         Availability = "Offline"
-	PresenceUnknown Availability = "PresenceUnknown"
+	AvailabilityAvailable       Availability = "Available"
+	AvailabilityAvailableIdle   Availability = "AvailableIdle"
+	AvailabilityAway            Availability = "Away"
+	AvailabilityBeRightBack     Availability = "BeRightBack"
+	AvailabilityBusy            Availability = "Busy"
+	AvailabilityBusyIdle        Availability = "BusyIdle"
+	AvailabilityDoNotDisturb    Availability = "DoNotDisturb"
+	AvailabilityFocusing        Availability = "Focusing"
+	AvailabilityOffline         Availability = "Offline"
+	AvailabilityPresenceUnknown Availability = "PresenceUnknown"
 	// The current v1.0 resource page also lists these as availability
 	// values (camelCase there); older responses carry them as activities.
 	AvailabilityInACall     Availability = "InACall"
@@ -61,8 +61,8 @@ const (
 
 // Availabilities lists every known availability in canonical spelling.
 var Availabilities = []Availability{
-	Available, AvailableIdle, Away, BeRightBack, Busy, BusyIdle,
-	DoNotDisturb, Focusing, Offline, PresenceUnknown,
+	AvailabilityAvailable, AvailabilityAvailableIdle, AvailabilityAway, AvailabilityBeRightBack, AvailabilityBusy, AvailabilityBusyIdle,
+	AvailabilityDoNotDisturb, AvailabilityFocusing, AvailabilityOffline, AvailabilityPresenceUnknown,
 	AvailabilityInACall, AvailabilityInAMeeting, AvailabilityPresenting,
 	AvailabilityOutOfOffice,
 }

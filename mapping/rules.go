@@ -13,20 +13,20 @@ type State string
 
 // Daemon states.
 const (
-	// Normal is the empty state: presence is fresh and within working hours.
-	Normal State = ""
-	// LoginRequired means nobody is signed in, or the sign-in was revoked.
-	LoginRequired State = "login-required"
-	// Stale means presence could not be refreshed for a while.
-	Stale State = "stale"
-	// OffHours means the working-hours schedule says "not now".
-	OffHours State = "off-hours"
-	// Error means the daemon cannot get presence for another reason.
-	Error State = "error"
+	// StateNormal is the empty state: presence is fresh and within working hours.
+	StateNormal State = ""
+	// StateLoginRequired means nobody is signed in, or the sign-in was revoked.
+	StateLoginRequired State = "login-required"
+	// StateStale means presence could not be refreshed for a while.
+	StateStale State = "stale"
+	// StateOffHours means the working-hours schedule says "not now".
+	StateOffHours State = "off-hours"
+	// StateError means the daemon cannot get presence for another reason.
+	StateError State = "error"
 )
 
 // States lists the daemon states a rule may name.
-var States = []State{LoginRequired, Stale, OffHours, Error}
+var States = []State{StateLoginRequired, StateStale, StateOffHours, StateError}
 
 // ParseState parses a daemon state in any accepted spelling: case, spaces,
 // '-' and '_' are ignored, so "login-required" (the canonical spelling,
@@ -36,7 +36,7 @@ var States = []State{LoginRequired, Stale, OffHours, Error}
 func ParseState(s string) (State, error) {
 	switch n := NormalizeWord(s); n {
 	case "ok", "normal":
-		return Normal, nil
+		return StateNormal, nil
 	default:
 		for _, v := range States {
 			if n == NormalizeWord(string(v)) {
@@ -51,7 +51,7 @@ func ParseState(s string) (State, error) {
 // other place a state is shown: "ok" for Normal, otherwise "login-required",
 // "stale", "off-hours" or "error". ParseState reads it back.
 func (s State) String() string {
-	if s == Normal {
+	if s == StateNormal {
 		return "ok"
 	}
 	return string(s)
@@ -138,7 +138,7 @@ type matchKey struct {
 func (in Input) key() matchKey {
 	a, ok := ParseAvailability(string(in.Presence.Availability))
 	if !ok || a == "" {
-		a = PresenceUnknown
+		a = AvailabilityPresenceUnknown
 	}
 	act, ok := ParseActivity(string(in.Presence.Activity))
 	if !ok || act == "" {
@@ -152,7 +152,7 @@ func (r *Rule) Matches(in Input) bool { return r.matches(in, in.key()) }
 
 func (r *Rule) matches(in Input, k matchKey) bool {
 	if len(r.States) == 0 {
-		if in.State != Normal {
+		if in.State != StateNormal {
 			return false
 		}
 	} else if !containsState(r.States, in.State) {
@@ -202,13 +202,13 @@ func containsValue[T ~string](list []T, v T) bool {
 // "In a meeting".
 func Label(in Input) string {
 	switch in.State {
-	case LoginRequired:
+	case StateLoginRequired:
 		return "Sign-in needed"
-	case Stale:
+	case StateStale:
 		return "Status unknown"
-	case OffHours:
+	case StateOffHours:
 		return "Off hours"
-	case Error:
+	case StateError:
 		return "Status unavailable"
 	}
 	if act, ok := ParseActivity(string(in.Presence.Activity)); ok && act != ActivityPresenceUnknown {

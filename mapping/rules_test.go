@@ -40,10 +40,10 @@ func TestDefaultRules(t *testing.T) {
 		{"inACall", "", "", "in-a-call", Red, Solid, "In a call"},
 		{"outOfOffice", "outOfOffice", "", "offline", Color{}, Off, "Out of office"},
 		{"Available", "AvailableInactive", "", "away", Yellow, Solid, "Available inactive"},
-		{"Available", "Available", LoginRequired, "login-required", Blue, Blink, "Sign-in needed"},
-		{"Busy", "InAMeeting", Stale, "stale", White, Pulse, "Status unknown"},
-		{"Busy", "InAMeeting", OffHours, "off-hours", Color{}, Off, "Off hours"},
-		{"", "", Error, "error", Orange, Blink, "Status unavailable"},
+		{"Available", "Available", StateLoginRequired, "login-required", Blue, Blink, "Sign-in needed"},
+		{"Busy", "InAMeeting", StateStale, "stale", White, Pulse, "Status unknown"},
+		{"Busy", "InAMeeting", StateOffHours, "off-hours", Color{}, Off, "Off hours"},
+		{"", "", StateError, "error", Orange, Blink, "Status unavailable"},
 	}
 	rules := DefaultRules()
 	for _, tt := range tests {
@@ -61,9 +61,9 @@ func TestDefaultRules(t *testing.T) {
 
 func TestRulesFirstMatchAndUsers(t *testing.T) {
 	rules := Rules{
-		{Name: "boss-busy", Users: []string{"boss@example.com"}, Availability: []Availability{Busy}, Signal: Signal{Color: Purple, Brightness: 100, Effect: Blink, Label: "Do not enter"}},
-		{Name: "busy", Availability: []Availability{Busy}, Signal: Signal{Color: Red, Brightness: 50, Effect: Solid}},
-		{Name: "both", Availability: []Availability{Available}, Activity: []Activity{ActivityOutOfOffice}, Signal: Signal{Color: Yellow, Brightness: 100}},
+		{Name: "boss-busy", Users: []string{"boss@example.com"}, Availability: []Availability{AvailabilityBusy}, Signal: Signal{Color: Purple, Brightness: 100, Effect: Blink, Label: "Do not enter"}},
+		{Name: "busy", Availability: []Availability{AvailabilityBusy}, Signal: Signal{Color: Red, Brightness: 50, Effect: Solid}},
+		{Name: "both", Availability: []Availability{AvailabilityAvailable}, Activity: []Activity{ActivityOutOfOffice}, Signal: Signal{Color: Yellow, Brightness: 100}},
 	}
 	tests := []struct {
 		name string
@@ -75,7 +75,7 @@ func TestRulesFirstMatchAndUsers(t *testing.T) {
 		{"other user falls through", Input{Presence: Presence{User: "me", Availability: "Busy"}}, "busy", true},
 		{"both conditions must hold", Input{Presence: Presence{User: "me", Availability: "Available", Activity: "Available"}}, NoMatch.Rule, false},
 		{"both conditions hold", Input{Presence: Presence{User: "me", Availability: "Available", Activity: "OutOfOffice"}}, "both", true},
-		{"presence rules ignore states", Input{Presence: Presence{User: "me", Availability: "Busy"}, State: Stale}, NoMatch.Rule, false},
+		{"presence rules ignore states", Input{Presence: Presence{User: "me", Availability: "Busy"}, State: StateStale}, NoMatch.Rule, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -92,7 +92,7 @@ func TestRulesFirstMatchAndUsers(t *testing.T) {
 
 func TestParseAvailabilityActivity(t *testing.T) {
 	for _, in := range []string{"doNotDisturb", "DONOTDISTURB", " DoNotDisturb "} {
-		if a, ok := ParseAvailability(in); !ok || a != DoNotDisturb {
+		if a, ok := ParseAvailability(in); !ok || a != AvailabilityDoNotDisturb {
 			t.Errorf("ParseAvailability(%q) = %q, %v", in, a, ok)
 		}
 	}
@@ -105,7 +105,7 @@ func TestParseAvailabilityActivity(t *testing.T) {
 }
 
 func TestParseStateAndEffect(t *testing.T) {
-	if s, err := ParseState("LOGIN_REQUIRED"); err != nil || s != LoginRequired {
+	if s, err := ParseState("LOGIN_REQUIRED"); err != nil || s != StateLoginRequired {
 		t.Errorf("ParseState = %q, %v", s, err)
 	}
 	if _, err := ParseState("sleepy"); err == nil {
@@ -164,12 +164,12 @@ func TestNextMeetingWithin(t *testing.T) {
 		{"starting now", now, false},
 		{"started", now.Add(-time.Minute), false},
 	} {
-		in := Input{Presence: Presence{Availability: Available}, Now: now, NextBusy: tt.next}
+		in := Input{Presence: Presence{Availability: AvailabilityAvailable}, Now: now, NextBusy: tt.next}
 		if got := r.Matches(in); got != tt.want {
 			t.Errorf("%s: Matches = %v, want %v", tt.name, got, tt.want)
 		}
 	}
-	if r.Matches(Input{Presence: Presence{Availability: Available}, NextBusy: now.Add(time.Minute)}) {
+	if r.Matches(Input{Presence: Presence{Availability: AvailabilityAvailable}, NextBusy: now.Add(time.Minute)}) {
 		t.Error("matched without Now")
 	}
 }

@@ -120,15 +120,15 @@ func lookup[T ~string](list []T, s string) (T, bool) {
 // disturb, and so on. ParsePresence uses it so that "meeting" means what
 // Graph would report during a meeting: Busy/InAMeeting.
 var impliedAvailability = map[Activity]Availability{
-	ActivityInACall:                 Busy,
-	ActivityInAConferenceCall:       Busy,
-	ActivityInAMeeting:              Busy,
-	ActivityPresenting:              DoNotDisturb,
-	ActivityUrgentInterruptionsOnly: DoNotDisturb,
-	ActivityInactive:                Away,
-	ActivityOffWork:                 Offline,
-	ActivityOutOfOffice:             Offline,
-	ActivityAvailableInactive:       Available,
+	ActivityInACall:                 AvailabilityBusy,
+	ActivityInAConferenceCall:       AvailabilityBusy,
+	ActivityInAMeeting:              AvailabilityBusy,
+	ActivityPresenting:              AvailabilityDoNotDisturb,
+	ActivityUrgentInterruptionsOnly: AvailabilityDoNotDisturb,
+	ActivityInactive:                AvailabilityAway,
+	ActivityOffWork:                 AvailabilityOffline,
+	ActivityOutOfOffice:             AvailabilityOffline,
+	ActivityAvailableInactive:       AvailabilityAvailable,
 }
 
 // ParsePresence reads one presence word, in any accepted spelling, as the

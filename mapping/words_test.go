@@ -27,18 +27,18 @@ func TestParseAvailabilitySpellings(t *testing.T) {
 		want Availability
 		ok   bool
 	}{
-		{"DoNotDisturb", DoNotDisturb, true},
-		{"doNotDisturb", DoNotDisturb, true},
-		{"do_not_disturb", DoNotDisturb, true},
-		{"do-not-disturb", DoNotDisturb, true},
-		{"dnd", DoNotDisturb, true},
-		{"free", Available, true},
-		{"brb", BeRightBack, true},
+		{"DoNotDisturb", AvailabilityDoNotDisturb, true},
+		{"doNotDisturb", AvailabilityDoNotDisturb, true},
+		{"do_not_disturb", AvailabilityDoNotDisturb, true},
+		{"do-not-disturb", AvailabilityDoNotDisturb, true},
+		{"dnd", AvailabilityDoNotDisturb, true},
+		{"free", AvailabilityAvailable, true},
+		{"brb", AvailabilityBeRightBack, true},
 		{"meeting", AvailabilityInAMeeting, true}, // a value of the current Graph list
-		{"be_right_back", BeRightBack, true},
+		{"be_right_back", AvailabilityBeRightBack, true},
 		{"Sleepy", "Sleepy", false},
 		{" sleepy ", "sleepy", false},
-		{"d_n_d", DoNotDisturb, true},
+		{"d_n_d", AvailabilityDoNotDisturb, true},
 		{"", "", false},
 	}
 	for _, tt := range tests {
@@ -50,7 +50,7 @@ func TestParseAvailabilitySpellings(t *testing.T) {
 	if a, ok := ParseActivity("in_a_meeting"); !ok || a != ActivityInAMeeting {
 		t.Errorf("ParseActivity(in_a_meeting) = %q, %v", a, ok)
 	}
-	if !Availability("do_not_disturb").Is(DoNotDisturb) || Availability("busy").Is(DoNotDisturb) {
+	if !Availability("do_not_disturb").Is(AvailabilityDoNotDisturb) || Availability("busy").Is(AvailabilityDoNotDisturb) {
 		t.Error("Availability.Is does not follow the accepted spellings")
 	}
 	if !Activity("in-a-meeting").Is(ActivityInAMeeting) {
@@ -85,7 +85,7 @@ func TestEveryActivityPairs(t *testing.T) {
 }
 
 func TestStateText(t *testing.T) {
-	for _, s := range append([]State{Normal}, States...) {
+	for _, s := range append([]State{StateNormal}, States...) {
 		got, err := ParseState(s.String())
 		if err != nil || got != s {
 			t.Errorf("ParseState(%q) = %q, %v", s.String(), got, err)
@@ -97,15 +97,15 @@ func TestStateText(t *testing.T) {
 		}
 	}
 	for in, want := range map[string]State{
-		"login-required": LoginRequired, "login_required": LoginRequired, "LoginRequired": LoginRequired,
-		"Login Required": LoginRequired, "off_hours": OffHours, "OK": Normal, "normal": Normal, "STALE": Stale,
+		"login-required": StateLoginRequired, "login_required": StateLoginRequired, "LoginRequired": StateLoginRequired,
+		"Login Required": StateLoginRequired, "off_hours": StateOffHours, "OK": StateNormal, "normal": StateNormal, "STALE": StateStale,
 	} {
 		if got, err := ParseState(in); err != nil || got != want {
 			t.Errorf("ParseState(%q) = %q, %v; want %q", in, got, err, want)
 		}
 	}
-	if LoginRequired.String() != "login-required" || Normal.String() != "ok" {
-		t.Errorf("String: %q %q", LoginRequired, Normal)
+	if StateLoginRequired.String() != "login-required" || StateNormal.String() != "ok" {
+		t.Errorf("String: %q %q", StateLoginRequired, StateNormal)
 	}
 	for _, bad := range []string{"", "sleepy", "login"} {
 		if _, err := ParseState(bad); err == nil || !strings.Contains(err.Error(), "want one of ok, login-required") {

@@ -67,7 +67,7 @@ func tellDaemon(ctx context.Context, e *env) {
 	for {
 		var err error
 		st, err = c.Status(ctx)
-		if err == nil && stateText(st.Health.State) == mapping.Normal.String() && st.Health.LastSuccess.After(time.Now().Add(-10*time.Second)) {
+		if err == nil && stateText(st.Health.State) == mapping.StateNormal.String() && st.Health.LastSuccess.After(time.Now().Add(-10*time.Second)) {
 			fmt.Fprintln(e.stdout, "The running daemon picked up the new sign-in.")
 			return
 		}

@@ -30,7 +30,7 @@ func TestUdevRulesFileUpToDate(t *testing.T) {
 		t.Errorf("%s differs from devices.UdevRules(); regenerate it with UPDATE_GOLDEN=1 go test ./cmd/onair\n%s", path, lineDiff(string(got), want))
 	}
 	// The rules cover every drivable ID in the table, on the right subsystem.
-	for _, id := range devices.IDs() {
+	for _, id := range devices.Entries() {
 		if id.Unsupported != "" {
 			continue
 		}

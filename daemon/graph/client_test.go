@@ -200,18 +200,18 @@ func TestMeFixtures(t *testing.T) {
 		checks []errCheck
 	}{
 		{name: "pascal case", status: 200, file: "presence_pascal.json",
-			want: mapping.Presence{User: "me", Availability: mapping.Busy, Activity: mapping.ActivityInAMeeting, Sequence: "C1BA25E0A6B8F1D7"}},
+			want: mapping.Presence{User: "me", Availability: mapping.AvailabilityBusy, Activity: mapping.ActivityInAMeeting, Sequence: "C1BA25E0A6B8F1D7"}},
 		{name: "camel case", status: 200, file: "presence_camel.json",
-			want: mapping.Presence{User: "me", Availability: mapping.DoNotDisturb, Activity: mapping.ActivityPresenting, Sequence: "C1BA25E0A6B8F1D8"}},
+			want: mapping.Presence{User: "me", Availability: mapping.AvailabilityDoNotDisturb, Activity: mapping.ActivityPresenting, Sequence: "C1BA25E0A6B8F1D8"}},
 		{name: "focusing with work location", status: 200, file: "presence_focusing.json",
-			want: mapping.Presence{User: "me", Availability: mapping.Focusing, Activity: mapping.ActivityUrgentInterruptionsOnly, Sequence: "C1BA25E0A6B8F1D9"}},
+			want: mapping.Presence{User: "me", Availability: mapping.AvailabilityFocusing, Activity: mapping.ActivityUrgentInterruptionsOnly, Sequence: "C1BA25E0A6B8F1D9"}},
 		{name: "status message and out of office", status: 200, file: "presence_status_oof.json",
-			want: mapping.Presence{User: "me", Availability: mapping.Available, Activity: mapping.ActivityOutOfOffice,
+			want: mapping.Presence{User: "me", Availability: mapping.AvailabilityAvailable, Activity: mapping.ActivityOutOfOffice,
 				StatusMessage: "On leave until Monday — ping Bob for anything urgent", OutOfOffice: true, Sequence: "C1BA25E0A6B8F1DA"}},
 		{name: "old minimal shape", status: 200, file: "presence_minimal.json",
-			want: mapping.Presence{User: "me", Availability: mapping.Away, Activity: mapping.ActivityBeRightBack}},
+			want: mapping.Presence{User: "me", Availability: mapping.AvailabilityAway, Activity: mapping.ActivityBeRightBack}},
 		{name: "nulls tolerated", status: 200, file: "presence_nulls.json",
-			want: mapping.Presence{User: "me", Availability: mapping.Offline}},
+			want: mapping.Presence{User: "me", Availability: mapping.AvailabilityOffline}},
 		{name: "unknown values kept verbatim", status: 200, file: "presence_unknown.json",
 			want: mapping.Presence{User: "me", Availability: "Huddling", Activity: "Levitating", Sequence: "C1BA25E0A6B8F1DB"}},
 		{name: "user object instead of presence", status: 200, file: "presence_user_object.json",
@@ -304,8 +304,8 @@ func TestUsersFixtures(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := []mapping.Presence{
-			{User: strings.ToUpper(adele), Availability: mapping.Busy, Activity: mapping.ActivityInACall, StatusMessage: "Customer call", Sequence: "C2D7F6E3A1B4C5D7"},
-			{User: other, Availability: mapping.DoNotDisturb, Activity: mapping.ActivityPresenting, Sequence: "C2D7F6E3A1B4C5D6"},
+			{User: strings.ToUpper(adele), Availability: mapping.AvailabilityBusy, Activity: mapping.ActivityInACall, StatusMessage: "Customer call", Sequence: "C2D7F6E3A1B4C5D7"},
+			{User: other, Availability: mapping.AvailabilityDoNotDisturb, Activity: mapping.ActivityPresenting, Sequence: "C2D7F6E3A1B4C5D6"},
 		}
 		if diff := cmp.Diff(want, got, ignoreTime); diff != "" {
 			t.Errorf("Users (-want +got):\n%s", diff)
@@ -393,7 +393,7 @@ func TestUserFixtures(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := mapping.Presence{User: adele, Availability: mapping.DoNotDisturb, Activity: mapping.ActivityPresenting, Sequence: "C1BA25E0A6B8F1D8"}
+		want := mapping.Presence{User: adele, Availability: mapping.AvailabilityDoNotDisturb, Activity: mapping.ActivityPresenting, Sequence: "C1BA25E0A6B8F1D8"}
 		if diff := cmp.Diff(want, got, ignoreTime); diff != "" {
 			t.Errorf("User (-want +got):\n%s", diff)
 		}

@@ -66,9 +66,9 @@ func TestUsersBatching(t *testing.T) {
 					t.Fatalf("poll %d: %d presences, want %d", poll, len(got), tt.users)
 				}
 				for i, p := range got {
-					wantAvail, wantAct := mapping.Available, mapping.ActivityAvailable
+					wantAvail, wantAct := mapping.AvailabilityAvailable, mapping.ActivityAvailable
 					if (i+1)%2 == 0 {
-						wantAvail, wantAct = mapping.Busy, mapping.ActivityInACall
+						wantAvail, wantAct = mapping.AvailabilityBusy, mapping.ActivityInACall
 					}
 					if p.User != want[i] || p.Availability != wantAvail || p.Activity != wantAct || p.Sequence == "" {
 						t.Fatalf("presence %d = %+v, want user %s %s/%s with a sequence", i, p, want[i], wantAvail, wantAct)
@@ -206,7 +206,7 @@ func TestSequence(t *testing.T) {
 	}
 	srv.SetPresence(graphtest.ID(1), "Available", "Available")
 	p2, err := c.Me(t.Context())
-	if err != nil || !apply(p2) || p2.Availability != mapping.Available {
+	if err != nil || !apply(p2) || p2.Availability != mapping.AvailabilityAvailable {
 		t.Fatalf("second poll %+v, %v", p2, err)
 	}
 	if p2.Sequence <= p1.Sequence {
@@ -225,7 +225,7 @@ func TestSequence(t *testing.T) {
 	if apply(stale) {
 		t.Errorf("stale presence %q replaced %q", stale.Sequence, p2.Sequence)
 	}
-	if last.Availability != mapping.Available {
+	if last.Availability != mapping.AvailabilityAvailable {
 		t.Errorf("state after stale response = %+v, want Available kept", last)
 	}
 
@@ -284,7 +284,7 @@ func TestFaultsThroughClient(t *testing.T) {
 				tt.check(t, err)
 			}
 			// Then Graph recovers.
-			if p, err := c.Me(t.Context()); err != nil || p.Availability != mapping.Available {
+			if p, err := c.Me(t.Context()); err != nil || p.Availability != mapping.AvailabilityAvailable {
 				t.Fatalf("after the fault: %+v, %v", p, err)
 			}
 			if n := srv.Requests(graphtest.EndpointMe); n != 3 {

@@ -9,8 +9,8 @@ import (
 // TestShownBusy: busy follows the effective signal, decided in one place.
 func TestShownBusy(t *testing.T) {
 	rules := mapping.DefaultRules()
-	free := UserView{Key: "me", Presence: mapping.Presence{Availability: mapping.Available, Activity: mapping.ActivityAvailable}}
-	meeting := UserView{Key: "me", Presence: mapping.Presence{Availability: mapping.Busy, Activity: mapping.ActivityInAMeeting}}
+	free := UserView{Key: "me", Presence: mapping.Presence{Availability: mapping.AvailabilityAvailable, Activity: mapping.ActivityAvailable}}
+	meeting := UserView{Key: "me", Presence: mapping.Presence{Availability: mapping.AvailabilityBusy, Activity: mapping.ActivityInAMeeting}}
 	red, green, purple, orange := mapping.Red, mapping.Green, mapping.Purple, mapping.Orange
 	tests := []struct {
 		name string
@@ -21,12 +21,12 @@ func TestShownBusy(t *testing.T) {
 	}{
 		{"Teams free", Snapshot{}, free, "available", false},
 		{"Teams in a meeting", Snapshot{}, meeting, "in-a-meeting", true},
-		{"stale meeting is not busy", Snapshot{}, UserView{Key: "me", Presence: meeting.Presence, State: mapping.Stale}, "stale", false},
-		{"off hours", Snapshot{}, UserView{Key: "me", Presence: meeting.Presence, State: mapping.OffHours}, "off-hours", false},
-		{"override busy over free", Snapshot{Override: &Override{User: "me", Availability: mapping.Busy, Activity: mapping.ActivityBusy}}, free, "override(in-a-meeting)", true},
-		{"override dnd", Snapshot{Override: &Override{User: "me", Availability: mapping.DoNotDisturb, Activity: mapping.ActivityDoNotDisturb}}, free, "override(do-not-disturb)", true},
-		{"override free over meeting", Snapshot{Override: &Override{User: "me", Availability: mapping.Available, Activity: mapping.ActivityAvailable}}, meeting, "override(available)", false},
-		{"override for someone else", Snapshot{Override: &Override{User: "bob", Availability: mapping.Busy}}, free, "available", false},
+		{"stale meeting is not busy", Snapshot{}, UserView{Key: "me", Presence: meeting.Presence, State: mapping.StateStale}, "stale", false},
+		{"off hours", Snapshot{}, UserView{Key: "me", Presence: meeting.Presence, State: mapping.StateOffHours}, "off-hours", false},
+		{"override busy over free", Snapshot{Override: &Override{User: "me", Availability: mapping.AvailabilityBusy, Activity: mapping.ActivityBusy}}, free, "override(in-a-meeting)", true},
+		{"override dnd", Snapshot{Override: &Override{User: "me", Availability: mapping.AvailabilityDoNotDisturb, Activity: mapping.ActivityDoNotDisturb}}, free, "override(do-not-disturb)", true},
+		{"override free over meeting", Snapshot{Override: &Override{User: "me", Availability: mapping.AvailabilityAvailable, Activity: mapping.ActivityAvailable}}, meeting, "override(available)", false},
+		{"override for someone else", Snapshot{Override: &Override{User: "bob", Availability: mapping.AvailabilityBusy}}, free, "available", false},
 		{"red override", Snapshot{Override: &Override{User: "me", Color: &red}}, free, "override", true},
 		{"purple override", Snapshot{Override: &Override{User: "me", Color: &purple}}, free, "override", true},
 		{"green override over meeting", Snapshot{Override: &Override{User: "me", Color: &green}}, meeting, "override", false},

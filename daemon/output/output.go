@@ -261,14 +261,14 @@ func (s *Snapshot) Shown(u UserView, rules mapping.Rules) (sig mapping.Signal, b
 		return sig, !sig.Dark() && Busy(p)
 	}
 	sig, _ = rules.Match(in)
-	return sig, in.State == mapping.Normal && !sig.Dark() && Busy(u.Presence)
+	return sig, in.State == mapping.StateNormal && !sig.Dark() && Busy(u.Presence)
 }
 
 // Busy reports whether p means "do not walk in": busy or do-not-disturb
 // availability, or a call, meeting, presentation or focus time.
 func Busy(p mapping.Presence) bool {
 	for _, a := range []mapping.Availability{
-		mapping.Busy, mapping.BusyIdle, mapping.DoNotDisturb, mapping.Focusing,
+		mapping.AvailabilityBusy, mapping.AvailabilityBusyIdle, mapping.AvailabilityDoNotDisturb, mapping.AvailabilityFocusing,
 		mapping.AvailabilityInACall, mapping.AvailabilityInAMeeting, mapping.AvailabilityPresenting,
 	} {
 		if p.Availability.Is(a) {

@@ -102,7 +102,7 @@ func Relevant(e Event) bool {
 // Known reports whether vid:pid is a row of the devices registry (ignoring
 // the product-string and interface narrowing, which need enumeration).
 func Known(vid, pid uint16) bool {
-	for _, id := range devices.IDs() {
+	for _, id := range devices.Entries() {
 		if id.VID == vid && id.PID == pid {
 			return true
 		}

@@ -10,7 +10,7 @@ import (
 // registry: every known light's events are relevant, whatever its bus, and a
 // device that shares a light's VID but not its PID is not.
 func TestKnownFollowsRegistry(t *testing.T) {
-	ids := devices.IDs()
+	ids := devices.Entries()
 	if len(ids) == 0 {
 		t.Fatal("empty registry")
 	}

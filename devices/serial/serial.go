@@ -52,7 +52,7 @@ func knownSerialID(vid, pid string) bool {
 	if !ok {
 		return false
 	}
-	for _, id := range devices.IDs() {
+	for _, id := range devices.Entries() {
 		if id.VID == v && id.PID == p && id.Driver.Bus == devices.Serial {
 			return true
 		}

@@ -17,7 +17,7 @@ func infoOf(p Profile, in Interface) devices.Info {
 // registry: every drivable HID row has a profile that the registry resolves
 // to the same row's driver, on the interface the row names.
 func TestEveryRegistryLightHasAProfile(t *testing.T) {
-	for _, id := range devices.IDs() {
+	for _, id := range devices.Entries() {
 		if id.Driver.Bus != devices.HID || id.Unsupported != "" {
 			continue // serial lights are not USB HID; bootloaders are not lights
 		}

@@ -418,7 +418,7 @@ func TestTrayOverDBus(t *testing.T) {
 		t.Fatal(err)
 	}
 	o := st.Override
-	if o == nil || o.Availability != mapping.Busy || o.Source != Source {
+	if o == nil || o.Availability != mapping.AvailabilityBusy || o.Source != Source {
 		t.Fatalf("override after clicking Busy for 30 min = %+v, want Busy set by %q", o, Source)
 	}
 	if d := o.Until.Sub(clicked); d < 29*time.Minute || d > 31*time.Minute {

@@ -169,7 +169,7 @@ func Build(in Input) Model {
 		return m
 	}
 	st := in.Status
-	signedOut := healthIs(st.Health.State, mapping.LoginRequired)
+	signedOut := healthIs(st.Health.State, mapping.StateLoginRequired)
 	var me daemon.UserStatus
 	if len(st.Users) > 0 {
 		me = st.Users[0]
@@ -288,7 +288,7 @@ func noteFor(st daemon.Status, signedOut bool, now time.Time) string {
 			until = "until " + clock(o.Until, now)
 		}
 		return "Override: " + what + " " + until
-	case st.Health.State != "" && !healthIs(st.Health.State, mapping.Normal):
+	case st.Health.State != "" && !healthIs(st.Health.State, mapping.StateNormal):
 		msg := "Problem (" + st.Health.State + ")"
 		if st.Health.Error != "" {
 			msg += ": " + firstLine(st.Health.Error)

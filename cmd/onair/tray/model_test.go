@@ -100,7 +100,7 @@ func TestBuild(t *testing.T) {
 		{
 			name: "override for 30 min can be cleared",
 			in: Input{Now: now, Status: status(func(st *daemon.Status) {
-				st.Override = &output.Override{User: "me", Availability: mapping.DoNotDisturb, Until: until, Source: "tray"}
+				st.Override = &output.Override{User: "me", Availability: mapping.AvailabilityDoNotDisturb, Until: until, Source: "tray"}
 				st.Users[0].Color, st.Users[0].Availability, st.Users[0].Activity = "#800080", "DoNotDisturb", "DoNotDisturb"
 			})},
 			wantIcon:    IconSignal,

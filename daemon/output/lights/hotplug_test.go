@@ -71,7 +71,7 @@ func runLights(t *testing.T, b Backend, w hotplug.WatchFunc) (*Output, func()) {
 	}
 	mb := output.NewMailbox()
 	mb.Put(&output.Snapshot{Seq: 1, Time: time.Now(), Users: []output.UserView{{Key: "me",
-		Presence: mapping.Presence{User: "me", Availability: mapping.Busy, Activity: mapping.ActivityInAMeeting}}}})
+		Presence: mapping.Presence{User: "me", Availability: mapping.AvailabilityBusy, Activity: mapping.ActivityInAMeeting}}}})
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan struct{})
 	go func() { o.Run(ctx, mb); close(done) }()

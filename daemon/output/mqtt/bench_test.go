@@ -14,7 +14,7 @@ func benchUsers(n int) []UserState {
 		key := fmt.Sprintf("user%04d@contoso.com", i)
 		users[i] = UserState{
 			User: key, Name: fmt.Sprintf("User %d", i),
-			Presence: mapping.Presence{User: key, Availability: mapping.Busy, Activity: mapping.ActivityInAMeeting, StatusMessage: "Heads down"},
+			Presence: mapping.Presence{User: key, Availability: mapping.AvailabilityBusy, Activity: mapping.ActivityInAMeeting, StatusMessage: "Heads down"},
 			Signal:   mapping.Signal{Color: mapping.MustColor("red"), Brightness: 100, Effect: mapping.Solid, Label: "In a meeting", Rule: "meeting"},
 			Since:    time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC),
 		}

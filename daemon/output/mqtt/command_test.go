@@ -22,24 +22,24 @@ func TestParseCommand(t *testing.T) {
 		{" Auto\n", Command{Kind: CommandClear}},
 		{"pause", Command{Kind: CommandPause}},
 		{"RESUME", Command{Kind: CommandResume}},
-		{"busy", Command{Kind: CommandSet, Availability: mapping.Busy, Activity: mapping.ActivityBusy}},
-		{"do_not_disturb", Command{Kind: CommandSet, Availability: mapping.DoNotDisturb, Activity: mapping.ActivityDoNotDisturb}},
-		{"Do Not Disturb", Command{Kind: CommandSet, Availability: mapping.DoNotDisturb, Activity: mapping.ActivityDoNotDisturb}},
-		{"in_a_meeting", Command{Kind: CommandSet, Availability: mapping.Busy, Activity: mapping.ActivityInAMeeting}},
-		{"Presenting", Command{Kind: CommandSet, Availability: mapping.DoNotDisturb, Activity: mapping.ActivityPresenting}},
-		{"focusing", Command{Kind: CommandSet, Availability: mapping.Focusing, Activity: mapping.ActivityFocusing}},
-		{"busy_idle", Command{Kind: CommandSet, Availability: mapping.BusyIdle}},
-		{`{"status":"busy","for":"30m"}`, Command{Kind: CommandSet, Availability: mapping.Busy, Activity: mapping.ActivityBusy, For: 30 * time.Minute}},
-		{`{"status":"InACall","for":90}`, Command{Kind: CommandSet, Availability: mapping.Busy, Activity: mapping.ActivityInACall, For: 90 * time.Second}},
+		{"busy", Command{Kind: CommandSet, Availability: mapping.AvailabilityBusy, Activity: mapping.ActivityBusy}},
+		{"do_not_disturb", Command{Kind: CommandSet, Availability: mapping.AvailabilityDoNotDisturb, Activity: mapping.ActivityDoNotDisturb}},
+		{"Do Not Disturb", Command{Kind: CommandSet, Availability: mapping.AvailabilityDoNotDisturb, Activity: mapping.ActivityDoNotDisturb}},
+		{"in_a_meeting", Command{Kind: CommandSet, Availability: mapping.AvailabilityBusy, Activity: mapping.ActivityInAMeeting}},
+		{"Presenting", Command{Kind: CommandSet, Availability: mapping.AvailabilityDoNotDisturb, Activity: mapping.ActivityPresenting}},
+		{"focusing", Command{Kind: CommandSet, Availability: mapping.AvailabilityFocusing, Activity: mapping.ActivityFocusing}},
+		{"busy_idle", Command{Kind: CommandSet, Availability: mapping.AvailabilityBusyIdle}},
+		{`{"status":"busy","for":"30m"}`, Command{Kind: CommandSet, Availability: mapping.AvailabilityBusy, Activity: mapping.ActivityBusy, For: 30 * time.Minute}},
+		{`{"status":"InACall","for":90}`, Command{Kind: CommandSet, Availability: mapping.AvailabilityBusy, Activity: mapping.ActivityInACall, For: 90 * time.Second}},
 		{`{"color":"#ff0000","for":"1h"}`, Command{Kind: CommandSet, Color: red, HasColor: true, For: time.Hour}},
 		{`{"color":"red","effect":"blink"}`, Command{Kind: CommandSet, Color: red, HasColor: true, Effect: mapping.Blink}},
 		{`{"color":"red","effect":"pulse","label":"On air"}`, Command{Kind: CommandSet, Color: red, HasColor: true, Effect: mapping.Pulse, Label: "On air"}},
 		{"red blink 10m", Command{Kind: CommandSet, Color: red, HasColor: true, Effect: mapping.Blink, For: 10 * time.Minute}},
-		{"do not disturb 2d", Command{Kind: CommandSet, Availability: mapping.DoNotDisturb, Activity: mapping.ActivityDoNotDisturb, For: 48 * time.Hour}},
+		{"do not disturb 2d", Command{Kind: CommandSet, Availability: mapping.AvailabilityDoNotDisturb, Activity: mapping.ActivityDoNotDisturb, For: 48 * time.Hour}},
 		{`{"command":"pause","for":"15m"}`, Command{Kind: CommandPause, For: 15 * time.Minute}},
 		{`{"command":"clear"}`, Command{Kind: CommandClear}},
 		{`{"command":"resume"}`, Command{Kind: CommandResume}},
-		{`{"command":"set","status":"away"}`, Command{Kind: CommandSet, Availability: mapping.Away, Activity: mapping.ActivityAway}},
+		{`{"command":"set","status":"away"}`, Command{Kind: CommandSet, Availability: mapping.AvailabilityAway, Activity: mapping.ActivityAway}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
@@ -127,7 +127,7 @@ func TestOverrideOptionsParse(t *testing.T) {
 	if o.Option() != OverrideCustom || !o.Until.Equal(now.Add(time.Hour)) {
 		t.Errorf("colour override = %+v (%s)", o, o.Option())
 	}
-	if got := (Command{Kind: CommandSet, Activity: mapping.ActivityPresenting, Availability: mapping.DoNotDisturb}).Override(now).Option(); got != "do_not_disturb" {
+	if got := (Command{Kind: CommandSet, Activity: mapping.ActivityPresenting, Availability: mapping.AvailabilityDoNotDisturb}).Override(now).Option(); got != "do_not_disturb" {
 		t.Errorf("presenting shows as %q", got)
 	}
 	if !slices.Contains(OverrideOptions, "auto") {

@@ -16,7 +16,7 @@ func TestFormerNodeIDTopicsRemoved(t *testing.T) {
 	users := []string{"me", "jane@contoso.com"}
 	state := func(p running) {
 		for _, u := range users {
-			p.Update(UserState{User: u, Presence: mapping.Presence{Availability: mapping.Busy, Activity: mapping.ActivityInACall}, Signal: mapping.Signal{Color: mapping.Red, Brightness: 100, Effect: mapping.Solid}})
+			p.Update(UserState{User: u, Presence: mapping.Presence{Availability: mapping.AvailabilityBusy, Activity: mapping.ActivityInACall}, Signal: mapping.Signal{Color: mapping.Red, Brightness: 100, Effect: mapping.Solid}})
 		}
 	}
 	old := startPublisher(t, Options{Broker: "tcp://" + b.addr, NodeID: "raspberrypi", Signs: []Sign{{Name: "door", User: "me", Topic: "door/sign"}}, PlainTopics: true})

@@ -78,7 +78,7 @@ func (o *Output) show(s *output.Snapshot) {
 		sig.Label = untilLabel(s.Time, u)
 		o.p.Update(UserState{
 			User: u.Key, Name: u.Name, Presence: u.Presence, Signal: sig,
-			Since: u.Since, Stale: u.State == mapping.Stale, Busy: u.Busy,
+			Since: u.Since, Stale: u.State == mapping.StateStale, Busy: u.Busy,
 			BusyUntil: u.BusyUntil, NextBusy: u.NextBusy,
 		})
 	}

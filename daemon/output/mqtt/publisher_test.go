@@ -32,7 +32,7 @@ import (
 func busyState(user, label string) UserState {
 	return UserState{
 		User:     user,
-		Presence: mapping.Presence{User: user, Availability: mapping.Busy, Activity: mapping.ActivityInACall},
+		Presence: mapping.Presence{User: user, Availability: mapping.AvailabilityBusy, Activity: mapping.ActivityInACall},
 		Signal:   mapping.Signal{Color: mapping.MustColor("red"), Brightness: 100, Effect: mapping.Solid, Label: label},
 		Since:    time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC),
 		Busy:     true,
@@ -95,7 +95,7 @@ func TestPublishesDiscoveryAndRetainedState(t *testing.T) {
 			}
 
 			until := time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC)
-			p.SetOverride(Command{Kind: CommandSet, Availability: mapping.Busy, Activity: mapping.ActivityBusy, For: time.Hour}.Override(until.Add(-time.Hour)))
+			p.SetOverride(Command{Kind: CommandSet, Availability: mapping.AvailabilityBusy, Activity: mapping.ActivityBusy, For: time.Hour}.Override(until.Add(-time.Hour)))
 			p.SetPaused(true, until)
 			b.wait(t, 0, "onair/pi/override", is(`{"option":"busy","availability":"busy","activity":"busy","until":"2026-01-01T10:00:00Z"}`))
 			b.wait(t, 0, "onair/pi/paused", is(`{"paused":true,"until":"2026-01-01T10:00:00Z"}`))
@@ -193,11 +193,11 @@ func TestCommandsReachCallback(t *testing.T) {
 		payload string
 		want    Command
 	}{
-		{`{"status":"busy","for":"30m"}`, Command{Kind: CommandSet, Availability: mapping.Busy, Activity: mapping.ActivityBusy, For: 30 * time.Minute}},
-		{`{"status":"in_a_meeting"}`, Command{Kind: CommandSet, Availability: mapping.Busy, Activity: mapping.ActivityInAMeeting}},
+		{`{"status":"busy","for":"30m"}`, Command{Kind: CommandSet, Availability: mapping.AvailabilityBusy, Activity: mapping.ActivityBusy, For: 30 * time.Minute}},
+		{`{"status":"in_a_meeting"}`, Command{Kind: CommandSet, Availability: mapping.AvailabilityBusy, Activity: mapping.ActivityInAMeeting}},
 		{`{"color":"#00ff00","for":"1h"}`, Command{Kind: CommandSet, Color: mapping.Color{G: 255}, HasColor: true, For: time.Hour}},
 		{`{"color":"red","effect":"blink"}`, Command{Kind: CommandSet, Color: mapping.Red, HasColor: true, Effect: mapping.Blink}},
-		{"do_not_disturb", Command{Kind: CommandSet, Availability: mapping.DoNotDisturb, Activity: mapping.ActivityDoNotDisturb}},
+		{"do_not_disturb", Command{Kind: CommandSet, Availability: mapping.AvailabilityDoNotDisturb, Activity: mapping.ActivityDoNotDisturb}},
 		{"clear", Command{Kind: CommandClear}},
 		{"auto", Command{Kind: CommandClear}},
 		{"pause", Command{Kind: CommandPause}},

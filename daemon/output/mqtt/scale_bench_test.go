@@ -14,20 +14,20 @@ import (
 // meeting, and everybody available, as the daemon publishes them.
 func scaleSnapshots(n int) (keys []string, busy, free *output.Snapshot) {
 	keys = make([]string, n)
-	busy = &output.Snapshot{Seq: 1, Time: time.Now(), Health: output.Health{State: mapping.Normal}}
-	free = &output.Snapshot{Seq: 2, Time: time.Now(), Health: output.Health{State: mapping.Normal}}
+	busy = &output.Snapshot{Seq: 1, Time: time.Now(), Health: output.Health{State: mapping.StateNormal}}
+	free = &output.Snapshot{Seq: 2, Time: time.Now(), Health: output.Health{State: mapping.StateNormal}}
 	since := time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)
 	for i := range keys {
 		keys[i] = fmt.Sprintf("user%05d@contoso.com", i)
 		name := fmt.Sprintf("User %d", i)
 		busy.Users = append(busy.Users, output.UserView{
 			Key: keys[i], Name: name, Since: since,
-			Presence: mapping.Presence{User: keys[i], Availability: mapping.Busy, Activity: mapping.ActivityInAMeeting},
+			Presence: mapping.Presence{User: keys[i], Availability: mapping.AvailabilityBusy, Activity: mapping.ActivityInAMeeting},
 			Signal:   mapping.Signal{Color: mapping.MustColor("red"), Brightness: 100, Effect: mapping.Solid, Label: "In a meeting", Rule: "meeting"},
 		})
 		free.Users = append(free.Users, output.UserView{
 			Key: keys[i], Name: name, Since: since.Add(time.Minute),
-			Presence: mapping.Presence{User: keys[i], Availability: mapping.Available, Activity: mapping.ActivityAvailable},
+			Presence: mapping.Presence{User: keys[i], Availability: mapping.AvailabilityAvailable, Activity: mapping.ActivityAvailable},
 			Signal:   mapping.Signal{Color: mapping.MustColor("green"), Brightness: 100, Effect: mapping.Solid, Label: "Available", Rule: "available"},
 		})
 	}

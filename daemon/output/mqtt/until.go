@@ -16,7 +16,7 @@ import (
 // label and signs carry it in the text.
 func untilLabel(now time.Time, u output.UserView) string {
 	sig := u.Signal
-	if u.BusyUntil.IsZero() || !u.BusyUntil.After(now) || sig.Label == "" || u.State != mapping.Normal ||
+	if u.BusyUntil.IsZero() || !u.BusyUntil.After(now) || sig.Label == "" || u.State != mapping.StateNormal ||
 		sig.Rule == "paused" || strings.HasPrefix(sig.Rule, "override") || !output.Busy(u.Presence) {
 		return sig.Label
 	}

@@ -10,8 +10,8 @@ import (
 
 func TestUntilLabel(t *testing.T) {
 	now := time.Date(2026, 12, 1, 13, 50, 0, 0, time.UTC)
-	busy := mapping.Presence{Availability: mapping.Busy, Activity: mapping.ActivityInAMeeting}
-	free := mapping.Presence{Availability: mapping.Available, Activity: mapping.ActivityAvailable}
+	busy := mapping.Presence{Availability: mapping.AvailabilityBusy, Activity: mapping.ActivityInAMeeting}
+	free := mapping.Presence{Availability: mapping.AvailabilityAvailable, Activity: mapping.ActivityAvailable}
 	end := now.Add(40 * time.Minute)
 	for _, tt := range []struct {
 		name string
@@ -23,7 +23,7 @@ func TestUntilLabel(t *testing.T) {
 		{"left the meeting early", output.UserView{Presence: free, BusyUntil: end, Signal: mapping.Signal{Label: "Available", Rule: "available"}}, "Available"},
 		{"override", output.UserView{Presence: busy, BusyUntil: end, Signal: mapping.Signal{Label: "Busy", Rule: "override"}}, "Busy"},
 		{"paused", output.UserView{Presence: busy, BusyUntil: end, Signal: mapping.Signal{Label: "Paused", Rule: "paused"}}, "Paused"},
-		{"stale", output.UserView{Presence: busy, BusyUntil: end, State: mapping.Stale, Signal: mapping.Signal{Label: "Status unknown", Rule: "stale"}}, "Status unknown"},
+		{"stale", output.UserView{Presence: busy, BusyUntil: end, State: mapping.StateStale, Signal: mapping.Signal{Label: "Status unknown", Rule: "stale"}}, "Status unknown"},
 		{"block over", output.UserView{Presence: busy, BusyUntil: now, Signal: mapping.Signal{Label: "In a meeting", Rule: "in-a-meeting"}}, "In a meeting"},
 	} {
 		if got := untilLabel(now, tt.u); got != tt.want {

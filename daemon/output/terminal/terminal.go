@@ -75,7 +75,7 @@ func (t *Output) line(s *output.Snapshot, u output.UserView, sig mapping.Signal)
 	if u.Presence.Availability == "" {
 		presence = "-"
 	}
-	if u.State != mapping.Normal {
+	if u.State != mapping.StateNormal {
 		presence += " [" + string(u.State) + "]"
 	}
 	if s.Paused {

@@ -14,7 +14,7 @@ func TestTerminalLines(t *testing.T) {
 	var buf bytes.Buffer
 	term := New(Options{W: &buf})
 	s := &output.Snapshot{Time: time.Date(2026, 11, 27, 9, 30, 0, 0, time.UTC), Users: []output.UserView{{Key: "me", Name: "me",
-		Presence: mapping.Presence{Availability: mapping.Busy, Activity: mapping.ActivityInAMeeting}}}}
+		Presence: mapping.Presence{Availability: mapping.AvailabilityBusy, Activity: mapping.ActivityInAMeeting}}}}
 	s.Users[0].Signal = s.SignalFor("me", mapping.DefaultRules())
 	term.show(s)
 	term.show(s) // unchanged: no second line

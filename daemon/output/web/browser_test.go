@@ -188,7 +188,7 @@ func TestBrowser(t *testing.T) {
 		mb.Put(snapshot(20, y))
 		poll(t, ctx, "away", `document.body.style.backgroundColor === 'rgb(255, 192, 0)' && document.body.style.color === 'rgb(0, 0, 0)'`, time.Second)
 		// Stale data is marked, never shown as a live signal.
-		y.State = mapping.Stale
+		y.State = mapping.StateStale
 		mb.Put(snapshot(21, y))
 		poll(t, ctx, "stale", `document.body.className.indexOf('stale') >= 0 && document.getElementById('notice').textContent.indexOf('Not current') === 0`, time.Second)
 		poll(t, ctx, "yellow transition done", `getComputedStyle(document.body).backgroundColor === 'rgb(255, 192, 0)'`, 2*time.Second)

@@ -391,7 +391,7 @@ func TestEvents(t *testing.T) {
 	s3.Seq = 3
 	s3.Users = append([]output.UserView(nil), s2.Users...)
 	s3.Users[1] = view("u0001", "User 0001", "#ffff00", "Away")
-	s3.Health.State = mapping.Stale
+	s3.Health.State = mapping.StateStale
 	mb.Put(&s3)
 	got := map[string]string{}
 	for len(got) < 2 {

@@ -326,7 +326,7 @@ func fieldsOf(name string, s *output.Snapshot, u output.UserView) Fields {
 		Brightness: u.Signal.Brightness, Effect: string(u.Signal.Effect), On: !u.Signal.Dark(),
 		Label: label, StatusMessage: u.Presence.StatusMessage, OutOfOffice: u.Presence.OutOfOffice,
 		State:  u.State.String(),
-		Stale:  u.State == mapping.Stale || u.State == mapping.Error || u.State == mapping.LoginRequired,
+		Stale:  u.State == mapping.StateStale || u.State == mapping.StateError || u.State == mapping.StateLoginRequired,
 		Online: av != "" && !av.Is(mapping.Availability("Offline")) && !av.Is(mapping.Availability("PresenceUnknown")),
 		Paused: s.Paused, Since: u.Since, Until: u.BusyUntil, NextBusy: u.NextBusy,
 	}
