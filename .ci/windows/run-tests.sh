@@ -106,9 +106,10 @@ GO
 #    unsupported); cli.sh below checks the Windows CLI.
 #  - TestBrowser drives Debian's chromium, a Linux program; the page is the
 #    same whatever OS serves it, and `make test` runs it.
-#  - TestMQTTEndToEnd/mosquitto starts Debian's mosquitto, which a Windows
+#  - TestMQTTEndToEnd/mosquitto and TestTwinWithTheSameClientIDIsNamed/mosquitto
+#    start Debian's mosquitto, which a Windows
 #    process cannot run; cli.sh runs onair.exe against it.
-skip='^(TestOnlyCmdImportsDaemon|TestSystemdAnalyzeVerify|TestBrowser)$|^TestScripts$/^(cli|lights_list|lights_errors)$|^TestMQTTEndToEnd$/^mosquitto$'
+skip='^(TestOnlyCmdImportsDaemon|TestSystemdAnalyzeVerify|TestBrowser)$|^TestScripts$/^(cli|lights_list|lights_errors)$|^(TestMQTTEndToEnd|TestTwinWithTheSameClientIDIsNamed)$/^mosquitto$'
 $GO test -trimpath -count=1 -overlay "$overlay" -ldflags=-checklinkname=0 \
   -exec "$root/.ci/windows/wine-exec.sh" -skip "$skip" $PKGS
 
