@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 
@@ -28,7 +29,10 @@ type Status struct {
 	Mode     string `json:"mode"` // "graph", "app" (app-only, no sign-in) or "demo"
 	Account  string `json:"account,omitempty"`
 	Interval string `json:"interval"`
-	Health   struct {
+	// Goroutines is the daemon's goroutine count, which a soak test
+	// watches for leaks (make soak).
+	Goroutines int `json:"goroutines"`
+	Health     struct {
 		State       string    `json:"state"` // ok, login-required, stale, error (mapping.State.String)
 		Error       string    `json:"error,omitempty"`
 		Remedy      string    `json:"remedy,omitempty"`
@@ -77,6 +81,7 @@ func (d *Daemon) Status(ctx context.Context) Status {
 	snap := d.Snapshot()
 	var st Status
 	st.Version = d.opts.Version
+	st.Goroutines = runtime.NumGoroutine()
 	st.Mode = "graph"
 	if d.opts.Demo {
 		st.Mode = "demo"
