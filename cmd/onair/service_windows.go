@@ -201,6 +201,8 @@ func queryService(sp serviceSpec) serviceState {
 		st.Starting = true
 	case q.Win32ExitCode == uint32(windows.ERROR_SERVICE_SPECIFIC_ERROR):
 		st.Detail = fmt.Sprintf("failed (onair exited with code %d: %s)", q.ServiceSpecificExitCode, sp.logHint())
+	case q.Win32ExitCode == uint32(windows.ERROR_SERVICE_NEVER_STARTED):
+		// Installed and not started since boot: stopped, not failed.
 	case q.Win32ExitCode != 0:
 		st.Detail = fmt.Sprintf("failed (%v: %s)", windows.Errno(q.Win32ExitCode), sp.logHint())
 	}
