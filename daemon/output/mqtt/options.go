@@ -184,7 +184,7 @@ func (o *Options) fillDefaults() {
 	}
 	o.NodeID = sanitizeNodeID(o.NodeID)
 	if o.ClientID == "" {
-		o.ClientID = "onair-" + o.NodeID
+		o.ClientID = defaultClientID(o.NodeID)
 	}
 	if o.Timeout <= 0 {
 		o.Timeout = DefaultTimeout
@@ -386,3 +386,7 @@ func validTopicLevels(field, s string) error {
 	}
 	return nil
 }
+
+// defaultClientID is the MQTT client ID of a daemon with no client_id of
+// its own: shared by every onair with the same node ID.
+func defaultClientID(nodeID string) string { return "onair-" + nodeID }

@@ -53,7 +53,7 @@ func (p *Publisher) twinMessageLocked() string {
 	// that node ID and no client_id of its own, so the echo on our status
 	// topic names the client ID as well: which of the two signs arrives
 	// first must not change what the user is told.
-	if p.twin.node && p.opts.ClientID != "onair-"+p.opts.NodeID {
+	if p.twin.node && p.opts.ClientID != defaultClientID(p.opts.NodeID) {
 		return fmt.Sprintf("another onair publishes as node_id %s: set mqtt.node_id", p.opts.NodeID)
 	}
 	return fmt.Sprintf("another onair uses client_id %s (node_id %s): set mqtt.node_id", p.opts.ClientID, p.opts.NodeID)
