@@ -3,9 +3,10 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 GO       ?= go
-VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-COMMIT   ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
-DATE     ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
+# .ci/buildinfo.sh decides the version stamp for every build.
+VERSION  ?= $(shell . ./.ci/buildinfo.sh && echo "$$VERSION")
+COMMIT   ?= $(shell . ./.ci/buildinfo.sh && echo "$$COMMIT")
+DATE     ?= $(shell . ./.ci/buildinfo.sh && echo "$$DATE")
 export VERSION COMMIT DATE
 LDFLAGS  := $(shell VERSION='$(VERSION)' COMMIT='$(COMMIT)' DATE='$(DATE)' ./.ci/buildinfo.sh --ldflags)
 BIN      := bin/onair
