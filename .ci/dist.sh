@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Release artifacts in dist/: one archive per platform (tar.gz for Linux and
 # macOS, zip for Windows) with the binary, README, LICENSE,
-# THIRD_PARTY_NOTICES.md, the example config and, for Linux, the udev rules;
+# THIRD_PARTY_NOTICES.md, the example config and, for Linux, the udev rules
+# (linux_arm also has SOURCES: the glibc and gcc its static binary holds);
 # a .deb for amd64, arm64 and armhf (Debian, Raspberry Pi OS 64- and 32-bit);
 # the source archive onair-VERSION.tar.gz (`git archive` of HEAD) and the
 # Homebrew formula onair.rb that builds it; and SHA256SUMS over all of them.
