@@ -36,14 +36,16 @@ ok "Event Log source onair -> %SystemRoot%\\System32\\EventCreate.exe (REG_EXPAN
 out=$(wine "$udir/onair.exe" version | tr -d '\r') || die "installed onair.exe version failed"
 echo "$out" | grep -q '^onair ' || die "installed onair.exe version: $out"
 ok "$dir\\onair.exe version: $(echo "$out" | head -1)"
-# By name, as a new console would find it: PATH from the registry.
-# Wine's cmd.exe now and then loses a child's output when the machine is
-# busy (seen once in CI: empty output, exit 0), so it gets three tries.
-for try in 1 2 3; do
-  out=$(wine cmd /c "set PATH=$(syspath)&& onair version" | tr -d '\r') || die "onair version through PATH failed"
-  echo "$out" | grep -q '^onair ' && break
-  [ "$try" = 3 ] && die "onair through PATH (3 tries): $out"
-done
+# By name, as a new console would find it: PATH from the registry, from a
+# neutral directory (cmd.exe looks in the current one first). Empty entries
+# are dropped: Wine's cmd.exe ends its search at one and runs nothing,
+# exit 0, no output (what failed CI: a prefix whose PATH ended in ";" before
+# the install appended ";C:\Program Files\onair\"). Windows skips them.
+tmpd=$(mktemp -d)
+trap 'rm -rf "$tmpd"' EXIT
+search=$(syspath | tr ';' '\n' | grep -v '^$' | paste -sd';')
+out=$(cd "$tmpd" && wine cmd /c "set PATH=$search&& onair version" | tr -d '\r') || die "onair version through PATH failed"
+echo "$out" | grep -q '^onair ' || die "onair through PATH ($search): ${out:-no output}"
 ok "onair version found through the system PATH"
 
 # The same MSI again (a rebuild, same version): replaces, not installs beside.
@@ -57,8 +59,9 @@ wine msiexec /x "$msi" /qn || die "msiexec /x exited $?"
 [ ! -e "$udir/onair.exe" ] || die "$dir\\onair.exe left after uninstall"
 [ ! -e "$udir" ] || die "$dir left after uninstall: $(ls -A "$udir")"
 case "$(syspath)" in *"$dir"*) die "PATH still has $dir: $(syspath)" ;; esac
-# Wine's msi leaves the separator it appended (";" at the end); harmless.
+# Wine's msi leaves the separator it appended (";" at the end, one more
+# each install and uninstall); harmless, so trailing ones are not compared.
 after=$(syspath)
-[ "${after%;}" = "${before%;}" ] || die "PATH after uninstall: $after, before install: $before"
+[ "$(echo "$after" | sed 's/;*$//')" = "$(echo "$before" | sed 's/;*$//')" ] || die "PATH after uninstall: $after, before install: $before"
 ! wine reg query "$srckey" >/dev/null 2>&1 || die "event source left after uninstall"
 ok "uninstall removed the files, the PATH entry and the event source"
