@@ -258,6 +258,8 @@ func printIdle(w io.Writer, ts []*idleTarget, window, interval time.Duration, lo
 			return float64(t.s1.voluntary+t.s1.involuntary-t.s0.voluntary-t.s0.involuntary) / secs(t)
 		}, "%.2f", "", nil},
 		{"RSS, MiB", func(t *idleTarget) float64 { return float64(t.s1.rss) / mib }, "%.1f", fmt.Sprintf("≤ %d MiB", goalIdleRSS/mib), func(v, _ float64) bool { return v*mib <= goalIdleRSS }},
+		{"  of which anonymous (heap, stacks), MiB", func(t *idleTarget) float64 { return float64(t.s1.anon) / mib }, "%.1f", "", nil},
+		{"  of which file (the binary's pages), MiB", func(t *idleTarget) float64 { return float64(t.s1.file) / mib }, "%.1f", "", nil},
 		{"peak RSS (VmHWM), MiB", func(t *idleTarget) float64 { return float64(t.s1.hwm) / mib }, "%.1f", "", nil},
 		{"threads", func(t *idleTarget) float64 { return float64(t.s1.threads) }, "%.0f", "", nil},
 		{"Graph requests/hour", func(t *idleTarget) float64 { return float64(t.r1-t.r0) * 3600 / secs(t) }, "%.0f", "", nil},

@@ -29,6 +29,9 @@ type sample struct {
 	// (and take their counts with them) are rare.
 	voluntary, involuntary int64
 	rss, hwm               int64 // VmRSS, VmHWM in bytes
+	// anon and file split rss: the heap, stacks and runtime data; and the
+	// pages of the binary (and libraries) that are mapped in.
+	anon, file int64
 	threads                int   // Threads
 	fds                    int   // entries of /proc/<pid>/fd
 }
@@ -113,6 +116,10 @@ func take(pid int) (sample, error) {
 			s.rss = kB(v)
 		case "VmHWM":
 			s.hwm = kB(v)
+		case "RssAnon":
+			s.anon = kB(v)
+		case "RssFile":
+			s.file = kB(v)
 		case "Threads":
 			s.threads, _ = strconv.Atoi(v)
 		}

@@ -11,7 +11,7 @@ type sample struct {
 	at                     time.Time
 	cpu                    time.Duration
 	voluntary, involuntary int64
-	rss, hwm               int64
+	rss, hwm, anon, file   int64
 	threads                int
 	fds                    int
 }

@@ -103,6 +103,11 @@ type Client struct {
 	batches map[[sha256.Size]byte]batchAnswer
 }
 
+// bodyBuffers hold presence batch answers while they are hashed and
+// decoded (nothing keeps a reference to the body afterwards): a poll of
+// 10,000 users reads about 1.5 MB, every poll.
+var bodyBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
 // batchAnswer is one presence batch's last answer: the SHA-256 of the
 // response body and the presences collect made of it (Time aside).
 type batchAnswer struct {
@@ -289,9 +294,11 @@ func (c *Client) usersBatch(ctx context.Context, op string, ids []string, dst []
 	if err != nil {
 		return dst, fmt.Errorf("graph: %s: encode request: %w", op, err)
 	}
+	buf := bodyBuffers.Get().(*bytes.Buffer)
+	defer bodyBuffers.Put(buf)
 	resp, err := c.do(ctx, request{
 		op: op, method: http.MethodPost, path: "/communications/getPresencesByUserId", body: body,
-		permission: PermissionPresenceReadAll,
+		permission: PermissionPresenceReadAll, buf: buf,
 	})
 	if err != nil {
 		return dst, err
@@ -536,6 +543,9 @@ type request struct {
 	url    string
 	header http.Header // extra request headers
 	body   []byte
+	// buf, when set, receives the response body, which is then only valid
+	// until buf is reused; nil reads it into a new slice.
+	buf *bytes.Buffer
 	// permission is the least-privileged permission the call needs, named
 	// in a *ForbiddenError.
 	permission string
@@ -603,7 +613,14 @@ func (c *Client) do(ctx context.Context, r request) (response, error) {
 		return response{}, &TransientError{Err: fmt.Errorf("%s: %w", r.op, err)}
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
+	var data []byte
+	if r.buf != nil {
+		r.buf.Reset()
+		_, err = r.buf.ReadFrom(io.LimitReader(resp.Body, maxBody+1))
+		data = r.buf.Bytes()
+	} else {
+		data, err = io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
+	}
 	now := time.Now()
 	c.log.Debug("graph request", "method", r.method, "path", r.path, "status", resp.StatusCode,
 		"bytes", len(data), "duration", now.Sub(start))

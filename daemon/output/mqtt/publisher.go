@@ -570,7 +570,9 @@ func (p *Publisher) serve(ctx context.Context, c paho.Client, lost <-chan error)
 			)
 			for len(all) > 0 && len(failed) == 0 {
 				n := min(len(all), p.batchSize)
+				render(all[:n])
 				failed, err, isLost = p.publish(ctx, c, all[:n], lost)
+				clear(all[:n]) // sent or copied into failed: let the payloads go
 				all = all[n:]
 			}
 			if failed = append(failed, all...); len(failed) > 0 {
@@ -691,14 +693,18 @@ func (p *Publisher) takeDirty() []outMsg {
 		start[m.kind]++
 	}
 	clear(p.dirty)
-	p.mu.Unlock()
-	for i := range all {
-		if all[i].render != nil {
-			all[i].payload, all[i].render = all[i].render(), nil
+	return all
+}
+
+// render fills in the payloads of msgs that are rendered when sent
+// (discovery configs). serve renders one batch at a time, so that the
+// first connection of a large node holds one batch of configs, not all.
+func render(msgs []outMsg) {
+	for i := range msgs {
+		if msgs[i].render != nil {
+			msgs[i].payload, msgs[i].render = msgs[i].render(), nil
 		}
 	}
-	p.mu.Lock()
-	return all
 }
 
 // requeue puts back messages that were not delivered, unless a newer value
