@@ -110,7 +110,8 @@ func TestLookupIPv6OnlyAtDeadline(t *testing.T) {
 	r := newResponder(t, "udp4", func(_ int, q dnsmessage.Message) [][]byte {
 		return [][]byte{reply(t, q, []dnsmessage.Resource{rr("broker.local.", "2001:db8::1")}, nil)}
 	})
-	got, err := testResolver(100*time.Millisecond, r).lookup(t.Context(), "broker.local")
+	// The timeout only needs to outlast one answer over loopback.
+	got, err := testResolver(500*time.Millisecond, r).lookup(t.Context(), "broker.local")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -278,8 +279,8 @@ func TestLookupNoAnswer(t *testing.T) {
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("error %q is not a context.DeadlineExceeded", err)
 	}
-	// Sent once and resent once, both before the lookup gave up.
-	checkQuery(t, <-r.queries, "homeassistant.local.")
+	// The resend is TestLookupResends's: whether it left before the
+	// timeout fired depends on the scheduler.
 	checkQuery(t, <-r.queries, "homeassistant.local.")
 }
 
