@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/net/dns/dnsmessage"
 )
@@ -154,7 +155,7 @@ func TestDialNoMDNSWhenDialWorks(t *testing.T) {
 
 func TestDialNoAnswer(t *testing.T) {
 	r := newResponder(t, "udp4", nil)
-	d := &Dialer{Dialer: noDNS(), resolver: testResolver(50e6, r)}
+	d := &Dialer{Dialer: noDNS(), resolver: testResolver(50*time.Millisecond, r)}
 	skipIfResolves(t, d.Dialer, "broker.local")
 	_, err := d.DialContext(t.Context(), "tcp", "broker.local:1883")
 	if err == nil {
