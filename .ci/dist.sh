@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Release artifacts in dist/: one archive per platform (tar.gz for Linux and
 # macOS, zip for Windows) with the binary, README, LICENSE,
-# THIRD_PARTY_NOTICES.md, the example config and, for Linux, the udev rules;
+# THIRD_PARTY_NOTICES.md, the example config and, for Linux, the udev rules
+# (linux_arm also has SOURCES: the glibc and gcc its static binary holds);
 # a .deb for amd64, arm64 and armhf (Debian, Raspberry Pi OS 64- and 32-bit);
 # the source archive onair-VERSION.tar.gz (`git archive` of HEAD) and the
 # Homebrew formula onair.rb that builds it; and SHA256SUMS over all of them.
@@ -65,6 +66,27 @@ tarball() { # tarball OUT DIR NAME
     -C "$2" -cf - "$3" | gzip -9n >"$1"
 }
 
+# The linux/arm binary is linked statically with glibc and libgcc from
+# Debian's armel cross toolchain (see .ci/cross.sh). builtusing prints the
+# Debian source packages they were built from, as the toolchain packages'
+# own Built-Using fields name them (e.g. "glibc (= 2.36-8), gcc-12 (=
+# 12.2.0-14)"): the armhf .deb's Built-Using field (Debian Policy 7.8) and
+# the linux_arm archive's SOURCES file, so that the exact LGPL source is
+# named (THIRD_PARTY_NOTICES.md, "GNU C Library").
+builtusing() {
+  local f real pkg
+  for f in "$(arm-linux-gnueabi-gcc -print-file-name=libc.a)" "$(arm-linux-gnueabi-gcc -print-libgcc-file-name)"; do
+    real=$(realpath -e "$f") || { echo "dist.sh: $f missing (apt-get install libc6-dev-armel-cross gcc-arm-linux-gnueabi)" >&2; return 1; }
+    pkg=$(dpkg-query -S "$real" | cut -d: -f1) || { echo "dist.sh: no Debian package owns $real" >&2; return 1; }
+    dpkg-query -W -f '${Built-Using}\n' "$pkg" | tr ',' '\n' | sed 's/^ *//' | grep -E '^(glibc|gcc-[0-9]+) '
+  done | sort -u | paste -sd, | sed 's/,/, /g'
+}
+arm_built_using=$(builtusing)
+case "$arm_built_using" in
+  *glibc*gcc*|*gcc*glibc*) ;;
+  *) echo "dist.sh: cannot tell the glibc and gcc source versions of linux/arm (got '$arm_built_using')" >&2; exit 1 ;;
+esac
+
 echo "== archives"
 for dir in "$CROSS"/*_*/; do
   plat=$(basename "$dir")           # e.g. linux_arm64
@@ -76,6 +98,15 @@ for dir in "$CROSS"/*_*/; do
   cp README.md LICENSE THIRD_PARTY_NOTICES.md "$root/"
   cp configs/onair.example.yaml "$root/config.example.yaml"
   [ "$os" = linux ] && cp configs/60-onair.rules "$root/"
+  if [ "$plat" = linux_arm ]; then
+    {
+      echo "onair for linux/arm is linked statically with the GNU C Library (LGPL-2.1-or-later)"
+      echo "and libgcc (GPL-3.0-or-later with the GCC Runtime Library Exception), built from"
+      echo "these Debian source packages (THIRD_PARTY_NOTICES.md, \"GNU C Library\", says more):"
+      echo
+      echo "$arm_built_using" | tr ',' '\n' | sed 's/^ *//; s/^\([^ ]*\) (= \(.*\))$/  \1 \2: https:\/\/snapshot.debian.org\/package\/\1\/\2\//'
+    } >"$root/SOURCES"
+  fi
   find "$stage/$name" -exec touch -d "@$epoch" {} +
   if [ "$os" = windows ]; then
     (cd "$stage" && zip -qrX "$OLDPWD/$DIST/$name.zip" "$name")
@@ -222,7 +253,9 @@ CHANGELOG
   chmod 0644 "$root/usr/share/doc/onair/changelog.Debian.gz"
 
   # Depends: what the binary links. karalabe/hid bundles libusb and hidapi,
-  # so that is libc alone; the version is the newest glibc symbol used.
+  # so that is libc alone; the version is the newest glibc symbol used. The
+  # static linux/arm binary (armhf) needs no libc6 at all: no Depends, and
+  # Built-Using names the glibc and gcc it contains.
   needed=$(readelf -dW "$bin" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | sort -u | tr '\n' ' ')
   for lib in $needed; do
     case "$lib" in
@@ -230,8 +263,27 @@ CHANGELOG
       *) echo "dist.sh: $bin links $lib; add its package to Depends" >&2; exit 1 ;;
     esac
   done
-  glibc=$(readelf -VW "$bin" | grep -o 'GLIBC_[0-9.]*' | sed 's/GLIBC_//' | sort -Vu | tail -1)
-  depends="libc6 (>= ${glibc:-2.17})"
+  relations=""
+  if readelf -lW "$bin" | grep -q INTERP; then
+    glibc=$(readelf -VW "$bin" | grep -o 'GLIBC_[0-9.]*' | sed 's/GLIBC_//' | sort -Vu | tail -1)
+    relations="Depends: libc6 (>= ${glibc:-2.17})"
+  elif [ "$arch" = armhf ]; then
+    relations="Built-Using: $arm_built_using"
+    # lintian's statically-linked-binary is an error "usually a bug"; here it
+    # is the point: Debian's armhf runtime is ARMv7 (.ci/cross.sh), and a
+    # static armel-built binary is what runs on every 32-bit Pi.
+    install -d -m 0755 "$root/usr/share/lintian/overrides"
+    cat >"$root/usr/share/lintian/overrides/onair" <<'OVERRIDES'
+# Static on purpose: built with Debian's armel (ARMv5TE) C runtime so that it
+# runs on ARMv6 (Raspberry Pi Zero and Pi 1), which Debian armhf's ARMv7
+# start files and loader cannot; static so that no armel loader is needed.
+onair: statically-linked-binary [usr/bin/onair]
+OVERRIDES
+    chmod 0644 "$root/usr/share/lintian/overrides/onair"
+  else
+    echo "dist.sh: $bin is static; only linux/arm (armhf) is built that way (see .ci/cross.sh)" >&2
+    exit 1
+  fi
 
   find "$root" -path "$root/DEBIAN" -prune -o -type f -printf '%P\0' | sort -z |
     (cd "$root" && xargs -0 md5sum) >"$root/DEBIAN/md5sums"
@@ -243,7 +295,7 @@ Version: $debver
 Architecture: $arch
 Maintainer: $MAINTAINER
 Installed-Size: $size
-Depends: $depends
+$relations
 Section: utils
 Priority: optional
 Homepage: https://github.com/onair-dev/onair

@@ -7,11 +7,16 @@
 #     seconds) and then stops the daemon;
 #   - it prints the newest glibc symbol version each binary needs (the oldest
 #     glibc it runs on) and, for linux/arm, the ELF CPU attributes.
+# linux/arm runs on the CPU of the Pi Zero and Pi 1 (qemu -cpu arm1176:
+# ARMv6, VFPv2, no Thumb-2), the oldest 32-bit Pi it ships for, and must be
+# static (no program interpreter): see the top of .ci/cross.sh. A binary
+# built with Debian's armhf toolchain dies there with SIGILL, so the
+# emulated CPU does tell the two apart.
 #
 # Usage: .ci/qemu-user.sh [DIR]   (default bin/cross)
-# Needs: qemu-user-static; the cross libcs of cross.sh (libc6-dev-arm64-cross,
-# libc6-dev-armhf-cross, and libc6-dev-amd64-cross on a non-amd64 host) for
-# the dynamic loader, found with -L /usr/<triplet>.
+# Needs: qemu-user-static; the cross libcs of cross.sh for the dynamic
+# loader of the dynamic binaries (libc6-dev-arm64-cross, and
+# libc6-dev-amd64-cross on a non-amd64 host), found with -L /usr/<triplet>.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -43,19 +48,30 @@ for plat in linux_amd64 linux_arm64 linux_arm; do
   case "$plat" in
     linux_amd64) machine=x86_64 qemu=qemu-x86_64-static triplet=x86_64-linux-gnu ;;
     linux_arm64) machine=aarch64 qemu=qemu-aarch64-static triplet=aarch64-linux-gnu ;;
-    linux_arm) machine=armv7l qemu=qemu-arm-static triplet=arm-linux-gnueabihf ;;
+    linux_arm) machine="" qemu=qemu-arm-static triplet="" ;; # always emulated, see below
   esac
   runner=()
-  if [ "$machine" != "$hostarch" ]; then
+  if [ -n "$machine" ] && [ "$machine" != "$hostarch" ]; then
     command -v "$qemu" >/dev/null || { echo "qemu-user.sh: $qemu not found (apt-get install qemu-user-static)" >&2; exit 1; }
     [ -d "/usr/$triplet/lib" ] || { echo "qemu-user.sh: /usr/$triplet/lib missing: the dynamic loader for $plat (apt-get install libc6-dev-${triplet%%-*}-cross)" >&2; exit 1; }
     runner=("$qemu" -L "/usr/$triplet")
   fi
 
-  glibc=$(objdump -T "$bin" | grep -o 'GLIBC_[0-9.]*' | sed 's/GLIBC_//' | sort -Vu | tail -1)
-  echo "== $plat (${runner[0]:-native}): needs glibc >= ${glibc:-?}"
   if [ "$plat" = linux_arm ]; then
+    # The Pi Zero's and Pi 1's CPU, whatever the host is (an armv7l or
+    # aarch64 host would run it natively, proving nothing about ARMv6).
+    command -v "$qemu" >/dev/null || { echo "qemu-user.sh: $qemu not found (apt-get install qemu-user-static)" >&2; exit 1; }
+    runner=("$qemu" -cpu arm1176)
+    if readelf -lW "$bin" | grep -q INTERP; then
+      echo "qemu-user.sh: $plat: has a program interpreter ($(readelf -lW "$bin" | sed -n 's/.*interpreter: \(.*\)]/\1/p')); it must be static (see .ci/cross.sh)" >&2
+      failed=1
+      continue
+    fi
+    echo "== $plat (${runner[*]}): static, no program interpreter: needs no glibc on the Pi"
     readelf -A "$bin" | grep -E 'Tag_CPU_arch:|Tag_THUMB_ISA_use|Tag_FP_arch' | sed 's/^ */   /'
+  else
+    glibc=$(objdump -T "$bin" | grep -o 'GLIBC_[0-9.]*' | sed 's/GLIBC_//' | sort -Vu | tail -1)
+    echo "== $plat (${runner[0]:-native}): needs glibc >= ${glibc:-?}"
   fi
 
   # Keep the run away from the user's config, tokens and sockets.

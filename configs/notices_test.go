@@ -427,7 +427,9 @@ const noticesHeader = `# Third-party notices
 onair is MIT-licensed (see LICENSE). Its binaries also contain the Go standard
 library and the Go modules below, compiled in; the builds with USB support
 contain C code too, bundled by github.com/karalabe/hid: hidapi on every OS, and
-libusb on Linux. ` + "`go version -m onair`" + ` lists the modules of a binary.
+libusb on Linux. The linux/arm binary (the armhf .deb and the linux_arm
+archive) is linked statically and so also contains the GNU C Library and
+libgcc. ` + "`go version -m onair`" + ` lists the modules of a binary.
 
 This file is generated from the modules ` + "`go list -deps ./cmd/onair`" + ` reports for
 every platform onair ships on, and from their license files:
@@ -474,6 +476,7 @@ source, and to relink onair with a modified libusb:
 The macOS and Windows binaries do not contain libusb: hidapi talks to IOKit and
 to the Windows HID class driver there.
 `, hidVersion)
+	b.WriteString(glibcNotice)
 
 	b.WriteString("\n## Go standard library and runtime\n\nLicense: BSD-3-Clause.\n\n")
 	fence(&b, goLicense)
@@ -488,10 +491,48 @@ to the Windows HID class driver there.
 			fence(&b, texts[m.Path][lt.File])
 		}
 	}
-	b.WriteString("\n## GNU Lesser General Public License 2.1 (libusb)\n\n")
+	b.WriteString("\n## GNU Lesser General Public License 2.1 (libusb, and the GNU C Library in linux/arm)\n\n")
 	fence(&b, lgpl)
 	return b.String()
 }
+
+// glibcNotice is the section on the C runtime that .ci/cross.sh links
+// statically into the linux/arm binary (Debian's armel glibc and libgcc, for
+// ARMv6). It is not a Go module, so it has no row in notices; like libusb it
+// is LGPL, and this says where its source is and how to relink.
+const glibcNotice = `
+## GNU C Library and libgcc: linux/arm only
+
+The linux/arm binary (the armhf .deb and the linux_arm archive, for 32-bit
+Raspberry Pi OS on every Pi) is linked statically, so that it needs no dynamic
+loader and runs on the ARMv6 Pi Zero and Pi 1 (.ci/cross.sh says why). It
+therefore contains parts of:
+
+- **the GNU C Library (glibc)**, under the GNU Lesser General Public License
+  2.1 or later (full text at the end of this file; a few files carry other
+  permissive licenses, listed in glibc's LICENSES file). Copyright the Free
+  Software Foundation, Inc. and the glibc contributors.
+  Upstream: https://sourceware.org/glibc/. The copy in onair is Debian's
+  (the ` + "`libc6-dev-armel-cross`" + ` package, built from Debian's ` + "`glibc`" + ` source
+  package); the exact Debian version is in the armhf .deb's Built-Using field
+  (` + "`dpkg-query -W -f '${Built-Using}\\n' onair`" + `) and in the SOURCES file of the
+  linux_arm archive. That source is at
+  https://snapshot.debian.org/package/glibc/ (pick the version) or with
+  ` + "`apt-get source glibc=VERSION`" + `.
+- **libgcc and the GCC start files** (crtbeginT.o, crtend.o), under the GNU
+  General Public License 3 or later with the GCC Runtime Library Exception 3.1
+  (https://www.gnu.org/licenses/gcc-exception-3.1.html), which lets them be
+  linked into programs under any license. From Debian's GCC source package
+  (` + "`gcc-12`" + ` on Debian 12; same Built-Using field and SOURCES file).
+
+To relink onair with a modified glibc: take onair's source (above), build
+your glibc for arm-linux-gnueabi, and run the linux/arm build of
+.ci/cross.sh with ` + "`CGO_LDFLAGS=\"-B DIR -L DIR\"`" + ` in the environment, DIR
+being the directory with your libc.a, crt1.o, crti.o and crtn.o
+(` + "`TARGETS=linux/arm CGO_LDFLAGS=\"-B DIR -L DIR\" .ci/cross.sh`" + `).
+
+The other binaries link glibc dynamically (the system's) or not at all.
+`
 
 func fence(b *strings.Builder, text string) {
 	b.WriteString("```text\n")
@@ -540,6 +581,20 @@ func renderCopyright(mods []module, byPath map[string]notice, texts map[string]m
 	b.WriteString(debText(licenseBody(string(onairLicense))))
 	b.WriteString("\nFiles: go/*\nCopyright: 2009 The Go Authors\nLicense: BSD-3-clause\n")
 	b.WriteString(debText(goLicense))
+	// The C runtime that the static linux/arm (armhf) build contains; see
+	// glibcNotice.
+	b.WriteString("\nFiles: glibc/*\nCopyright: 1991-2022 Free Software Foundation, Inc. and the glibc contributors\nLicense: LGPL-2.1+\n")
+	b.WriteString(debField("Comment", "The armhf package only: /usr/bin/onair is linked statically there (for the\n"+
+		"ARMv6 Raspberry Pi Zero and Pi 1) and contains parts of the GNU C Library,\n"+
+		"from Debian's glibc source package at the version in this package's\n"+
+		"Built-Using field (https://snapshot.debian.org/package/glibc/;\n"+
+		"upstream https://sourceware.org/glibc/). A few glibc files carry other\n"+
+		"permissive licenses, listed in glibc's LICENSES file. How to relink:\n"+
+		"/usr/share/doc/onair/THIRD_PARTY_NOTICES.md.gz, \"GNU C Library and libgcc\"."))
+	b.WriteString("\nFiles: libgcc/*\nCopyright: 1987-2022 Free Software Foundation, Inc.\nLicense: GPL-3+ with GCC-Runtime-Library-3.1 exception\n")
+	b.WriteString(debField("Comment", "The armhf package only: libgcc and the GCC start files, from Debian's\n"+
+		"GCC source package (gcc-12 on Debian 12) at the version in this package's\n"+
+		"Built-Using field."))
 	standalone := map[string]string{}
 	for _, m := range mods {
 		n := byPath[m.Path]
@@ -568,6 +623,15 @@ func renderCopyright(mods []module, byPath map[string]notice, texts map[string]m
 		}
 	}
 	// Licenses named by an "or" expression, or without a text above.
+	b.WriteString("\nLicense: GPL-3+ with GCC-Runtime-Library-3.1 exception\n" + debText("This library is free software; you can redistribute it and/or modify it\n"+
+		"under the terms of the GNU General Public License as published by the Free\n"+
+		"Software Foundation; either version 3, or (at your option) any later version.\n\n"+
+		"Under Section 7 of GPL version 3, you are granted additional permissions\n"+
+		"described in the GCC Runtime Library Exception, version 3.1, as published\n"+
+		"by the Free Software Foundation\n"+
+		"(https://www.gnu.org/licenses/gcc-exception-3.1.html).\n\n"+
+		"On Debian systems, the full text of the GNU General Public License version 3\n"+
+		"is in /usr/share/common-licenses/GPL-3."))
 	b.WriteString("\nLicense: Apache-2.0\n" + debText("On Debian systems, the full text of the Apache License, Version 2.0 is in\n/usr/share/common-licenses/Apache-2.0."))
 	b.WriteString("\nLicense: LGPL-2.1+\n" + debText("This library is free software; you can redistribute it and/or modify it\n"+
 		"under the terms of the GNU Lesser General Public License as published by\n"+

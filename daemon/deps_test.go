@@ -45,9 +45,11 @@ var layers = map[string]struct {
 	"daemon/graph":           {onair: []string{"mapping"}},
 	"daemon/graph/graphtest": {stdlibOnly: true},
 
-	"daemon/output":          {onair: []string{"mapping"}},
-	"daemon/output/lights":   {onair: []string{"daemon/output", "mapping", "devices", "devices/hid", "devices/hotplug", "devices/serial"}},
-	"daemon/output/mqtt":     {onair: []string{"daemon/output", "mapping", "daemon/secret", "daemon/backoff"}, thirdParty: []string{"github.com/eclipse/paho.mqtt.golang"}},
+	"daemon/output":        {onair: []string{"mapping"}},
+	"daemon/output/lights": {onair: []string{"daemon/output", "mapping", "devices", "devices/hid", "devices/hotplug", "devices/serial"}},
+	// golang.org/x/net/proxy: the broker dial honours all_proxy as paho's
+	// own does (paho depends on it; see daemon/output/mqtt/conn.go).
+	"daemon/output/mqtt":     {onair: []string{"daemon/output", "mapping", "daemon/secret", "daemon/backoff"}, thirdParty: []string{"github.com/eclipse/paho.mqtt.golang", "golang.org/x/net/proxy"}},
 	"daemon/output/terminal": {onair: []string{"daemon/output", "mapping"}},
 	// The web page and webhook outputs, being built on the same contract.
 	"daemon/output/web":     {onair: []string{"daemon/output", "mapping", "daemon/secret"}},

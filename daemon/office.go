@@ -194,8 +194,7 @@ func (s *officeSource) Poll(ctx context.Context) ([]mapping.Presence, error) {
 	}
 	users := s.users()
 	failed := map[string]error{}
-	ids := make([]string, 0, len(users))
-	byID := make(map[string]string, len(users))
+	plan := newUserPlan(len(users))
 	for _, u := range users {
 		s.mu.Lock()
 		id, ok := s.ids[u.Key]
@@ -217,13 +216,12 @@ func (s *officeSource) Poll(ctx context.Context) ([]mapping.Presence, error) {
 			}
 			s.mu.Unlock()
 		}
-		ids = append(ids, id)
-		byID[strings.ToLower(id)] = u.Key
+		plan.add(u.Key, id)
 	}
 	var ps []mapping.Presence
 	var err error
-	if len(ids) > 0 {
-		ps, err = s.g.Users(ctx, ids)
+	if len(plan.ids) > 0 {
+		ps, err = s.g.Users(ctx, plan.ids)
 		if errors.Is(err, graph.ErrUnauthorized) {
 			// A token MSAL still holds was refused (the app's consent
 			// changed): get a new one once, then try again.
@@ -231,30 +229,16 @@ func (s *officeSource) Poll(ctx context.Context) ([]mapping.Presence, error) {
 			if _, rerr := s.app.Refresh(ctx); rerr != nil {
 				return nil, rerr
 			}
-			ps, err = s.g.Users(ctx, ids)
+			ps, err = s.g.Users(ctx, plan.ids)
 		}
 	}
-	var out []mapping.Presence
-	got := map[string]bool{}
-	for _, p := range ps {
-		if key, ok := byID[strings.ToLower(p.User)]; ok {
-			p.User = key
-			got[key] = true
-			out = append(out, p)
-		}
-	}
+	lookups := len(failed)
+	out := plan.collect(make([]mapping.Presence, 0, len(ps)), ps, err, failed)
 	s.mu.Lock()
 	s.checked = err == nil || len(out) > 0
 	s.mu.Unlock()
-	if err != nil && len(out) == 0 && len(failed) == 0 {
+	if err != nil && len(out) == 0 && lookups == 0 {
 		return nil, err
-	}
-	if err != nil {
-		for _, key := range byID {
-			if !got[key] {
-				failed[key] = err
-			}
-		}
 	}
 	if len(failed) > 0 {
 		return out, &partialError{failed: failed}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -27,7 +28,57 @@ type graphSource struct {
 	cacheErr func() error
 	others   []string // configured keys of watched users besides "me"
 	ids      map[string]string
-	log      *slog.Logger
+	// plan is the batch request for others once every key is resolved;
+	// nil until then (each poll resolves what it can and plans afresh).
+	plan *userPlan
+	log  *slog.Logger
+}
+
+// userPlan is what a poll asks getPresencesByUserId for: object IDs, and
+// the user key each stands for, so that answers come back under the key.
+type userPlan struct {
+	ids   []string
+	byID  map[string]string // lower-cased object ID → user key
+	count int               // keys planned, for the "all resolved" test
+}
+
+func newUserPlan(n int) *userPlan {
+	return &userPlan{ids: make([]string, 0, n), byID: make(map[string]string, n)}
+}
+
+func (pl *userPlan) add(key, id string) {
+	pl.ids = append(pl.ids, id)
+	pl.byID[strings.ToLower(id)] = key
+	pl.count++
+}
+
+// collect appends to out the presences of ps (graph.Client.Users' answer
+// to pl.ids, with err) under their user keys. When err is set, every
+// planned user that has no presence is added to failed with it.
+func (pl *userPlan) collect(out, ps []mapping.Presence, err error, failed map[string]error) []mapping.Presence {
+	var got map[string]bool
+	if err != nil {
+		got = make(map[string]bool, len(ps))
+	}
+	for _, p := range ps {
+		key, ok := pl.byID[strings.ToLower(p.User)]
+		if !ok {
+			continue
+		}
+		p.User = key
+		out = append(out, p)
+		if got != nil {
+			got[key] = true
+		}
+	}
+	if err != nil {
+		for _, key := range pl.byID {
+			if !got[key] {
+				failed[key] = err
+			}
+		}
+	}
+	return out
 }
 
 // pendingSource stands in while no client ID is configured: the daemon runs
@@ -185,40 +236,30 @@ func (s *graphSource) Poll(ctx context.Context) ([]mapping.Presence, error) {
 	// left, a missing permission) must not cost everyone else their
 	// presence: the others are returned with a *partialError naming them.
 	failed := map[string]error{}
-	ids := make([]string, 0, len(s.others))
-	byID := make(map[string]string, len(s.others))
-	for _, key := range s.others {
-		id, ok := s.ids[key]
-		if !ok {
-			id, err = s.g.ResolveUser(ctx, key)
-			if err != nil {
-				failed[key] = fmt.Errorf("look up %s: %w", key, err)
-				continue
+	plan := s.plan
+	if plan == nil {
+		plan = newUserPlan(len(s.others))
+		for _, key := range s.others {
+			id, ok := s.ids[key]
+			if !ok {
+				id, err = s.g.ResolveUser(ctx, key)
+				if err != nil {
+					failed[key] = fmt.Errorf("look up %s: %w", key, err)
+					continue
+				}
+				s.ids[key] = id
 			}
-			s.ids[key] = id
+			plan.add(key, id)
 		}
-		ids = append(ids, id)
-		byID[id] = key
+		if plan.count == len(s.others) {
+			s.plan = plan // every key resolved: the same request from now on
+		}
 	}
 	var ps []mapping.Presence
-	if len(ids) > 0 {
-		ps, err = s.g.Users(ctx, ids)
+	if len(plan.ids) > 0 {
+		ps, err = s.g.Users(ctx, plan.ids)
 	}
-	got := map[string]bool{}
-	for _, p := range ps {
-		if key, ok := byID[p.User]; ok {
-			p.User = key
-			got[key] = true
-			out = append(out, p)
-		}
-	}
-	if err != nil {
-		for _, key := range byID {
-			if !got[key] {
-				failed[key] = err
-			}
-		}
-	}
+	out = plan.collect(slices.Grow(out, len(ps)), ps, err, failed)
 	if len(failed) > 0 {
 		return out, &partialError{failed: failed}
 	}

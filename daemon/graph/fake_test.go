@@ -333,3 +333,54 @@ func BenchmarkUsers1000(b *testing.B) {
 		}
 	}
 }
+
+// A batch whose answer is byte-identical to its last one (nobody in it
+// changed) is not decoded again, but it must still read as fresh: the same
+// presences, observed now. A change in one batch shows, whatever the other
+// batch does.
+func TestUsersUnchangedBatch(t *testing.T) {
+	srv := newFake(t, 700) // two batches: 650 and 50
+	c := newClient(t, srv.URL(), graph.Options{})
+	want := ids(700)
+	first, err := c.Users(t.Context(), want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	second, err := c.Users(t.Context(), want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(second) != len(first) {
+		t.Fatalf("unchanged poll: %d presences, want %d", len(second), len(first))
+	}
+	for i := range second {
+		if second[i].Time.Before(start) {
+			t.Fatalf("unchanged poll: presence %d observed at %v, before the poll began (%v)", i, second[i].Time, start)
+		}
+		a, b := first[i], second[i]
+		a.Time, b.Time = time.Time{}, time.Time{}
+		if a != b {
+			t.Fatalf("unchanged poll: presence %d = %+v, want %+v", i, b, a)
+		}
+	}
+
+	// User 3 (first batch) and user 700 (second batch) change, one at a time.
+	for _, u := range []int{3, 700} {
+		srv.SetPresence(graphtest.ID(u), "DoNotDisturb", "Presenting")
+		got, err := c.Users(t.Context(), want)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := got[u-1]
+		if p.User != graphtest.ID(u) || p.Availability != mapping.AvailabilityDoNotDisturb || p.Activity != mapping.ActivityPresenting || p.Sequence != srv.Sequence(graphtest.ID(u)) {
+			t.Errorf("after user %d changed: %+v, want DoNotDisturb/Presenting at sequence %s", u, p, srv.Sequence(graphtest.ID(u)))
+		}
+		if got[0] != (mapping.Presence{User: want[0], Availability: mapping.AvailabilityAvailable, Activity: mapping.ActivityAvailable, Sequence: first[0].Sequence, Time: got[0].Time}) {
+			t.Errorf("after user %d changed, user 1 = %+v, want unchanged", u, got[0])
+		}
+	}
+	if n := srv.Requests(graphtest.EndpointBatch); n != 8 {
+		t.Errorf("%d batch requests, want 8: every poll asks Graph", n)
+	}
+}

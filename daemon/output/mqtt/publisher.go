@@ -467,6 +467,8 @@ func (p *Publisher) clientOptions(lost chan<- error) *paho.ClientOptions {
 	// Timeout.
 	o.SetWriteTimeout(min(p.opts.Timeout, time.Second))
 	o.SetWill(p.t.status(), "offline", 1, true)
+	// Batched writes and buffered reads under paho (see batchConn).
+	o.SetCustomOpenConnectionFn(openConn)
 	o.SetDefaultPublishHandler(func(paho.Client, paho.Message) {})
 	o.SetConnectionLostHandler(func(_ paho.Client, err error) {
 		select {
