@@ -73,6 +73,12 @@ func (d *Dialer) DialContext(ctx context.Context, network, address string) (net.
 	return nil, fmt.Errorf("%w; mdns: %s is at %s, but %w", err, host, joinAddrs(addrs), first)
 }
 
+// Dial is DialContext without a context, as net.Dialer.Dial is; with it a
+// Dialer is also the forward dialer golang.org/x/net/proxy takes.
+func (d *Dialer) Dial(network, address string) (net.Conn, error) {
+	return d.DialContext(context.Background(), network, address)
+}
+
 // forNetwork keeps the addresses a dial on network can use: "tcp4" and
 // "udp4" take only IPv4, "tcp6" and "udp6" only IPv6, the rest all.
 func forNetwork(network string, addrs []netip.Addr) []netip.Addr {

@@ -15,8 +15,15 @@ import (
 	"golang.org/x/net/dns/dnsmessage"
 )
 
-// Dialer.DialContext fits where the coordinator plugs it in.
-var _ = &http.Transport{DialContext: (&Dialer{}).DialContext}
+// A Dialer fits where the outputs dial: http.Transport.DialContext, and
+// golang.org/x/net/proxy's forward Dialer (Dial) and ContextDialer.
+var (
+	_ = &http.Transport{DialContext: (&Dialer{}).DialContext}
+	_ interface {
+		Dial(network, address string) (net.Conn, error)
+		DialContext(ctx context.Context, network, address string) (net.Conn, error)
+	} = (*Dialer)(nil)
+)
 
 // noDNS is a net.Dialer whose resolver has no DNS server, so any name not in
 // the hosts file fails with a *net.DNSError, as .local names do on a build
@@ -91,6 +98,14 @@ func TestDialFallsBackToMDNS(t *testing.T) {
 	d := &Dialer{Dialer: noDNS(), resolver: testResolver(long, r)}
 	skipIfResolves(t, d.Dialer, "broker.local")
 	checkDial(t, d, l, "tcp", "broker.local:"+port)
+	checkQuery(t, <-r.queries, "broker.local.")
+
+	// Dial, without a context, takes the same way.
+	conn, err := d.Dial("tcp", "broker.local:"+port)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn.Close()
 	checkQuery(t, <-r.queries, "broker.local.")
 }
 
