@@ -38,6 +38,7 @@ var layers = map[string]struct {
 
 	"daemon/secret":          {stdlibOnly: true},
 	"daemon/backoff":         {stdlibOnly: true},
+	"daemon/mdns":            {thirdParty: []string{"golang.org/x/net/dns/dnsmessage"}},
 	"daemon/config":          {onair: []string{"mapping", "daemon/secret", "daemon/output", "daemon/output/web", "daemon/output/webhook"}, thirdParty: []string{"go.yaml.in/yaml/v3"}},
 	"daemon/auth":            {thirdParty: []string{"github.com/AzureAD/microsoft-authentication-library-for-go/", "software.sslmate.com/src/go-pkcs12"}},
 	"daemon/auth/entratest":  {stdlibOnly: true},
