@@ -49,11 +49,11 @@ var layers = map[string]struct {
 	"daemon/output/lights": {onair: []string{"daemon/output", "mapping", "devices", "devices/hid", "devices/hotplug", "devices/serial"}},
 	// golang.org/x/net/proxy: the broker dial honours all_proxy as paho's
 	// own does (paho depends on it; see daemon/output/mqtt/conn.go).
-	"daemon/output/mqtt":     {onair: []string{"daemon/output", "mapping", "daemon/secret", "daemon/backoff"}, thirdParty: []string{"github.com/eclipse/paho.mqtt.golang", "golang.org/x/net/proxy"}},
+	"daemon/output/mqtt":     {onair: []string{"daemon/output", "mapping", "daemon/secret", "daemon/backoff", "daemon/mdns"}, thirdParty: []string{"github.com/eclipse/paho.mqtt.golang", "golang.org/x/net/proxy"}},
 	"daemon/output/terminal": {onair: []string{"daemon/output", "mapping"}},
 	// The web page and webhook outputs, being built on the same contract.
 	"daemon/output/web":     {onair: []string{"daemon/output", "mapping", "daemon/secret"}},
-	"daemon/output/webhook": {onair: []string{"daemon/output", "mapping", "daemon/secret"}},
+	"daemon/output/webhook": {onair: []string{"daemon/output", "mapping", "daemon/secret", "daemon/mdns"}},
 
 	"daemon": {onair: []string{
 		"mapping", "daemon/config", "daemon/secret", "daemon/backoff", "daemon/auth", "daemon/graph",

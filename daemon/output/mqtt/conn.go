@@ -2,23 +2,28 @@ package mqtt
 
 import (
 	"bufio"
+	"cmp"
+	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
 	"net/url"
-	"os"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
+	"github.com/onair-dev/onair/daemon/mdns"
 	netproxy "golang.org/x/net/proxy"
 )
 
 // openConn opens the connection paho speaks MQTT over, as paho's own
 // openConnection (netconn.go) does for the schemes Options accepts, and
 // wraps it in a batchConn. It is the ClientOptions' CustomOpenConnectionFn.
+// TCP dials honour all_proxy as paho's do, and a .local broker the system
+// resolver does not know is found by multicast DNS (daemon/mdns): Home
+// Assistant OS answers as homeassistant.local.
 func openConn(u *url.URL, o paho.ClientOptions) (net.Conn, error) {
 	dialer := o.Dialer
 	if dialer == nil {
@@ -30,15 +35,10 @@ func openConn(u *url.URL, o paho.ClientOptions) (net.Conn, error) {
 	)
 	switch u.Scheme {
 	case "tcp", "mqtt":
-		// all_proxy / ALL_PROXY (SOCKS5) and no_proxy, as paho honours them.
-		conn, err = netproxy.FromEnvironmentUsing(dialer).Dial("tcp", u.Host)
+		conn, err = netproxy.FromEnvironmentUsing(&mdns.Dialer{Dialer: dialer}).Dial("tcp", u.Host)
 	case "ssl", "tls", "mqtts":
-		if os.Getenv("all_proxy") == "" && os.Getenv("ALL_PROXY") == "" {
-			conn, err = tls.DialWithDialer(dialer, "tcp", u.Host, o.TLSConfig)
-			break
-		}
 		var raw net.Conn
-		if raw, err = netproxy.FromEnvironmentUsing(dialer).Dial("tcp", u.Host); err != nil {
+		if raw, err = netproxy.FromEnvironmentUsing(&mdns.Dialer{Dialer: dialer}).Dial("tcp", u.Host); err != nil {
 			break
 		}
 		cfg := o.TLSConfig.Clone()
@@ -49,7 +49,10 @@ func openConn(u *url.URL, o paho.ClientOptions) (net.Conn, error) {
 			cfg.ServerName = u.Hostname()
 		}
 		tc := tls.Client(raw, cfg)
-		if err = tc.Handshake(); err != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), cmp.Or(o.ConnectTimeout, 30*time.Second))
+		err = tc.HandshakeContext(ctx)
+		cancel()
+		if err != nil {
 			_ = raw.Close()
 			break
 		}

@@ -19,6 +19,7 @@ import (
 	"maps"
 	"math"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -30,6 +31,7 @@ import (
 	"text/template"
 	"time"
 
+	"github.com/onair-dev/onair/daemon/mdns"
 	"github.com/onair-dev/onair/daemon/output"
 	"github.com/onair-dev/onair/mapping"
 )
@@ -450,7 +452,11 @@ func New(o Options) (*Webhook, error) {
 	}
 	w.log = w.log.With("webhook", o.Name)
 	if w.client == nil {
-		w.client = &http.Client{}
+		// http.DefaultTransport's settings, with a dialer that finds .local
+		// hosts by multicast DNS when the system resolver does not.
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.DialContext = (&mdns.Dialer{Dialer: &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}}).DialContext
+		w.client = &http.Client{Transport: t}
 	}
 	return w, nil
 }
