@@ -259,7 +259,18 @@ func (d *Daemon) loop(ctx context.Context) {
 		ps  []mapping.Presence
 		err error
 	}
+	// One long-lived poller rather than a goroutine per poll: a new
+	// goroutine starts with a small stack that Graph, TLS and MSAL grow
+	// again, by copying, at every poll.
 	results := make(chan result, 1)
+	start := make(chan struct{}, 1)
+	go func() {
+		for range start {
+			ps, err := d.source.Poll(ctx)
+			results <- result{ps, err}
+		}
+	}()
+	defer close(start)
 	inflight, again := false, false
 	defer func() {
 		if inflight {
@@ -291,10 +302,7 @@ func (d *Daemon) loop(ctx context.Context) {
 				break
 			}
 			inflight = true
-			go func() {
-				ps, err := d.source.Poll(ctx)
-				results <- result{ps, err}
-			}()
+			start <- struct{}{}
 		case r := <-results:
 			inflight = false
 			if ctx.Err() != nil {

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -119,7 +120,26 @@ type Client struct {
 
 	mu    sync.Mutex
 	state tokenState // last Token outcome, for logging transitions
+	last  lastToken  // the access token Token handed out last
 }
+
+// lastToken is an access token Token handed out, with the token cache file
+// as it was then. Token hands it out again without asking MSAL while it is
+// valid for more than tokenMargin and the file is unchanged: the daemon
+// asks every poll, and MSAL's silent path (accounts, cache search, ID
+// token parsing) was a fifth of an idle daemon's CPU. A changed file
+// (`onair login` or `onair logout` in another process, a refresh written
+// here) sends the next call through MSAL again.
+type lastToken struct {
+	token   string
+	expires time.Time
+	file    fileStamp
+}
+
+// tokenMargin is how long before expiry MSAL stops serving a cached access
+// token and redeems the refresh token instead; the memory of the last token
+// keeps the same margin.
+const tokenMargin = 5 * time.Minute
 
 // New returns a Client. It does no I/O: the cache file is read on first use.
 func New(opts Options) (*Client, error) {
@@ -226,6 +246,11 @@ func (c *Client) token(ctx context.Context, claims string) (string, error) {
 	}
 	defer func() { <-c.sem }()
 
+	if claims == "" {
+		if tok, ok := c.lastValid(); ok {
+			return tok, nil
+		}
+	}
 	acct, ok, err := c.msalAccount(ctx)
 	if err != nil {
 		c.transition(ctx, err, Account{})
@@ -250,7 +275,44 @@ func (c *Client) token(ctx context.Context, claims string) (string, error) {
 		c.logger.Debug("token_refreshed", "expires_on", res.ExpiresOn.UTC(), "access_token", Secret(res.AccessToken))
 	}
 	c.transition(ctx, nil, toAccount(acct))
+	c.remember(res.AccessToken, res.ExpiresOn)
 	return res.AccessToken, nil
+}
+
+// lastValid returns the last token handed out, if it may be served again
+// (see lastToken). Only a file cache has a file to check; a memory-only
+// Client always asks MSAL.
+func (c *Client) lastValid() (string, bool) {
+	c.mu.Lock()
+	last := c.last
+	c.mu.Unlock()
+	if last.token == "" || c.cache == nil || !time.Now().Add(tokenMargin).Before(last.expires) {
+		return "", false
+	}
+	fi, err := os.Stat(c.cachePath)
+	if err != nil || !stampOf(fi).same(last.file) || !c.cache.settled(last.file) {
+		return "", false
+	}
+	return last.token, true
+}
+
+// remember records tok as the last token handed out, with the cache file
+// as MSAL left it.
+func (c *Client) remember(tok string, expires time.Time) {
+	var file fileStamp
+	if c.cache != nil {
+		file = c.cache.current()
+	}
+	c.mu.Lock()
+	c.last = lastToken{token: tok, expires: expires, file: file}
+	c.mu.Unlock()
+}
+
+// forget drops the last token (a sign-out here).
+func (c *Client) forget() {
+	c.mu.Lock()
+	c.last = lastToken{}
+	c.mu.Unlock()
 }
 
 // CacheWriteError returns a *CacheWriteError while the newest tokens could
@@ -283,6 +345,7 @@ func (c *Client) Account(ctx context.Context) (Account, bool, error) {
 // unreadable cache file is deleted too, which is the remedy a *CacheError
 // suggests.
 func (c *Client) Logout(ctx context.Context) error {
+	c.forget()
 	accts, err := c.pca.Accounts(ctx)
 	if _, ok := errors.AsType[*CacheError](err); ok && c.cache != nil {
 		if err := c.cache.remove(); err != nil {

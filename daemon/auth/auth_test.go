@@ -630,3 +630,36 @@ func TestMemoryOnlyCache(t *testing.T) {
 		t.Errorf("Token after logout = %v, want ErrLoginRequired", err)
 	}
 }
+
+// The daemon's client serves its last token again without MSAL while the
+// cache file is unchanged; a sign-out or a new sign-in by another process
+// (`onair logout`, `onair login`) changes the file and is seen at once.
+func TestLastTokenFollowsTheCacheFile(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, entratest.Options{})
+	login(t, f.client(t))
+	daemon := f.client(t)
+	first := mustToken(t, daemon)
+	if again := mustToken(t, daemon); again != first {
+		t.Fatalf("second Token = %q, want the same %q", again, first)
+	}
+
+	if err := f.client(t).Logout(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := daemon.Token(t.Context()); !errors.Is(err, auth.ErrLoginRequired) {
+		t.Fatalf("Token after another process signed out = %v, want ErrLoginRequired", err)
+	}
+
+	login(t, f.client(t))
+	tok := mustToken(t, daemon)
+	if tok == first || tok != f.srv.LastAccessToken() {
+		t.Errorf("Token after another process signed in = %q, want its new token %q", tok, f.srv.LastAccessToken())
+	}
+	if err := daemon.Logout(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := daemon.Token(t.Context()); !errors.Is(err, auth.ErrLoginRequired) {
+		t.Errorf("Token after signing out here = %v, want ErrLoginRequired", err)
+	}
+}

@@ -150,6 +150,21 @@ func (c *fileCache) Export(ctx context.Context, m cache.Marshaler, _ cache.Expor
 	return nil
 }
 
+// current returns the file's stamp as MSAL last read or wrote it.
+func (c *fileCache) current() fileStamp {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.stamp
+}
+
+// settled reports whether the file is still as stamp describes it to this
+// cache (no read or write since) and no write is waiting to be retried.
+func (c *fileCache) settled(stamp fileStamp) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.pending == nil && c.stamp.same(stamp)
+}
+
 // failedLocked records a failed write of data.
 func (c *fileCache) failedLocked(data []byte, err error) {
 	first := c.writeErr == nil

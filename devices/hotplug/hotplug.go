@@ -120,6 +120,12 @@ const Settle = 100 * time.Millisecond
 // Slow is how often a caller without a working watcher should rescan.
 const Slow = 60 * time.Second
 
+// Safety is how often a caller with a working watcher should still rescan,
+// in case an event was lost: a full enumeration costs milliseconds of CPU
+// (libusb, every tty), as much as an idle daemon's polls of a minute, so
+// the net is wide.
+const Safety = 5 * time.Minute
+
 // ErrUnsupported is wrapped by Watch's error where the OS offers no
 // notifications onair can use, or where they cannot be had (a container
 // without netlink). The error says why; the caller rescans every [Slow].

@@ -49,7 +49,7 @@ type goosReporter interface {
 // not open, and, without hot-plug notifications, how often it asks a
 // backend that can tell cheaply (Linux sysfs) whether the bus changed.
 // With notifications (devices/hotplug) it enumerates when a relevant event
-// arrives, after hotplug.Settle, and every hotplug.Slow as a safety net;
+// arrives, after hotplug.Settle, and every hotplug.Safety as a safety net;
 // without either, every hotplug.Slow.
 const EnumerateInterval = 2 * time.Second
 
@@ -229,11 +229,11 @@ func (o *Output) Name() string { return "lights" }
 // run its exit action and exited.
 //
 // Between snapshots it sleeps: it enumerates when a relevant hot-plug event
-// has settled, every hotplug.Slow as a safety net, and polls on
-// EnumerateInterval only while it must (a light waits for a retry, or there
-// are no notifications and the backend can tell cheaply whether the bus
-// changed). An idle daemon with no light attached thus enumerates once a
-// minute, not every two seconds.
+// has settled, every hotplug.Safety as a safety net (hotplug.Slow without
+// notifications), and polls on EnumerateInterval only while it must (a
+// light waits for a retry, or there are no notifications and the backend
+// can tell cheaply whether the bus changed). An idle daemon with no light
+// attached thus enumerates every five minutes, not every two seconds.
 func (o *Output) Run(ctx context.Context, mb *output.Mailbox) error {
 	var wg sync.WaitGroup
 	defer wg.Wait()
@@ -241,7 +241,15 @@ func (o *Output) Run(ctx context.Context, mb *output.Mailbox) error {
 	defer stopWatch()
 	events := o.startWatch(wctx)
 	o.watching.Store(events != nil)
-	slow := time.NewTimer(hotplug.Slow)
+	// rescanEvery is the safety net's period: wide while notifications
+	// come, a minute while they do not.
+	rescanEvery := func() time.Duration {
+		if events != nil {
+			return hotplug.Safety
+		}
+		return hotplug.Slow
+	}
+	slow := time.NewTimer(rescanEvery())
 	defer slow.Stop()
 	settle := time.NewTimer(hotplug.Settle)
 	settle.Stop()
@@ -289,6 +297,7 @@ func (o *Output) Run(ctx context.Context, mb *output.Mailbox) error {
 			if !ok {
 				events = nil
 				o.watching.Store(false)
+				slow.Reset(hotplug.Slow)
 				if ctx.Err() == nil {
 					o.log.Warn("USB hot-plug notifications stopped; looking for lights every minute", "every", hotplug.Slow)
 				}
@@ -310,7 +319,7 @@ func (o *Output) Run(ctx context.Context, mb *output.Mailbox) error {
 				o.watching.Store(events != nil)
 			}
 			o.enumerate(ctx, &wg)
-			slow.Reset(hotplug.Slow)
+			slow.Reset(rescanEvery())
 		case <-tickC(poll):
 			if o.changes != nil && !o.changes.Changed() && !o.needsRetry() {
 				continue
