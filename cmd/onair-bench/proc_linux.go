@@ -32,8 +32,8 @@ type sample struct {
 	// anon and file split rss: the heap, stacks and runtime data; and the
 	// pages of the binary (and libraries) that are mapped in.
 	anon, file int64
-	threads                int   // Threads
-	fds                    int   // entries of /proc/<pid>/fd
+	threads    int // Threads
+	fds        int // entries of /proc/<pid>/fd
 }
 
 // processClock returns the CPU-time clock of process pid, as glibc's

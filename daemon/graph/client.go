@@ -3,7 +3,7 @@ package graph
 import (
 	"bytes"
 	"context"
-		"encoding/json"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/maphash"
