@@ -7,11 +7,11 @@
 // same gap. Dialer.DialContext therefore dials as usual and, only when the
 // system resolver fails for a .local name, asks the local network itself.
 //
-// Lookup is a one-shot "legacy unicast" query as RFC 6762 §5.1 and §6.7
+// Lookup is a one-shot "legacy unicast" query as RFC 6762 §5.1 and RFC 6762 §6.7
 // describe (https://www.rfc-editor.org/rfc/rfc6762): one query for the A and
 // AAAA records, sent from an ephemeral port to 224.0.0.251:5353 and, where an
 // IPv6 socket opens, to [ff02::fb]:5353 on every multicast interface; it is
-// sent a second time halfway through the wait (§5.1 asks one-shot queriers
+// sent a second time halfway through the wait (RFC 6762 §5.1 asks one-shot queriers
 // to retransmit), and responders answer it by unicast to that port.
 //
 // It is not a responder, it keeps no cache, browses no services (DNS-SD)

@@ -211,7 +211,7 @@ func queryName(host string) (string, error) {
 // is an ordinary DNS query, and the responder repeats its ID and question
 // in a unicast reply to the querier's port (RFC 6762 §6.7). The
 // unicast-response ("QU") bit stays clear: it is for full mDNS queriers on
-// port 5353 (§5.4) and adds nothing here.
+// port 5353 (RFC 6762 §5.4) and adds nothing here.
 func newQuery(name string) ([]byte, uint16, error) {
 	n, err := dnsmessage.NewName(name)
 	if err != nil {
@@ -342,8 +342,9 @@ func parseResponse(pkt []byte, name string, id uint16, from netip.AddrPort) []ne
 	var p dnsmessage.Parser
 	h, err := p.Start(pkt)
 	// RFC 6762 §18: responses with a non-zero opcode or rcode are ignored.
-	// The ID is ours in a legacy unicast reply (§6.7) and zero in a
-	// multicast-style one (§18.1); any other belongs to another query.
+	// The ID is ours in a legacy unicast reply (RFC 6762 §6.7) and zero in
+	// a multicast-style one (RFC 6762 §18.1); any other belongs to another
+	// query.
 	if err != nil || !h.Response || h.OpCode != 0 || h.RCode != dnsmessage.RCodeSuccess || (h.ID != id && h.ID != 0) {
 		return nil
 	}
