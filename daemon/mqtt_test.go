@@ -19,6 +19,7 @@ import (
 	mochi "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/hooks/auth"
 	"github.com/mochi-mqtt/server/v2/listeners"
+	"github.com/mochi-mqtt/server/v2/packets"
 
 	"github.com/onair-dev/onair/daemon/config"
 	"github.com/onair-dev/onair/daemon/output"
@@ -54,6 +55,7 @@ func freePort(t *testing.T) string {
 func startMochi(t *testing.T) string {
 	srv := mochi.New(&mochi.Options{InlineClient: true, Logger: slog.New(slog.DiscardHandler)})
 	srv.AddHook(new(auth.AllowHook), nil)
+	srv.AddHook(new(retainOrder), nil)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -64,6 +66,37 @@ func startMochi(t *testing.T) string {
 	go srv.Serve()
 	t.Cleanup(func() { srv.Close() })
 	return ln.Addr().String()
+}
+
+// retainOrder works around a data race in mochi v2.7.9: a subscription's
+// scan of the retained messages (TopicsIndex.scanMessages, no lock) runs
+// after the SUBACK is sent, so a client that waited for its SUBACK may
+// race a retained publish of another client with that scan. observe waits
+// until the scan is over (a retained message it delivers arrives), and
+// this hook makes that order visible to the race detector: the retained
+// delivery and every publish pass through one mutex.
+type retainOrder struct {
+	mochi.HookBase
+	mu sync.Mutex
+}
+
+func (h *retainOrder) ID() string { return "retain-order" }
+
+func (h *retainOrder) Provides(b byte) bool {
+	return b == mochi.OnPublish || b == mochi.OnRetainPublished
+}
+
+func (h *retainOrder) OnPublish(_ *mochi.Client, pk packets.Packet) (packets.Packet, error) {
+	h.mu.Lock()
+	//lint:ignore SA2001 an empty critical section: the ordering is the point
+	h.mu.Unlock()
+	return pk, nil
+}
+
+func (h *retainOrder) OnRetainPublished(*mochi.Client, packets.Packet) {
+	h.mu.Lock()
+	//lint:ignore SA2001 as in OnPublish
+	h.mu.Unlock()
 }
 
 // startMosquitto runs Debian's mosquitto on a loopback port, for
@@ -108,6 +141,12 @@ func observe(t *testing.T, addr string) *observer {
 	if tok := o.c.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
 		t.Fatalf("observer connect: %v", tok.Error())
 	}
+	// A retained marker, delivered by the subscription's retained scan:
+	// once it arrives the broker has finished that scan (see retainOrder).
+	marker := fmt.Sprintf("test/observer-%d", time.Now().UnixNano())
+	if tok := o.c.Publish(marker, 1, true, "ready"); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+		t.Fatalf("observer marker: %v", tok.Error())
+	}
 	tok := o.c.Subscribe("#", 1, func(_ paho.Client, m paho.Message) {
 		o.mu.Lock()
 		o.msgs[m.Topic()] = string(m.Payload())
@@ -120,7 +159,11 @@ func observe(t *testing.T, addr string) *observer {
 	if !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
 		t.Fatalf("observer subscribe: %v", tok.Error())
 	}
-	t.Cleanup(func() { o.c.Disconnect(100) })
+	o.wait(t, marker, func(v string) bool { return v == "ready" })
+	t.Cleanup(func() {
+		o.c.Publish(marker, 1, true, "").WaitTimeout(time.Second) // clear it
+		o.c.Disconnect(100)
+	})
 	return o
 }
 
