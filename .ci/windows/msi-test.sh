@@ -19,9 +19,20 @@ pf=$(wine cmd /c 'echo %ProgramW6432%' | tr -d '\r')
 dir="$pf\\onair"
 udir=$(winepath -u "$dir")
 
-[ ! -e "$udir/onair.exe" ] || die "$dir\\onair.exe exists before the install (a leftover; remove it)"
+# A run that failed half-way (before this script removed what it put there)
+# leaves the product installed in a reused prefix: the same MSI replaces it
+# (MajorUpgrade, same version included) and its uninstall then removes it.
+if [ -e "$udir/onair.exe" ]; then
+  echo "msi-test.sh: $dir\\onair.exe is left from an earlier run; removing it first"
+  wine msiexec /i "$msi" /qn && wine msiexec /x "$msi" /qn || true
+  [ ! -e "$udir/onair.exe" ] || die "$dir\\onair.exe is left from an earlier run and msiexec could not remove it (delete the prefix: rm -rf \$WINEPREFIX)"
+fi
 before=$(syspath)
+# From here on a failure uninstalls too, so the next run starts clean.
+installed=0
+trap '[ "$installed" = 1 ] && wine msiexec /x "$msi" /qn >/dev/null 2>&1; rm -rf "${tmpd:-}"' EXIT
 
+installed=1
 wine msiexec /i "$msi" /qn || die "msiexec /i exited $?"
 [ -f "$udir/onair.exe" ] || die "no $dir\\onair.exe after the install"
 for f in README.md config.example.yaml; do [ -f "$udir/$f" ] || die "no $dir\\$f"; done
@@ -42,7 +53,6 @@ ok "$dir\\onair.exe version: $(echo "$out" | head -1)"
 # exit 0, no output (what failed CI: a prefix whose PATH ended in ";" before
 # the install appended ";C:\Program Files\onair\"). Windows skips them.
 tmpd=$(mktemp -d)
-trap 'rm -rf "$tmpd"' EXIT
 search=$(syspath | tr ';' '\n' | grep -v '^$' | paste -sd';')
 out=$(cd "$tmpd" && wine cmd /c "set PATH=$search&& onair version" | tr -d '\r') || die "onair version through PATH failed"
 echo "$out" | grep -q '^onair ' || die "onair through PATH ($search): ${out:-no output}"
@@ -56,6 +66,7 @@ case "$(syspath)" in *"$dir"*"$dir"*) die "PATH has $dir twice: $(syspath)" ;; e
 ok "a second install replaces the first (one product, one PATH entry)"
 
 wine msiexec /x "$msi" /qn || die "msiexec /x exited $?"
+installed=0
 [ ! -e "$udir/onair.exe" ] || die "$dir\\onair.exe left after uninstall"
 [ ! -e "$udir" ] || die "$dir left after uninstall: $(ls -A "$udir")"
 case "$(syspath)" in *"$dir"*) die "PATH still has $dir: $(syspath)" ;; esac
