@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -101,6 +102,8 @@ type Client struct {
 	// changed gets byte-identical answers (a presence's sequenceNumber only
 	// moves when it changes), which then cost a hash, not a JSON decode.
 	batches map[uint64]batchAnswer
+	// lastUsers is the last Users call's request (usersRequest).
+	lastUsers *usersRequest
 }
 
 // bodySeed seeds the hashes of batch requests and answers. They tell
@@ -258,7 +261,48 @@ func (c *Client) User(ctx context.Context, id string) (mapping.Presence, error) 
 // succeeded together with the error; they are as fresh as any other.
 func (c *Client) Users(ctx context.Context, ids []string) ([]mapping.Presence, error) {
 	const op = "get presences by user id"
-	uniq := make([]string, 0, len(ids))
+	pl, err := c.usersPlan(op, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]mapping.Presence, 0, len(pl.uniq))
+	seenBatches := make(map[uint64]batchAnswer, len(pl.bodies))
+	defer func() {
+		c.mu.Lock()
+		c.batches = seenBatches
+		c.mu.Unlock()
+	}()
+	for i, body := range pl.bodies {
+		batch := pl.uniq[i*c.batch : min((i+1)*c.batch, len(pl.uniq))]
+		out, err = c.usersBatch(ctx, op, batch, body, pl.keys[i], out, seenBatches)
+		if err != nil {
+			return out, err
+		}
+	}
+	return out, nil
+}
+
+// usersRequest is what Users sends for one list of ids: the distinct ids
+// and, per batch, the request body and its hash. The last one is kept and
+// reused while the same ids are asked for (every poll, usually), so a poll
+// costs no deduplication and no request encoding.
+type usersRequest struct {
+	ids    []string // as given
+	uniq   []string
+	bodies [][]byte
+	keys   []uint64 // hash of each body: the batch's key in Client.batches
+}
+
+// usersPlan returns the request for ids: the last one when ids are the
+// same, otherwise a new one (which becomes the last).
+func (c *Client) usersPlan(op string, ids []string) (*usersRequest, error) {
+	c.mu.Lock()
+	last := c.lastUsers
+	c.mu.Unlock()
+	if last != nil && slices.Equal(last.ids, ids) {
+		return last, nil
+	}
+	pl := &usersRequest{ids: slices.Clone(ids), uniq: make([]string, 0, len(ids))}
 	seen := make(map[string]struct{}, len(ids))
 	for _, id := range ids {
 		if !isObjectID(id) {
@@ -269,37 +313,29 @@ func (c *Client) Users(ctx context.Context, ids []string) ([]mapping.Presence, e
 			continue
 		}
 		seen[k] = struct{}{}
-		uniq = append(uniq, id)
+		pl.uniq = append(pl.uniq, id)
 	}
-	out := make([]mapping.Presence, 0, len(uniq))
-	seenBatches := make(map[uint64]batchAnswer, (len(uniq)+c.batch-1)/c.batch)
-	defer func() {
-		c.mu.Lock()
-		c.batches = seenBatches
-		c.mu.Unlock()
-	}()
-	for start := 0; start < len(uniq); start += c.batch {
-		batch := uniq[start:min(start+c.batch, len(uniq))]
-		var err error
-		out, err = c.usersBatch(ctx, op, batch, out, seenBatches)
+	for start := 0; start < len(pl.uniq); start += c.batch {
+		body, err := json.Marshal(struct {
+			IDs []string `json:"ids"`
+		}{pl.uniq[start:min(start+c.batch, len(pl.uniq))]})
 		if err != nil {
-			return out, err
+			return nil, fmt.Errorf("graph: %s: encode request: %w", op, err)
 		}
+		pl.bodies = append(pl.bodies, body)
+		pl.keys = append(pl.keys, maphash.Bytes(bodySeed, body))
 	}
-	return out, nil
+	c.mu.Lock()
+	c.lastUsers = pl
+	c.mu.Unlock()
+	return pl, nil
 }
 
-// usersBatch fetches one batch and appends its presences to dst in batch
-// order. An answer byte-identical to the batch's previous one is not
-// decoded again: its presences are the same, observed now. The batch's
-// answer is recorded in seen.
-func (c *Client) usersBatch(ctx context.Context, op string, ids []string, dst []mapping.Presence, seen map[uint64]batchAnswer) ([]mapping.Presence, error) {
-	body, err := json.Marshal(struct {
-		IDs []string `json:"ids"`
-	}{ids})
-	if err != nil {
-		return dst, fmt.Errorf("graph: %s: encode request: %w", op, err)
-	}
+// usersBatch fetches one batch (ids, sent as body, whose hash is key) and
+// appends its presences to dst in batch order. An answer byte-identical
+// to the batch's previous one is not decoded again: its presences are the
+// same, observed now. The batch's answer is recorded in seen.
+func (c *Client) usersBatch(ctx context.Context, op string, ids []string, body []byte, key uint64, dst []mapping.Presence, seen map[uint64]batchAnswer) ([]mapping.Presence, error) {
 	buf := bodyBuffers.Get().(*bytes.Buffer)
 	defer bodyBuffers.Put(buf)
 	resp, err := c.do(ctx, request{
@@ -309,7 +345,7 @@ func (c *Client) usersBatch(ctx context.Context, op string, ids []string, dst []
 	if err != nil {
 		return dst, err
 	}
-	key, sum := maphash.Bytes(bodySeed, body), maphash.Bytes(bodySeed, resp.body)
+	sum := maphash.Bytes(bodySeed, resp.body)
 	c.mu.Lock()
 	last, ok := c.batches[key]
 	c.mu.Unlock()
