@@ -3,6 +3,7 @@ package graph_test
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -382,5 +383,29 @@ func TestUsersUnchangedBatch(t *testing.T) {
 	}
 	if n := srv.Requests(graphtest.EndpointBatch); n != 8 {
 		t.Errorf("%d batch requests, want 8: every poll asks Graph", n)
+	}
+}
+
+// Users reuses its last request only for the same ids: another list is
+// deduplicated, checked and encoded afresh.
+func TestUsersOtherIDsOtherRequest(t *testing.T) {
+	srv := newFake(t, 700)
+	c := newClient(t, srv.URL(), graph.Options{})
+	if got, err := c.Users(t.Context(), ids(700)); err != nil || len(got) != 700 {
+		t.Fatalf("700 ids: %d presences, %v", len(got), err)
+	}
+	few := []string{graphtest.ID(5), graphtest.ID(2), strings.ToUpper(graphtest.ID(5))}
+	got, err := c.Users(t.Context(), few)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].User != graphtest.ID(5) || got[1].User != graphtest.ID(2) {
+		t.Errorf("after a different list: %+v, want users 5 and 2 once each, in that order", got)
+	}
+	if _, err := c.Users(t.Context(), []string{graphtest.ID(1), "adele@contoso.com"}); err == nil || !strings.Contains(err.Error(), "not an object ID") {
+		t.Errorf("a list with a UPN = %v, want the object-ID error", err)
+	}
+	if got, err := c.Users(t.Context(), ids(700)); err != nil || len(got) != 700 {
+		t.Errorf("700 ids again: %d presences, %v", len(got), err)
 	}
 }
