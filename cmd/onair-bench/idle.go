@@ -56,14 +56,11 @@ func cmdIdle(ctx context.Context, args []string) error {
 		fmt.Fprintln(os.Stderr, "onair-bench idle: want -duration > 0, -changes ≥ 1 and no arguments")
 		return errUsage
 	}
-	root, cleanup, err := workDir("idle", *keep)
+	root, cleanup, err := workDir(ctx, "idle", *keep, &bins)
 	if err != nil {
 		return err
 	}
 	defer cleanup()
-	if err := bins.build(ctx, root); err != nil {
-		return err
-	}
 	tb := &fakesTB{}
 	defer tb.close()
 	caFile := filepath.Join(root, "ca.pem")
@@ -317,12 +314,12 @@ func ratio(v, b float64) string {
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
-// median of durations (0 for none).
-func median(ds []time.Duration) time.Duration {
-	if len(ds) == 0 {
+// median of durations or figures (0 for none).
+func median[T time.Duration | float64](v []T) T {
+	if len(v) == 0 {
 		return 0
 	}
-	s := slices.Clone(ds)
+	s := slices.Clone(v)
 	slices.Sort(s)
 	if len(s)%2 == 1 {
 		return s[len(s)/2]

@@ -122,7 +122,7 @@ func (b *binaries) build(ctx context.Context, dir string) error {
 	for _, x := range []struct {
 		p   *string
 		pkg string
-	}{{&b.onair, "./cmd/onair"}, {&b.baseline, "./cmd/onair-bench/baseline"}} {
+	}{{&b.onair, "github.com/onair-dev/onair/cmd/onair"}, {&b.baseline, "github.com/onair-dev/onair/cmd/onair-bench/baseline"}} {
 		if *x.p == "-" {
 			continue
 		}
@@ -137,51 +137,36 @@ func (b *binaries) build(ctx context.Context, dir string) error {
 			*x.p = abs
 			continue
 		}
-		root, err := moduleRoot()
-		if err != nil {
-			return err
-		}
 		out := filepath.Join(dir, filepath.Base(x.pkg))
 		// The release flags (Makefile LDFLAGS without the version stamp):
 		// -s -w changes the binary's size, and so its RSS a little.
+		// By import path: the go tool finds the module from the working
+		// directory, anywhere inside the repository.
 		cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-ldflags", "-s -w", "-o", out, x.pkg)
-		cmd.Dir = root
 		if o, err := cmd.CombinedOutput(); err != nil {
-			return fmt.Errorf("go build %s: %w\n%s", x.pkg, err, o)
+			return fmt.Errorf("go build %s: %w (run from the onair repository, or pass -onair and -baseline)\n%s", x.pkg, err, o)
 		}
 		*x.p = out
 	}
 	return nil
 }
 
-// moduleRoot finds the directory of go.mod above the working directory.
-func moduleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("no go.mod above the working directory: run from the onair repository or pass -onair and -baseline")
-		}
-		dir = parent
-	}
-}
-
 // workDir makes the temporary directory of one bench run (configs, logs,
-// binaries); cleanup removes it unless keep asks to keep it for a look.
-func workDir(bench string, keep bool) (root string, cleanup func(), err error) {
+// binaries) and builds there the binaries bins still needs; cleanup
+// removes it unless keep asks to keep it for a look.
+func workDir(ctx context.Context, bench string, keep bool, bins *binaries) (root string, cleanup func(), err error) {
 	root, err = os.MkdirTemp("", "onair-bench-"+bench+"-")
 	if err != nil {
 		return "", nil, err
 	}
+	cleanup = func() { os.RemoveAll(root) }
 	if keep {
 		fmt.Fprintln(os.Stderr, "keeping", root)
-		return root, func() {}, nil
+		cleanup = func() {}
 	}
-	return root, func() { os.RemoveAll(root) }, nil
+	if err := bins.build(ctx, root); err != nil {
+		cleanup()
+		return "", nil, err
+	}
+	return root, cleanup, nil
 }

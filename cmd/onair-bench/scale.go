@@ -66,15 +66,12 @@ func cmdScale(ctx context.Context, args []string) error {
 		fmt.Fprintln(os.Stderr, "onair-bench scale: want -unchanged ≥ 2, -changes ≥ 1 and no arguments")
 		return errUsage
 	}
-	root, cleanup, err := workDir("scale", *keep)
+	bins.baseline = "-"
+	root, cleanup, err := workDir(ctx, "scale", *keep, &bins)
 	if err != nil {
 		return err
 	}
 	defer cleanup()
-	bins.baseline = "-"
-	if err := bins.build(ctx, root); err != nil {
-		return err
-	}
 	loadBefore := loadAverage()
 	var rows []scaleRow
 	brokerVersion := *brokerURL

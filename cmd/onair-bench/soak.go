@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -37,25 +36,13 @@ type growth struct {
 func (g growth) quarters() (q2, q4 float64) {
 	n := len(g.values)
 	q := n / 4
-	return medianF(g.values[q : 2*q]), medianF(g.values[n-q:])
+	return median(g.values[q : 2*q]), median(g.values[n-q:])
 }
 
 // failed reports whether the series grew beyond noise.
 func (g growth) failed() bool {
 	q2, q4 := g.quarters()
 	return q4-q2 > g.abs && q4 > q2*(1+g.rel)
-}
-
-func medianF(v []float64) float64 {
-	if len(v) == 0 {
-		return 0
-	}
-	s := slices.Clone(v)
-	slices.Sort(s)
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
 // soakPoint is the daemon after one poll.
@@ -93,15 +80,12 @@ func cmdSoak(ctx context.Context, args []string) error {
 		return errUsage
 	}
 	*churn = min(*churn, *n)
-	root, cleanup, err := workDir("soak", *keep)
+	bins.baseline = "-"
+	root, cleanup, err := workDir(ctx, "soak", *keep, &bins)
 	if err != nil {
 		return err
 	}
 	defer cleanup()
-	bins.baseline = "-"
-	if err := bins.build(ctx, root); err != nil {
-		return err
-	}
 	tb := &fakesTB{}
 	defer tb.close()
 	loadBefore := loadAverage()
