@@ -37,9 +37,8 @@ type graphSource struct {
 // userPlan is what a poll asks getPresencesByUserId for: object IDs, and
 // the user key each stands for, so that answers come back under the key.
 type userPlan struct {
-	ids   []string
-	byID  map[string]string // lower-cased object ID → user key
-	count int               // keys planned, for the "all resolved" test
+	ids  []string
+	byID map[string]string // lower-cased object ID → user key
 }
 
 func newUserPlan(n int) *userPlan {
@@ -49,7 +48,6 @@ func newUserPlan(n int) *userPlan {
 func (pl *userPlan) add(key, id string) {
 	pl.ids = append(pl.ids, id)
 	pl.byID[strings.ToLower(id)] = key
-	pl.count++
 }
 
 // collect appends to out the presences of ps (graph.Client.Users' answer
@@ -251,7 +249,7 @@ func (s *graphSource) Poll(ctx context.Context) ([]mapping.Presence, error) {
 			}
 			plan.add(key, id)
 		}
-		if plan.count == len(s.others) {
+		if len(plan.ids) == len(s.others) {
 			s.plan = plan // every key resolved: the same request from now on
 		}
 	}

@@ -97,16 +97,12 @@ type Client struct {
 	users   map[string]*lookup  // user lookups by lower-cased id or UPN
 	unknown map[string]struct{} // unknown values already logged
 	missing map[string]struct{} // batch ids already logged as missing
-	// batches remembers the last answer to each presence batch of the last
-	// Users call, by a hash of the request body: a poll in which nobody
-	// changed gets byte-identical answers (a presence's sequenceNumber only
-	// moves when it changes), which then cost a hash, not a JSON decode.
-	batches map[uint64]batchAnswer
-	// lastUsers is the last Users call's request (usersRequest).
+	// lastUsers is the last Users call's request, with the last answer to
+	// each of its batches (usersRequest).
 	lastUsers *usersRequest
 }
 
-// bodySeed seeds the hashes of batch requests and answers. They tell
+// bodySeed seeds the hashes of batch answers. They tell
 // whether bytes changed, nothing more: hash/maphash is six times faster
 // than SHA-256 here, and far more on CPUs without SHA instructions (a
 // Raspberry Pi); two different answers collide with odds of 2⁻⁶⁴.
@@ -118,7 +114,8 @@ var bodySeed = maphash.MakeSeed()
 var bodyBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // batchAnswer is one presence batch's last answer: the hash of the
-// response body and the presences collect made of it (Time aside).
+// response body and the presences collect made of it (Time aside); ps is
+// nil until the batch has been answered.
 type batchAnswer struct {
 	body uint64
 	ps   []mapping.Presence
@@ -266,15 +263,8 @@ func (c *Client) Users(ctx context.Context, ids []string) ([]mapping.Presence, e
 		return nil, err
 	}
 	out := make([]mapping.Presence, 0, len(pl.uniq))
-	seenBatches := make(map[uint64]batchAnswer, len(pl.bodies))
-	defer func() {
-		c.mu.Lock()
-		c.batches = seenBatches
-		c.mu.Unlock()
-	}()
-	for i, body := range pl.bodies {
-		batch := pl.uniq[i*c.batch : min((i+1)*c.batch, len(pl.uniq))]
-		out, err = c.usersBatch(ctx, op, batch, body, pl.keys[i], out, seenBatches)
+	for i := range pl.bodies {
+		out, err = c.usersBatch(ctx, op, pl, i, out)
 		if err != nil {
 			return out, err
 		}
@@ -283,14 +273,17 @@ func (c *Client) Users(ctx context.Context, ids []string) ([]mapping.Presence, e
 }
 
 // usersRequest is what Users sends for one list of ids: the distinct ids
-// and, per batch, the request body and its hash. The last one is kept and
-// reused while the same ids are asked for (every poll, usually), so a poll
-// costs no deduplication and no request encoding.
+// and each batch's request body. The last one is kept and reused while the
+// same ids are asked for (every poll, usually), so a poll costs no
+// deduplication and no request encoding; it also holds each batch's last
+// answer. A poll in which nobody changed gets byte-identical answers (a
+// presence's sequenceNumber only moves when it changes), which then cost
+// a hash, not a JSON decode.
 type usersRequest struct {
-	ids    []string // as given
-	uniq   []string
-	bodies [][]byte
-	keys   []uint64 // hash of each body: the batch's key in Client.batches
+	ids     []string // as given
+	uniq    []string
+	bodies  [][]byte
+	answers []batchAnswer // by batch; guarded by Client.mu
 }
 
 // usersPlan returns the request for ids: the last one when ids are the
@@ -323,23 +316,23 @@ func (c *Client) usersPlan(op string, ids []string) (*usersRequest, error) {
 			return nil, fmt.Errorf("graph: %s: encode request: %w", op, err)
 		}
 		pl.bodies = append(pl.bodies, body)
-		pl.keys = append(pl.keys, maphash.Bytes(bodySeed, body))
 	}
+	pl.answers = make([]batchAnswer, len(pl.bodies))
 	c.mu.Lock()
 	c.lastUsers = pl
 	c.mu.Unlock()
 	return pl, nil
 }
 
-// usersBatch fetches one batch (ids, sent as body, whose hash is key) and
-// appends its presences to dst in batch order. An answer byte-identical
-// to the batch's previous one is not decoded again: its presences are the
-// same, observed now. The batch's answer is recorded in seen.
-func (c *Client) usersBatch(ctx context.Context, op string, ids []string, body []byte, key uint64, dst []mapping.Presence, seen map[uint64]batchAnswer) ([]mapping.Presence, error) {
+// usersBatch fetches batch i of pl and appends its presences to dst in
+// batch order. An answer byte-identical to the batch's last one is not
+// decoded again: its presences are the same, observed now.
+func (c *Client) usersBatch(ctx context.Context, op string, pl *usersRequest, i int, dst []mapping.Presence) ([]mapping.Presence, error) {
+	ids := pl.uniq[i*c.batch : min((i+1)*c.batch, len(pl.uniq))]
 	buf := bodyBuffers.Get().(*bytes.Buffer)
 	defer bodyBuffers.Put(buf)
 	resp, err := c.do(ctx, request{
-		op: op, method: http.MethodPost, path: "/communications/getPresencesByUserId", body: body,
+		op: op, method: http.MethodPost, path: "/communications/getPresencesByUserId", body: pl.bodies[i],
 		permission: PermissionPresenceReadAll, buf: buf,
 	})
 	if err != nil {
@@ -347,10 +340,9 @@ func (c *Client) usersBatch(ctx context.Context, op string, ids []string, body [
 	}
 	sum := maphash.Bytes(bodySeed, resp.body)
 	c.mu.Lock()
-	last, ok := c.batches[key]
+	last := pl.answers[i]
 	c.mu.Unlock()
-	if ok && last.body == sum {
-		seen[key] = last
+	if last.ps != nil && last.body == sum {
 		for _, p := range last.ps {
 			p.Time = resp.time
 			dst = append(dst, p)
@@ -365,7 +357,9 @@ func (c *Client) usersBatch(ctx context.Context, op string, ids []string, body [
 	if err != nil {
 		return dst, err
 	}
-	seen[key] = batchAnswer{body: sum, ps: ps}
+	c.mu.Lock()
+	pl.answers[i] = batchAnswer{body: sum, ps: ps}
+	c.mu.Unlock()
 	return append(dst, ps...), nil
 }
 
