@@ -27,22 +27,32 @@ func TestGrowthBeyondNoise(t *testing.T) {
 	spike := flat(20, 40)
 	spike[38] = 90 // one slow poll near the end
 	warm := append(ramp(5, 20, 10), flat(20, 30)...)
+	// CPU per poll with and without a GC cycle: more GC-laden polls in the
+	// last quarter (6 of 10) than in the second (4 of 10).
+	bimodal := flat(7, 40)
+	for _, i := range []int{10, 12, 14, 16, 30, 31, 32, 34, 36, 38} {
+		bimodal[i] = 14
+	}
 	for _, c := range []struct {
 		name   string
 		values []float64
 		rel    float64
 		abs    float64
 		fail   bool
+		mean   bool
 	}{
-		{"flat", flat(20, 40), 0.10, 2, false},
-		{"RSS 20 → 30 MiB", ramp(20, 30, 40), 0.10, 2, true},
-		{"relative growth, absolute noise", ramp(2, 3, 40), 0.10, 2, false},
-		{"absolute growth, relative noise", ramp(100, 104, 40), 0.10, 2, false},
-		{"one slow poll", spike, 0.25, 2, false},
-		{"warm-up in the first quarter", warm, 0.10, 2, false},
-		{"shrinking", ramp(30, 20, 40), 0.10, 2, false},
+		{"flat", flat(20, 40), 0.10, 2, false, false},
+		{"RSS 20 → 30 MiB", ramp(20, 30, 40), 0.10, 2, true, false},
+		{"relative growth, absolute noise", ramp(2, 3, 40), 0.10, 2, false, false},
+		{"absolute growth, relative noise", ramp(100, 104, 40), 0.10, 2, false, false},
+		{"one slow poll", spike, 0.25, 2, false, false},
+		{"warm-up in the first quarter", warm, 0.10, 2, false, false},
+		{"shrinking", ramp(30, 20, 40), 0.10, 2, false, false},
+		{"bimodal CPU, medians flip", bimodal, 0.40, 2, true, false},
+		{"bimodal CPU, means", bimodal, 0.40, 2, false, true},
+		{"CPU 8 → 20 ms, means", ramp(8, 20, 40), 0.40, 2, true, true},
 	} {
-		g := growth{name: c.name, values: c.values, rel: c.rel, abs: c.abs}
+		g := growth{name: c.name, values: c.values, rel: c.rel, abs: c.abs, mean: c.mean}
 		if got := g.failed(); got != c.fail {
 			q2, q4 := g.quarters()
 			t.Errorf("%s: failed = %v, want %v (Q2 %.2f, Q4 %.2f)", c.name, got, c.fail, q2, q4)
