@@ -48,6 +48,10 @@ type officeSource struct {
 	members map[string][]graph.UserInfo // by group, as last read
 	ids     map[string]string           // user key → object ID
 	upns    map[string]string           // user key → UPN, for getSchedule
+
+	// last is the last poll's answer, whose array the next poll reuses
+	// (presenceSource: an answer is valid until the next Poll).
+	last []mapping.Presence
 }
 
 // NewApp returns the app-only token client for cfg and the permissions its
@@ -221,7 +225,7 @@ func (s *officeSource) Poll(ctx context.Context) ([]mapping.Presence, error) {
 	var ps []mapping.Presence
 	var err error
 	if len(plan.ids) > 0 {
-		ps, err = s.g.Users(ctx, plan.ids)
+		ps, err = s.g.AppendUsers(ctx, s.last[:0], plan.ids)
 		if errors.Is(err, graph.ErrUnauthorized) {
 			// A token MSAL still holds was refused (the app's consent
 			// changed): get a new one once, then try again.
@@ -229,11 +233,12 @@ func (s *officeSource) Poll(ctx context.Context) ([]mapping.Presence, error) {
 			if _, rerr := s.app.Refresh(ctx); rerr != nil {
 				return nil, rerr
 			}
-			ps, err = s.g.Users(ctx, plan.ids)
+			ps, err = s.g.AppendUsers(ctx, s.last[:0], plan.ids)
 		}
 	}
 	lookups := len(failed)
-	out := plan.collect(make([]mapping.Presence, 0, len(ps)), ps, err, failed)
+	out := plan.collect(ps, 0, err, failed)
+	s.last = out
 	s.mu.Lock()
 	s.checked = err == nil || len(out) > 0
 	s.mu.Unlock()

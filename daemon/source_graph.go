@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -31,6 +30,9 @@ type graphSource struct {
 	// plan is the batch request for others once every key is resolved;
 	// nil until then (each poll resolves what it can and plans afresh).
 	plan *userPlan
+	// last is the last poll's answer, whose array the next poll reuses
+	// (presenceSource: an answer is valid until the next Poll).
+	last []mapping.Presence
 	log  *slog.Logger
 }
 
@@ -38,28 +40,55 @@ type graphSource struct {
 // the user key each stands for, so that answers come back under the key.
 type userPlan struct {
 	ids  []string
+	keys []string          // by position in ids
 	byID map[string]string // lower-cased object ID → user key
+	// dup says two keys share an object ID (a UPN and the same user's ID,
+	// say): the answer then goes to the key added last, through byID.
+	dup bool
 }
 
 func newUserPlan(n int) *userPlan {
-	return &userPlan{ids: make([]string, 0, n), byID: make(map[string]string, n)}
+	return &userPlan{ids: make([]string, 0, n), keys: make([]string, 0, n), byID: make(map[string]string, n)}
 }
 
 func (pl *userPlan) add(key, id string) {
+	lower := strings.ToLower(id)
+	if _, ok := pl.byID[lower]; ok {
+		pl.dup = true
+	}
 	pl.ids = append(pl.ids, id)
-	pl.byID[strings.ToLower(id)] = key
+	pl.keys = append(pl.keys, key)
+	pl.byID[lower] = key
 }
 
-// collect appends to out the presences of ps (graph.Client.Users' answer
-// to pl.ids, with err) under their user keys. When err is set, every
+// collect turns ps[from:], graph.Client.AppendUsers' answer to pl.ids
+// (with err), into presences under their user keys, in place, and returns
+// ps without any answer the plan does not know. When err is set, every
 // planned user that has no presence is added to failed with it.
-func (pl *userPlan) collect(out, ps []mapping.Presence, err error, failed map[string]error) []mapping.Presence {
+//
+// The answer has the ids' order and their very strings, so each is matched
+// by walking ids alongside it: 10,000 users cost no map lookup and no
+// lower-casing. The map is the fallback for anything else.
+func (pl *userPlan) collect(ps []mapping.Presence, from int, err error, failed map[string]error) []mapping.Presence {
 	var got map[string]bool
 	if err != nil {
-		got = make(map[string]bool, len(ps))
+		got = make(map[string]bool, len(ps)-from)
 	}
-	for _, p := range ps {
-		key, ok := pl.byID[strings.ToLower(p.User)]
+	out, next := ps[:from], 0
+	for _, p := range ps[from:] {
+		key, ok := "", false
+		if !pl.dup {
+			for next < len(pl.ids) && pl.ids[next] != p.User {
+				next++ // Graph left this one out
+			}
+			if next < len(pl.ids) {
+				key, ok = pl.keys[next], true
+				next++
+			}
+		}
+		if !ok {
+			key, ok = pl.byID[strings.ToLower(p.User)]
+		}
 		if !ok {
 			continue
 		}
@@ -226,7 +255,8 @@ func (s *graphSource) Poll(ctx context.Context) ([]mapping.Presence, error) {
 		return nil, err
 	}
 	me.User = config.Me
-	out := []mapping.Presence{me}
+	// The daemon is done with the last answer once it asks again: reuse it.
+	out := append(s.last[:0], me)
 	if len(s.others) == 0 {
 		return out, nil
 	}
@@ -253,11 +283,11 @@ func (s *graphSource) Poll(ctx context.Context) ([]mapping.Presence, error) {
 			s.plan = plan // every key resolved: the same request from now on
 		}
 	}
-	var ps []mapping.Presence
 	if len(plan.ids) > 0 {
-		ps, err = s.g.Users(ctx, plan.ids)
+		out, err = s.g.AppendUsers(ctx, out, plan.ids)
 	}
-	out = plan.collect(slices.Grow(out, len(ps)), ps, err, failed)
+	out = plan.collect(out, 1, err, failed)
+	s.last = out
 	if len(failed) > 0 {
 		return out, &partialError{failed: failed}
 	}

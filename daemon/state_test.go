@@ -2,7 +2,10 @@ package daemon
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -298,5 +301,43 @@ func TestIncrementalSnapshots(t *testing.T) {
 	paused, _, _ := s.build(late)
 	if paused.Users[0].Signal.Rule != "paused" {
 		t.Errorf("paused: rule %q", paused.Users[0].Signal.Rule)
+	}
+}
+
+// The users of an answer are found in any order: in the watched order
+// (every poll) by position, in another or with someone left out through
+// the map.
+func TestApplyFindsUsersInAnyOrder(t *testing.T) {
+	var cfg strings.Builder
+	cfg.WriteString("version: 1\ngraph:\n  users:\n")
+	for i := range 6 {
+		fmt.Fprintf(&cfg, "    - user%d@contoso.example\n", i)
+	}
+	c, err := config.Parse([]byte(cfg.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, err := c.Compile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, order := range [][]int{
+		{0, 1, 2, 3, 4, 5, 6}, // me first, then graph.users
+		{6, 5, 4, 3, 2, 1, 0},
+		{0, 6, 1},    // most left out, one far ahead
+		{3, 0, 2, 1}, // behind the last found
+	} {
+		s := newState(set.Users, set.Rules, set.Schedule, set.Interval, slog.New(slog.DiscardHandler))
+		var ps []mapping.Presence
+		for _, i := range order {
+			ps = append(ps, seq(presenceOf(s.users[i].key, "InAMeeting"), "1"))
+		}
+		s.apply(t0, ps)
+		for i, u := range s.users {
+			want := slices.Contains(order, i)
+			if u.have != want || (want && u.presence.Activity != mapping.ActivityInAMeeting) {
+				t.Errorf("order %v: user %d (%s) have %v %+v, want have %v", order, i, u.key, u.have, u.presence, want)
+			}
+		}
 	}
 }

@@ -257,19 +257,27 @@ func (c *Client) User(ctx context.Context, id string) (mapping.Presence, error) 
 // If a later batch fails, Users returns the presences of the batches that
 // succeeded together with the error; they are as fresh as any other.
 func (c *Client) Users(ctx context.Context, ids []string) ([]mapping.Presence, error) {
+	return c.AppendUsers(ctx, nil, ids)
+}
+
+// AppendUsers is Users appending to dst: a caller that polls the same
+// users over and over hands back its last answer, dst[:0], and a poll in
+// which nobody changed allocates nothing for them (10,000 presences are
+// about 1.1 MB). On an error it returns dst with what did come back.
+func (c *Client) AppendUsers(ctx context.Context, dst []mapping.Presence, ids []string) ([]mapping.Presence, error) {
 	const op = "get presences by user id"
 	pl, err := c.usersPlan(op, ids)
 	if err != nil {
-		return nil, err
+		return dst, err
 	}
-	out := make([]mapping.Presence, 0, len(pl.uniq))
+	dst = slices.Grow(dst, len(pl.uniq))
 	for i := range pl.bodies {
-		out, err = c.usersBatch(ctx, op, pl, i, out)
+		dst, err = c.usersBatch(ctx, op, pl, i, dst)
 		if err != nil {
-			return out, err
+			return dst, err
 		}
 	}
-	return out, nil
+	return dst, nil
 }
 
 // usersRequest is what Users sends for one list of ids: the distinct ids

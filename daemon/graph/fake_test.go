@@ -409,3 +409,30 @@ func TestUsersOtherIDsOtherRequest(t *testing.T) {
 		t.Errorf("700 ids again: %d presences, %v", len(got), err)
 	}
 }
+
+// AppendUsers appends after what dst holds and, handed its last answer
+// back, fills the same array: the same presences as Users, no new one.
+func TestAppendUsersReusesDst(t *testing.T) {
+	srv := newFake(t, 700)
+	c := newClient(t, srv.URL(), graph.Options{})
+	want := ids(700)
+	first, err := c.Users(t.Context(), want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mine := mapping.Presence{User: "me"}
+	got, err := c.AppendUsers(t.Context(), []mapping.Presence{mine}, want)
+	if err != nil || len(got) != 701 || got[0] != mine {
+		t.Fatalf("AppendUsers after one = %d presences (first %+v), %v", len(got), got[0], err)
+	}
+	again, err := c.AppendUsers(t.Context(), got[:1], want)
+	if err != nil || &again[0] != &got[0] || len(again) != 701 {
+		t.Fatalf("handed its answer back: %d presences, same array %v, %v", len(again), &again[0] == &got[0], err)
+	}
+	for i, p := range again[1:] {
+		p.Time, first[i].Time = time.Time{}, time.Time{}
+		if p != first[i] {
+			t.Fatalf("presence %d = %+v, Users gave %+v", i, p, first[i])
+		}
+	}
+}
