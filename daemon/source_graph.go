@@ -280,7 +280,9 @@ func (s *graphSource) Poll(ctx context.Context) ([]mapping.Presence, error) {
 			plan.add(key, id)
 		}
 		if len(plan.ids) == len(s.others) {
-			s.plan = plan // every key resolved: the same request from now on
+			// Every key resolved: the same request from now on, and the
+			// lookups are in the plan.
+			s.plan, s.ids = plan, nil
 		}
 	}
 	if len(plan.ids) > 0 {
