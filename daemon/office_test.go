@@ -303,11 +303,21 @@ func TestOfficeGroupOf1500PolledIn3Requests(t *testing.T) {
 	if k := o.graph.Requests(graphtest.EndpointUser); k != 0 {
 		t.Errorf("user lookups = %d, want 0: members come with their object IDs", k)
 	}
-	// One more poll: exactly ⌈1500/650⌉ = 3 batch requests.
+	// One more poll: exactly ⌈1500/650⌉ = 3 batch requests, with the
+	// request planned for the last one (nobody joined or left).
+	plan := func() *userPlan {
+		d.office.mu.Lock()
+		defer d.office.mu.Unlock()
+		return d.office.plan
+	}
+	before := plan()
 	o.graph.ResetRequests()
 	pollAgain(t, d)
 	if k := o.graph.Requests(graphtest.EndpointBatch); k != 3 {
 		t.Errorf("getPresencesByUserId requests in one poll of 1,500 = %d, want 3", k)
+	}
+	if before == nil || plan() != before {
+		t.Errorf("an unchanged group was planned again (plan %p, then %p)", before, plan())
 	}
 	if k := o.graph.Requests(graphtest.EndpointMe); k != 0 {
 		t.Errorf("/me requests = %d", k)
