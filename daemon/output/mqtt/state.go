@@ -172,8 +172,7 @@ func (t topics) userMessages(slug string, u UserState, plain bool) []outMsg {
 		Until:    rfc3339(u.BusyUntil),
 		NextBusy: rfc3339(u.NextBusy),
 	}
-	js, _ := json.Marshal(sp) // cannot fail: strings, ints and bools only
-	state := outMsg{topic: t.user(slug, "state"), payload: js, retain: true, kind: kindState}
+	state := outMsg{topic: t.user(slug, "state"), payload: stateJSON(&sp), retain: true, kind: kindState}
 	if !plain {
 		return []outMsg{state}
 	}
