@@ -71,7 +71,7 @@ func BenchmarkGraphResponseToOutput(b *testing.B) {
 // users once the responses are in: apply, rules and snapshot for every user.
 func BenchmarkDecide1000Users(b *testing.B) {
 	src := &scriptSource{}
-	d := thousandUsers(b, src)
+	d := usersDaemon(b, 1000, src)
 	keys := d.userKeys()
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
@@ -95,7 +95,7 @@ func BenchmarkDecide1000Users(b *testing.B) {
 // deciding that nothing changed, without building a snapshot.
 func BenchmarkIdleWake1000Users(b *testing.B) {
 	src := &scriptSource{}
-	d := thousandUsers(b, src)
+	d := usersDaemon(b, 1000, src)
 	for _, k := range d.userKeys() {
 		src.ps = append(src.ps, presenceOf(k, "Available"))
 	}
@@ -113,23 +113,4 @@ func BenchmarkIdleWake1000Users(b *testing.B) {
 		b.Fatal("an idle daemon published a snapshot")
 	default:
 	}
-}
-
-// thousandUsers returns a daemon watching "me" and 999 colleagues, fed by
-// src, with one recording output.
-func thousandUsers(b *testing.B, src *scriptSource) *Daemon {
-	var cfg strings.Builder
-	cfg.WriteString("version: 1\ngraph:\n  users:\n")
-	for i := range 999 {
-		fmt.Fprintf(&cfg, "    - user%d@contoso.example\n", i)
-	}
-	c, err := config.Parse([]byte(cfg.String()))
-	if err != nil {
-		b.Fatal(err)
-	}
-	d, err := New(Options{Config: c, NoControl: true, NoLights: true, source: src, outputs: []output.Output{&recorder{}}})
-	if err != nil {
-		b.Fatal(err)
-	}
-	return d
 }

@@ -23,9 +23,10 @@ type answerSource struct{ ps []mapping.Presence }
 
 func (a *answerSource) Poll(context.Context) ([]mapping.Presence, error) { return a.ps, nil }
 
-// usersDaemon returns a daemon watching "me" and n-1 colleagues, fed by
-// src, with one recording output whose mailbox the benchmark drains itself.
-func usersDaemon(tb testing.TB, n int, src presenceSource) *Daemon {
+// usersConfig returns a config watching "me" and n-1 colleagues,
+// user0@contoso.example on.
+func usersConfig(tb testing.TB, n int) *config.Config {
+	tb.Helper()
 	var cfg strings.Builder
 	cfg.WriteString("version: 1\n")
 	if n > 1 {
@@ -38,6 +39,13 @@ func usersDaemon(tb testing.TB, n int, src presenceSource) *Daemon {
 	if err != nil {
 		tb.Fatal(err)
 	}
+	return c
+}
+
+// usersDaemon returns a daemon watching "me" and n-1 colleagues, fed by
+// src, with one recording output whose mailbox the benchmark drains itself.
+func usersDaemon(tb testing.TB, n int, src presenceSource) *Daemon {
+	c := usersConfig(tb, n)
 	d, err := New(Options{Config: c, NoControl: true, NoLights: true, source: src, outputs: []output.Output{&recorder{}}})
 	if err != nil {
 		tb.Fatal(err)

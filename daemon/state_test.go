@@ -2,10 +2,8 @@ package daemon
 
 import (
 	"errors"
-	"fmt"
 	"log/slog"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -308,16 +306,7 @@ func TestIncrementalSnapshots(t *testing.T) {
 // (every poll) by position, in another or with someone left out through
 // the map.
 func TestApplyFindsUsersInAnyOrder(t *testing.T) {
-	var cfg strings.Builder
-	cfg.WriteString("version: 1\ngraph:\n  users:\n")
-	for i := range 6 {
-		fmt.Fprintf(&cfg, "    - user%d@contoso.example\n", i)
-	}
-	c, err := config.Parse([]byte(cfg.String()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	set, err := c.Compile()
+	set, err := usersConfig(t, 7).Compile()
 	if err != nil {
 		t.Fatal(err)
 	}
