@@ -172,7 +172,8 @@ func (t topics) userMessages(slug string, u UserState, plain bool) []outMsg {
 		Until:    rfc3339(u.BusyUntil),
 		NextBusy: rfc3339(u.NextBusy),
 	}
-	state := outMsg{topic: t.user(slug, "state"), payload: stateJSON(&sp), retain: true, kind: kindState}
+	js, _ := json.Marshal(sp) // cannot fail: strings, ints and bools only
+	state := outMsg{topic: t.user(slug, "state"), payload: js, retain: true, kind: kindState}
 	if !plain {
 		return []outMsg{state}
 	}
