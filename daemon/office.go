@@ -50,7 +50,7 @@ type officeSource struct {
 	upns    map[string]string           // user key → UPN, for getSchedule
 
 	// gen counts changes to configured, groups and members; watched is
-	// users' answer at watchedGen, and plan the request for it at planGen
+	// watchedUsers' list at watchedGen, and plan the request for it at planGen
 	// once every key in it resolved. A poll of 10,000 group members then
 	// costs no sort, no lower-casing and no plan when nobody joined or
 	// left.
@@ -132,15 +132,10 @@ func newOfficeSource(set *config.Settings, opts Options, log *slog.Logger) (*off
 	return s, account, nil
 }
 
-// users returns the watched users: graph.users, then the members of
-// graph.groups not already among them, by display name. The slice is
-// shared until the next change: read it, do not change it.
-func (s *officeSource) users() []config.User {
-	users, _ := s.watchedUsers()
-	return users
-}
-
-// watchedUsers is users with the generation it belongs to.
+// watchedUsers returns the watched users: graph.users, then the members
+// of graph.groups not already among them, by display name; and the
+// generation the list belongs to. The slice is shared until the next
+// change: read it, do not change it.
 func (s *officeSource) watchedUsers() ([]config.User, uint64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -327,7 +322,7 @@ func (d *Daemon) refreshGroups(ctx context.Context) error {
 	if err != nil {
 		d.log.Warn("cannot read group members; keeping the last members", "err", err)
 	}
-	users := d.office.users()
+	users, _ := d.office.watchedUsers()
 	d.mu.Lock()
 	added, removed := d.st.setUsers(users)
 	d.mu.Unlock()
