@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"runtime"
 	"strings"
 
 	"golang.org/x/term"
@@ -36,6 +37,11 @@ type command struct {
 	summary string
 	run     func(ctx context.Context, e *env, args []string) int
 	hidden  bool
+	// mainThread keeps the main goroutine locked to the main OS thread,
+	// as fyne.io/systray's init leaves it: the tray's event loop must run
+	// there on macOS and Windows. Every other command gives the thread
+	// back (see run).
+	mainThread bool
 }
 
 func commands() []command {
@@ -49,7 +55,7 @@ func commands() []command {
 		{name: "pause", summary: "turn the signal off [--for D] until resume", run: cmdPause},
 		{name: "resume", summary: "end a pause", run: cmdResume},
 		{name: "reload", summary: "make the running daemon read its config again (as SIGHUP does)", run: cmdReload},
-		{name: "tray", summary: "status-area icon with the signal colour and quick overrides (per user)", run: cmdTray},
+		{name: "tray", summary: "status-area icon with the signal colour and quick overrides (per user)", run: cmdTray, mainThread: true},
 		{name: "lights", summary: "list USB lights [--json] | lights test | lights udev", run: cmdLights},
 		{name: "service", summary: "service install|uninstall|start|stop|restart|status [--system] [--dry-run]", run: cmdService},
 		{name: "config", summary: "config check [FILE] | config example | config path", run: cmdConfig},
@@ -92,6 +98,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		name = "help"
 	}
 	if c, ok := findCommand(name); ok {
+		if !c.mainThread {
+			// A goroutine locked to a thread runs only there: every time
+			// the daemon's loop (on the main goroutine) wakes, the thread
+			// that noticed the timer or the response hands the P to the
+			// main thread and sleeps, and back when the loop waits again:
+			// 4 more context switches per wake-up, ~6 per idle poll. The
+			// lock is systray's init's; one unlock undoes it, and on any
+			// other goroutine (tests) it does nothing.
+			runtime.UnlockOSThread()
+		}
 		return c.run(ctx, e, rest[1:])
 	}
 	fmt.Fprintf(stderr, "onair: unknown command %q\n", name)
