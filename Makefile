@@ -93,6 +93,10 @@ test-windows: ## Windows tests, CLI suite and MSI under Wine (skips without wine
 e2e: ## end-to-end USB tests: emulated lights over USB/IP in a QEMU guest
 	./.ci/e2e.sh
 
+.PHONY: darwin-check
+darwin-check: ## compile the macOS-only cgo code (IOKit hot-plug watcher) for darwin here, against declarations of the SDK (needs clang)
+	GO=$(GO) ./.ci/darwin-cgo-check.sh
+
 .PHONY: cross
 cross: ## build for linux/amd64, linux/arm64, linux/arm (ARMv6), windows/amd64 (cgo) and darwin (no cgo)
 	VERSION=$(VERSION) COMMIT=$(COMMIT) DATE=$(DATE) ./.ci/cross.sh

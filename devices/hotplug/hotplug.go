@@ -10,8 +10,11 @@
 //     with the standard library's syscall package;
 //   - Windows: CM_Register_Notification from cfgmgr32.dll for the HID, USB
 //     device and COM port device interface classes;
-//   - elsewhere (macOS included, see watch_other.go): an error wrapping
-//     [ErrUnsupported].
+//   - macOS built with cgo: IOKit matching notifications for USB devices,
+//     HID devices and serial ports (watch_darwin.go; the package's only C,
+//     compiled here for darwin by .ci/darwin-cgo-check.sh);
+//   - elsewhere (the BSDs, macOS without cgo, see watch_other.go): an error
+//     wrapping [ErrUnsupported].
 //
 // When Watch fails, or its channel closes, the caller falls back to a slow
 // rescan. An Event is a hint, never a list of devices: one plug-in produces
@@ -22,7 +25,7 @@
 // [Fake] stands in for Watch in tests.
 //
 // The package imports only the standard library and package devices (for the
-// registry of known IDs); it does no logging.
+// registry of known IDs), uses cgo only on macOS, and does no logging.
 package hotplug
 
 import (
