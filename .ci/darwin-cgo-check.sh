@@ -57,6 +57,7 @@ cat >"$inc/fcntl.h" <<'EOF'
 #define O_NONBLOCK 0x0004
 int fcntl(int, int, ...);
 EOF
+# cgo's own prologue includes errno.h.
 cat >"$inc/errno.h" <<'EOF'
 #pragma once
 extern int *__error(void);

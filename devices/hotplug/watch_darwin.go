@@ -25,7 +25,6 @@ package hotplug
 
 /*
 #cgo LDFLAGS: -framework IOKit -framework CoreFoundation
-#include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
