@@ -68,14 +68,17 @@ type Event struct {
 	Action Action
 	// Subsystem is where the OS reported it: on Linux the uevent subsystem
 	// ("usb", "hid", "hidraw", "tty"); on Windows "hid", "usb" or "ports"
-	// (the device interface class).
+	// (the device interface class); on macOS "usb", "hid" or "tty" (an
+	// IOUSBHostDevice or IOUSBDevice, an IOHIDDevice, an
+	// IOSerialBSDClient).
 	Subsystem string
 	// HasID reports whether VID and PID are known. Linux tty nodes that are
 	// already gone (remove) carry none.
 	HasID    bool
 	VID, PID uint16
 	// Path identifies the device for diagnostics: the sysfs DEVPATH on
-	// Linux, the device interface's symbolic link on Windows.
+	// Linux, the device interface's symbolic link on Windows; empty on
+	// macOS.
 	Path string
 }
 
