@@ -124,11 +124,25 @@ func (l *events) wait(ctx context.Context, from int, ok func(event) bool) (int, 
 	}
 }
 
+// delayed wraps a fake Graph's OnRequest so that each answer is written
+// rtt later, as if it had crossed a network (Graph's answers take tens of
+// milliseconds to arrive). record runs after the wait, so a latency
+// measured from it starts when the answer leaves.
+func delayed(rtt time.Duration, record func(graphtest.Request)) func(graphtest.Request) {
+	return func(r graphtest.Request) {
+		if rtt > 0 {
+			time.Sleep(rtt)
+		}
+		record(r)
+	}
+}
+
 func isMe(e event) bool { return e.name == graphtest.EndpointMe && e.status == http.StatusOK }
 
 // cloud is one fake Microsoft cloud: Entra ID, against which the real MSAL
 // in `onair login` signs in, and a Graph that accepts only the tokens that
 // Entra issued. Users: "me" (graphtest.ID(1)) and n colleagues (ID(2)…).
+// Graph answers rtt after it decided the answer (see delayed).
 type cloud struct {
 	entra    *entratest.Server
 	graph    *graphtest.Server
@@ -136,14 +150,14 @@ type cloud struct {
 	ids      []string // me first
 }
 
-func newCloud(tb *fakesTB, colleagues int) *cloud {
+func newCloud(tb *fakesTB, colleagues int, rtt time.Duration) *cloud {
 	c := &cloud{requests: newEvents(), entra: entratest.New(tb, entratest.Options{})}
 	c.graph = graphtest.NewServer(graphtest.Options{
 		TLS:       true,
 		Authorize: c.entra.ValidAccessToken,
-		OnRequest: func(r graphtest.Request) {
+		OnRequest: delayed(rtt, func(r graphtest.Request) {
 			c.requests.add(event{at: time.Now(), name: r.Endpoint, status: r.Status})
-		},
+		}),
 	})
 	tb.Cleanup(c.graph.Close)
 	for i := 1; i <= colleagues+1; i++ {

@@ -48,6 +48,7 @@ func cmdIdle(ctx context.Context, args []string) error {
 	warmup := fs.Duration("warmup", 30*time.Second, "time from start to the window: sign-in, first polls, first USB scans")
 	interval := fs.Duration("interval", 10*time.Second, "graph.interval of the daemons and the baseline's period (onair's default is 10s)")
 	changes := fs.Int("changes", 5, "presence changes after the window, for the response → terminal line latency")
+	rtt := fs.Duration("rtt", 0, "delay every Graph answer by this much, as a network would (e.g. 50ms); 0 answers at once over loopback")
 	keep := fs.Bool("keep", false, "keep the temporary directory (configs, logs)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -73,9 +74,9 @@ func cmdIdle(ctx context.Context, args []string) error {
 	var targets []*idleTarget
 	{
 		bt := &idleTarget{label: "baseline", requests: newEvents(), me: graphtest.ID(1)}
-		bt.graph = graphtest.NewServer(graphtest.Options{TLS: true, OnRequest: func(r graphtest.Request) {
+		bt.graph = graphtest.NewServer(graphtest.Options{TLS: true, OnRequest: delayed(*rtt, func(r graphtest.Request) {
 			bt.requests.add(event{at: time.Now(), name: r.Endpoint, status: r.Status})
-		}})
+		})})
 		tb.Cleanup(bt.graph.Close)
 		bt.graph.AddUser(bt.me, "adele.vance@contoso.example", "Adele Vance")
 		bt.graph.SetPresence(bt.me, available.availability, available.activity)
@@ -100,7 +101,7 @@ func cmdIdle(ctx context.Context, args []string) error {
 		{"onair run", nil},
 		{"onair run --no-lights", []string{"--no-lights"}},
 	} {
-		c := newCloud(tb, 0)
+		c := newCloud(tb, 0, *rtt)
 		if err := checkTrust(ca, c.entra.URL(), c.graph.URL()); err != nil {
 			return err
 		}
@@ -169,7 +170,7 @@ func cmdIdle(ctx context.Context, args []string) error {
 			return fmt.Errorf("%s: %w", t.label, t.latencyErr)
 		}
 	}
-	return printIdle(stdout, targets, *duration, *interval, loadBefore, loadAfter)
+	return printIdle(stdout, targets, *duration, *interval, *rtt, loadBefore, loadAfter)
 }
 
 // mark samples the process and the request count.
@@ -231,7 +232,7 @@ func sleep(ctx context.Context, d time.Duration) error {
 
 const mib = 1024 * 1024
 
-func printIdle(w io.Writer, ts []*idleTarget, window, interval time.Duration, loadBefore, loadAfter string) error {
+func printIdle(w io.Writer, ts []*idleTarget, window, interval, rtt time.Duration, loadBefore, loadAfter string) error {
 	base := ts[0]
 	type metric struct {
 		name string
@@ -263,7 +264,11 @@ func printIdle(w io.Writer, ts []*idleTarget, window, interval time.Duration, lo
 		{"response → line, median ms", func(t *idleTarget) float64 { return ms(median(t.latencies)) }, "%.2f", "", nil},
 		{"response → line, max ms", func(t *idleTarget) float64 { return ms(slices.Max(t.latencies)) }, "%.2f", "", nil},
 	}
-	fmt.Fprintf(w, "\nidle: %d processes side by side, each with its own fake Graph over TLS; window %v after warm-up; interval %v\n", len(ts), window, interval)
+	answers := "at once over loopback"
+	if rtt > 0 {
+		answers = fmt.Sprintf("%v after each request (-rtt)", rtt)
+	}
+	fmt.Fprintf(w, "\nidle: %d processes side by side, each with its own fake Graph over TLS answering %s; window %v after warm-up; interval %v\n", len(ts), answers, window, interval)
 	fmt.Fprintf(w, "machine: %d CPUs, load average %s at the start of the window, %s at its end; %s\n", runtime.NumCPU(), loadBefore, loadAfter, runtime.Version())
 	fmt.Fprintf(w, "latency: %d presence changes per process after the window, from the fake Graph deciding the response to the line on stdout\n\n", len(base.latencies))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)

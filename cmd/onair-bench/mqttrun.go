@@ -53,7 +53,7 @@ func startMQTTRun(ctx context.Context, tb *fakesTB, o mqttRunOptions) (_ *mqttRu
 	if err != nil {
 		return nil, err
 	}
-	r.cloud = newCloud(tb, o.n)
+	r.cloud = newCloud(tb, o.n, 0)
 	if err := checkTrust(ca, r.cloud.entra.URL(), r.cloud.graph.URL()); err != nil {
 		return nil, err
 	}
