@@ -9,6 +9,10 @@ import (
 	"syscall"
 )
 
+// mayReexec is set by main: `onair run` may then execute onair again (see
+// raiseTimerSlack). Tests that call run in-process leave it unset.
+var mayReexec bool
+
 // main turns the signals a user or a service manager sends to stop onair
 // (Ctrl-C's SIGINT; SIGTERM from systemd, launchd, kill) into a cancelled
 // context, so that `run` takes its clean exit path: every output's exit
@@ -19,6 +23,7 @@ import (
 // (status 2), the one way to see where a hung daemon is stuck; no service
 // manager sends it to stop a service.
 func main() {
+	mayReexec = true
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()

@@ -22,6 +22,9 @@ func cmdRun(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "onair run: unexpected argument %q\n", fs.Arg(0))
 		return exitUsage
 	}
+	if mayReexec {
+		raiseTimerSlack() // on Linux, may start onair again in this process
+	}
 	cfg, err := e.loadConfig()
 	if err != nil {
 		return fail(e, err)
