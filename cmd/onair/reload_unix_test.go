@@ -30,6 +30,14 @@ type onairProcess struct {
 
 func startOnair(t *testing.T, config string, args ...string) *onairProcess {
 	t.Helper()
+	p := prepareOnair(t, config, args...)
+	p.start(t)
+	return p
+}
+
+// prepareOnair is startOnair up to the start: p.cmd may still be changed.
+func prepareOnair(t *testing.T, config string, args ...string) *onairProcess {
+	t.Helper()
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
@@ -45,6 +53,14 @@ func startOnair(t *testing.T, config string, args ...string) *onairProcess {
 	cmd.Env = append(os.Environ(), "HOME="+dir, "XDG_RUNTIME_DIR="+run, "XDG_STATE_HOME="+filepath.Join(dir, "state"), "XDG_CONFIG_HOME="+filepath.Join(dir, "config"))
 	p := &onairProcess{cmd: cmd, stderr: &bytes.Buffer{}, sock: filepath.Join(run, "onair.sock"), done: make(chan error, 1)}
 	cmd.Stderr = p.stderr
+	p.client = daemon.NewClient(p.sock)
+	return p
+}
+
+// start starts a prepared onair; the test's cleanup kills it.
+func (p *onairProcess) start(t *testing.T) {
+	t.Helper()
+	cmd := p.cmd
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -55,8 +71,6 @@ func startOnair(t *testing.T, config string, args ...string) *onairProcess {
 			<-p.done
 		}
 	})
-	p.client = daemon.NewClient(p.sock)
-	return p
 }
 
 // waitStatus asks the daemon for its status until ok says yes. The daemon

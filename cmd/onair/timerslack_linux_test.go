@@ -1,85 +1,55 @@
 package main
 
 import (
-	"bufio"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/onair-dev/onair/daemon"
 	"golang.org/x/sys/unix"
 )
 
-// startRun starts `onair run --demo --quiet` (this test binary, as onair:
-// see TestMain) with its own home, waits for "onair starting" on stderr and
-// returns its PID and whether it executed itself again.
+// startRun starts `onair run --demo` (startOnair) from a thread whose timer
+// slack is slack (0: the default), as systemd's TimerSlackNSec= would, and
+// waits for its control API. It returns the PID and whether onair executed
+// itself again.
 func startRun(t *testing.T, slack uintptr) (pid int, reexecuted bool) {
 	t.Helper()
-	exe, err := os.Executable()
-	if err != nil {
+	cfg := filepath.Join(t.TempDir(), "config.yaml")
+	if err := os.WriteFile(cfg, []byte(ruleConfig("#0000ff")), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	link := filepath.Join(dir, "onair")
-	if err := os.Symlink(exe, link); err != nil {
-		t.Fatal(err)
-	}
-	home := filepath.Join(dir, "home")
-	var env []string
-	for _, kv := range os.Environ() {
+	p := prepareOnair(t, cfg, "run", "--demo", "--quiet", "--no-lights")
+	env := p.cmd.Env[:0:0]
+	for _, kv := range p.cmd.Env {
 		if !strings.HasPrefix(kv, slackExecEnv+"=") {
 			env = append(env, kv)
 		}
 	}
-	env = append(env, "HOME="+home, "XDG_CONFIG_HOME="+filepath.Join(home, ".config"),
-		"XDG_STATE_HOME="+filepath.Join(home, ".local", "state"), "XDG_RUNTIME_DIR="+filepath.Join(dir, "run"))
-	cmd := exec.Command(link, "run", "--demo", "--quiet")
-	cmd.Env = env
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The child inherits the slack of the thread that starts it, as a
-	// service started by systemd with TimerSlackNSec= would.
+	p.cmd.Env = env
+	// A child starts with the slack of the thread that forks it.
 	runtime.LockOSThread()
 	if slack != 0 {
 		if err := unix.Prctl(unix.PR_SET_TIMERSLACK, slack, 0, 0, 0); err != nil {
+			runtime.UnlockOSThread()
 			t.Fatal(err)
 		}
 	}
-	err = cmd.Start()
+	p.start(t)
 	if slack != 0 {
 		unix.Prctl(unix.PR_SET_TIMERSLACK, 0, 0, 0, 0) // back to the default
 	}
 	runtime.UnlockOSThread()
+	p.waitStatus(t, "the control API", func(daemon.Status) bool { return true })
+	pid = p.cmd.Process.Pid
+	environ, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/environ")
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		cmd.Process.Signal(os.Interrupt)
-		cmd.Wait()
-	})
-	sc := bufio.NewScanner(stderr)
-	for sc.Scan() {
-		if strings.Contains(sc.Text(), "onair starting") {
-			break
-		}
-	}
-	if sc.Err() != nil {
-		t.Fatal(sc.Err())
-	}
-	go func() {
-		for sc.Scan() {
-		}
-	}()
-	environ, err := os.ReadFile("/proc/" + strconv.Itoa(cmd.Process.Pid) + "/environ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cmd.Process.Pid, strings.Contains(string(environ), slackExecEnv+"=1")
+	return pid, strings.Contains(string(environ), slackExecEnv+"=1")
 }
 
 // threadSlacks returns the timer slack of every thread of pid.
