@@ -23,13 +23,6 @@ func startRun(t *testing.T, slack uintptr) (pid int, reexecuted bool) {
 		t.Fatal(err)
 	}
 	p := prepareOnair(t, cfg, "run", "--demo", "--quiet", "--no-lights")
-	env := p.cmd.Env[:0:0]
-	for _, kv := range p.cmd.Env {
-		if !strings.HasPrefix(kv, slackExecEnv+"=") {
-			env = append(env, kv)
-		}
-	}
-	p.cmd.Env = env
 	// A child starts with the slack of the thread that forks it.
 	runtime.LockOSThread()
 	if slack != 0 {
