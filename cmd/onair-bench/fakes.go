@@ -411,3 +411,22 @@ func tail(file string, n int64) string {
 	}
 	return string(b)
 }
+
+// copyBinary copies the executable bin into dir, keeping its name.
+func copyBinary(bin, dir string) (string, error) {
+	src, err := os.Open(bin)
+	if err != nil {
+		return "", err
+	}
+	defer src.Close()
+	dst := filepath.Join(dir, filepath.Base(bin))
+	f, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o755)
+	if err != nil {
+		return "", err
+	}
+	if _, err := io.Copy(f, src); err != nil {
+		f.Close()
+		return "", fmt.Errorf("copy %s: %w", bin, err)
+	}
+	return dst, f.Close()
+}

@@ -110,10 +110,17 @@ func cmdIdle(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
+		// Each daemon runs its own copy of the binary, as the one daemon on
+		// a user's machine does: processes that map one file share its
+		// pages, and neither can give back the ones the other maps
+		// (`onair run` releases its start-up pages after 10 s on Linux).
+		if d.bin, err = copyBinary(bins.onair, dir); err != nil {
+			return err
+		}
 		if err := d.login(ctx); err != nil {
 			return err
 		}
-		p, err := start(v.label, bins.onair, append([]string{"--config", d.config, "run"}, v.args...), d.env, filepath.Join(dir, "stderr.log"))
+		p, err := start(v.label, d.bin, append([]string{"--config", d.config, "run"}, v.args...), d.env, filepath.Join(dir, "stderr.log"))
 		if err != nil {
 			return err
 		}

@@ -9,9 +9,11 @@ import (
 	"syscall"
 )
 
-// mayReexec is set by main: `onair run` may then execute onair again (see
-// raiseTimerSlack). Tests that call run in-process leave it unset.
-var mayReexec bool
+// inMain is set by main: this is a real onair process, not a test calling
+// run in-process, so `onair run` may execute onair again (raiseTimerSlack)
+// and `run` and `tray` may give back their binary's start-up pages
+// (scheduleRelease); both would change the test binary's process.
+var inMain bool
 
 // main turns the signals a user or a service manager sends to stop onair
 // (Ctrl-C's SIGINT; SIGTERM from systemd, launchd, kill) into a cancelled
@@ -23,7 +25,7 @@ var mayReexec bool
 // (status 2), the one way to see where a hung daemon is stuck; no service
 // manager sends it to stop a service.
 func main() {
-	mayReexec = true
+	inMain = true
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()

@@ -22,7 +22,7 @@ func cmdRun(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "onair run: unexpected argument %q\n", fs.Arg(0))
 		return exitUsage
 	}
-	if mayReexec {
+	if inMain {
 		raiseTimerSlack() // on Linux, may start onair again in this process
 	}
 	cfg, err := e.loadConfig()
@@ -34,6 +34,9 @@ func cmdRun(ctx context.Context, e *env, args []string) int {
 		return fail(e, err)
 	}
 	log = serviceLogger(log) // the Event Log or syslog under the SCM or launchd
+	if inMain {
+		scheduleRelease(log) // on Linux, gives back the binary's start-up pages
+	}
 	opts := daemon.Options{
 		Config:   cfg,
 		Paths:    e.paths(),

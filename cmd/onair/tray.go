@@ -28,6 +28,9 @@ func cmdTray(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "onair tray: %v\n", err)
 		return exitUsage
 	}
+	if inMain {
+		scheduleRelease(log) // on Linux, gives back the binary's start-up pages
+	}
 	err = tray.Run(ctx, tray.Options{
 		Client:  daemon.NewClient(e.paths().Socket),
 		OpenURL: openURL,

@@ -1,0 +1,187 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// releaseAfter is how long after it starts `onair run` (or `onair tray`)
+// gives back the pages of its binary (releaseBinaryPages). Start-up is
+// usually over by then: the config, the token cache, the first poll, the
+// MQTT connection and the USB scan take well under a second here. If it is
+// not (no network yet at boot), the code it runs later comes back page by
+// page. A variable so that the tests' onair can wait less.
+var releaseAfter = 10 * time.Second
+
+// scheduleRelease calls releaseBinaryPages once, releaseAfter from now, and
+// logs what it did. Only a real onair process calls it (inMain): an
+// in-process test would change the pages of the test binary.
+func scheduleRelease(log *slog.Logger) {
+	time.AfterFunc(releaseAfter, func() {
+		before, after, err := releaseBinaryPages()
+		if err != nil {
+			log.Debug("start-up pages kept", "err", err)
+			return
+		}
+		log.Debug("start-up pages released", "file_rss_before", mib(before), "file_rss_after", mib(after))
+	})
+}
+
+// releaseBinaryPages gives back the memory that the onair binary's code
+// and read-only data take in this process, and asks Linux to bring back
+// only the pages that are used again, one at a time.
+//
+// Why: most of the binary (14 MB) runs only at start-up (config and YAML,
+// MSAL, the TLS handshakes, MQTT and Home Assistant discovery, the USB
+// scan), but stays mapped, and counted in RSS, for as long as the daemon
+// runs. On recent kernels it is mapped in large pieces: with ext4 large
+// folios (Linux 6.18 here) a fault maps the whole folio around the page,
+// so an idle `onair run` had 15 MiB of its binary resident; after this,
+// about 4 MiB (cmd/onair-bench idle, CONTRIBUTING.md).
+//
+// How: madvise(2) MADV_RANDOM on each read-only mapping of the binary,
+// then MADV_PAGEOUT (Linux 5.4), which drops the pages that no other
+// process maps. MADV_RANDOM turns off read-ahead and fault-around for
+// those mappings, so what comes back is the pages touched, not their
+// neighbours; it stays on. A page used again is read from the page cache,
+// or from disk if the kernel dropped it: a one-time cost of a few hundred
+// small reads on the next poll, and on a path first taken later (a token
+// refresh, an MQTT reconnect). The writable data mapping is left alone.
+// Pages that another process maps too (a second onair, `onair tray`, a
+// CLI command running at that moment) are shared and kept.
+//
+// It returns the process's file-backed RSS (bytes) before and after.
+func releaseBinaryPages() (before, after int64, err error) {
+	ranges, err := binaryMappings()
+	if err != nil {
+		return 0, 0, err
+	}
+	if len(ranges) == 0 {
+		return 0, 0, errors.New("no read-only mapping of the onair binary in /proc/self/maps")
+	}
+	before, err = fileRSS()
+	if err != nil {
+		return 0, 0, err
+	}
+	// A page not yet written back cannot be dropped, and a binary that
+	// `go install` or a copy wrote a moment ago has them. Errors do not
+	// matter here: a binary on a read-only file system has none.
+	if exe, err := os.Open("/proc/self/exe"); err == nil {
+		_ = exe.Sync()
+		exe.Close()
+	}
+	for _, r := range ranges {
+		if err := madvise(r, unix.MADV_RANDOM); err != nil {
+			return 0, 0, fmt.Errorf("madvise MADV_RANDOM: %w", err)
+		}
+		if err := madvise(r, unix.MADV_PAGEOUT); err != nil {
+			if errors.Is(err, syscall.EINVAL) {
+				return 0, 0, errors.New("madvise MADV_PAGEOUT: not in this kernel (it came with Linux 5.4)")
+			}
+			return 0, 0, fmt.Errorf("madvise MADV_PAGEOUT: %w", err)
+		}
+	}
+	after, err = fileRSS()
+	return before, after, err
+}
+
+// addrRange is a mapping's [start, end) in this process.
+type addrRange struct{ start, end uintptr }
+
+func madvise(r addrRange, advice int) error {
+	_, _, errno := unix.Syscall(unix.SYS_MADVISE, r.start, r.end-r.start, uintptr(advice))
+	if errno != 0 {
+		return errno
+	}
+	return nil
+}
+
+// binaryMappings returns the read-only mappings (code, read-only data, the
+// ELF headers) of the running executable, found in /proc/self/maps by the
+// device and inode of /proc/self/exe: that works for a path with spaces
+// and for a binary that an upgrade replaced or deleted.
+func binaryMappings() ([]addrRange, error) {
+	fi, err := os.Stat("/proc/self/exe")
+	if err != nil {
+		return nil, err
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return nil, errors.New("stat /proc/self/exe: no device and inode")
+	}
+	maps, err := os.ReadFile("/proc/self/maps")
+	if err != nil {
+		return nil, err
+	}
+	return parseMaps(maps, uint64(st.Dev), st.Ino)
+}
+
+// parseMaps picks from a /proc/<pid>/maps listing the mappings of the file
+// dev:ino that are not writable. Each line is
+// "start-end perms offset major:minor inode [path]", numbers in hex but
+// the inode (proc_pid_maps(5)).
+func parseMaps(maps []byte, dev, ino uint64) ([]addrRange, error) {
+	var out []addrRange
+	sc := bufio.NewScanner(bytes.NewReader(maps))
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) < 5 {
+			continue
+		}
+		if strings.Contains(f[1], "w") {
+			continue
+		}
+		i, err := strconv.ParseUint(f[4], 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("/proc/self/maps: inode %q: %w", f[4], err)
+		}
+		major, minor, ok := strings.Cut(f[3], ":")
+		ma, err1 := strconv.ParseUint(major, 16, 32)
+		mi, err2 := strconv.ParseUint(minor, 16, 32)
+		if !ok || err1 != nil || err2 != nil {
+			return nil, fmt.Errorf("/proc/self/maps: device %q", f[3])
+		}
+		if i != ino || unix.Mkdev(uint32(ma), uint32(mi)) != dev {
+			continue
+		}
+		lo, hi, ok := strings.Cut(f[0], "-")
+		start, err1 := strconv.ParseUint(lo, 16, 64)
+		end, err2 := strconv.ParseUint(hi, 16, 64)
+		if !ok || err1 != nil || err2 != nil || end <= start {
+			return nil, fmt.Errorf("/proc/self/maps: address range %q", f[0])
+		}
+		out = append(out, addrRange{uintptr(start), uintptr(end)})
+	}
+	return out, sc.Err()
+}
+
+// fileRSS is RssFile of /proc/self/status, in bytes.
+func fileRSS() (int64, error) {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0, err
+	}
+	for line := range strings.Lines(string(b)) {
+		if v, ok := strings.CutPrefix(line, "RssFile:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			if err != nil {
+				return 0, fmt.Errorf("/proc/self/status: RssFile %q", strings.TrimSpace(v))
+			}
+			return kb * 1024, nil
+		}
+	}
+	return 0, errors.New("/proc/self/status: no RssFile")
+}
+
+// mib formats bytes as MiB with one decimal, for the log.
+func mib(b int64) string { return strconv.FormatFloat(float64(b)/(1<<20), 'f', 1, 64) + " MiB" }
