@@ -262,6 +262,7 @@ func printIdle(w io.Writer, ts []*idleTarget, window, interval, rtt time.Duratio
 		{"context switches/s (all)", func(t *idleTarget) float64 {
 			return float64(t.s1.voluntary+t.s1.involuntary-t.s0.voluntary-t.s0.involuntary) / secs(t)
 		}, "%.2f", "", nil},
+		{"page faults from disk (window)", func(t *idleTarget) float64 { return float64(t.s1.majflt - t.s0.majflt) }, "%.0f", "", nil},
 		{"RSS, MiB", func(t *idleTarget) float64 { return float64(t.s1.rss) / mib }, "%.1f", fmt.Sprintf("≤ %d MiB", goalIdleRSS/mib), func(v, _ float64) bool { return v*mib <= goalIdleRSS }},
 		{"  of which anonymous (heap, stacks), MiB", func(t *idleTarget) float64 { return float64(t.s1.anon) / mib }, "%.1f", "", nil},
 		{"  of which file (the binary's pages), MiB", func(t *idleTarget) float64 { return float64(t.s1.file) / mib }, "%.1f", "", nil},

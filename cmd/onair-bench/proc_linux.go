@@ -34,6 +34,10 @@ type sample struct {
 	anon, file int64
 	threads    int // Threads
 	fds        int // entries of /proc/<pid>/fd
+	// majflt counts the page faults that had to read from disk (field 12
+	// of /proc/<pid>/stat): each puts a thread to sleep, so each is a
+	// wake-up too.
+	majflt int64
 }
 
 // processClock returns the CPU-time clock of process pid, as glibc's
@@ -56,27 +60,37 @@ func cpuTime(pid int) (time.Duration, error) {
 // 100 on every Linux architecture Go supports): the cross-check for
 // cpuTime.
 func statCPU(pid int) (int64, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	f, err := statFields(pid)
 	if err != nil {
 		return 0, err
 	}
+	// utime and stime are fields 14 and 15.
+	u, err1 := strconv.ParseInt(f[14-3], 10, 64)
+	s, err2 := strconv.ParseInt(f[15-3], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, fmt.Errorf("/proc/%d/stat: bad utime/stime %q %q", pid, f[14-3], f[15-3])
+	}
+	return u + s, nil
+}
+
+// statFields returns the fields of /proc/<pid>/stat from field 3 (state)
+// on, at least 13 of them: f[n-3] is field n of proc_pid_stat(5).
+func statFields(pid int) ([]string, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return nil, err
+	}
 	// The command name (field 2) may contain spaces; fields resume after
-	// its closing parenthesis (proc_pid_stat(5)).
+	// its closing parenthesis.
 	i := bytes.LastIndexByte(b, ')')
 	if i < 0 {
-		return 0, fmt.Errorf("/proc/%d/stat: no command name", pid)
+		return nil, fmt.Errorf("/proc/%d/stat: no command name", pid)
 	}
 	f := strings.Fields(string(b[i+1:]))
 	if len(f) < 13 {
-		return 0, fmt.Errorf("/proc/%d/stat: %d fields", pid, len(f))
+		return nil, fmt.Errorf("/proc/%d/stat: %d fields", pid, len(f))
 	}
-	// f[0] is field 3 (state); utime and stime are fields 14 and 15.
-	u, err1 := strconv.ParseInt(f[11], 10, 64)
-	s, err2 := strconv.ParseInt(f[12], 10, 64)
-	if err1 != nil || err2 != nil {
-		return 0, fmt.Errorf("/proc/%d/stat: bad utime/stime %q %q", pid, f[11], f[12])
-	}
-	return u + s, nil
+	return f, nil
 }
 
 // statusFields reads the "Key:\tvalue" lines of a status file.
@@ -148,6 +162,13 @@ func take(pid int) (sample, error) {
 		return s, err
 	}
 	s.fds = len(fds)
+	f, err := statFields(pid)
+	if err != nil {
+		return s, err
+	}
+	if s.majflt, err = strconv.ParseInt(f[12-3], 10, 64); err != nil {
+		return s, fmt.Errorf("%s/stat: bad majflt %q", base, f[12-3])
+	}
 	return s, nil
 }
 

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"os"
+	"path/filepath"
 	"runtime"
 	"testing"
 	"time"
@@ -63,5 +65,53 @@ func TestTakeSelf(t *testing.T) {
 	}
 	if _, err := take(1 << 30); err == nil {
 		t.Error("take of a process that does not exist returned no error")
+	}
+}
+
+// A page fault that reads from disk shows in majflt.
+func TestTakeCountsMajorFaults(t *testing.T) {
+	dir := t.TempDir()
+	var fs unix.Statfs_t
+	if err := unix.Statfs(dir, &fs); err != nil {
+		t.Fatal(err)
+	}
+	if fs.Type == unix.TMPFS_MAGIC || fs.Type == unix.RAMFS_MAGIC {
+		t.Skipf("%s is in memory (tmpfs): no fault there reads from disk; set TMPDIR to a disk", dir)
+	}
+	name := filepath.Join(dir, "pages")
+	if err := os.WriteFile(name, bytes.Repeat([]byte{1}, 1<<16), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	// Written back, then dropped from the page cache: the next touch reads
+	// from disk.
+	if err := f.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.Fadvise(int(f.Fd()), 0, 0, unix.FADV_DONTNEED); err != nil {
+		t.Fatal(err)
+	}
+	m, err := unix.Mmap(int(f.Fd()), 0, 1<<16, unix.PROT_READ, unix.MAP_SHARED)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Munmap(m)
+	s0, err := take(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m[0] != 1 {
+		t.Fatalf("read %d from the mapping, want 1", m[0])
+	}
+	s1, err := take(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s1.majflt <= s0.majflt {
+		t.Errorf("majflt %d → %d after touching a page that was on disk only, want more", s0.majflt, s1.majflt)
 	}
 }

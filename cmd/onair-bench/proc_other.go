@@ -14,6 +14,7 @@ type sample struct {
 	rss, hwm, anon, file   int64
 	threads                int
 	fds                    int
+	majflt                 int64
 }
 
 var errNotLinux = errors.New("onair-bench reads /proc: it runs on Linux only")
