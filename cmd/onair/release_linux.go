@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"syscall"
@@ -44,22 +45,26 @@ func scheduleRelease(log *slog.Logger) {
 // Why: most of the binary (14 MB) runs only at start-up (config and YAML,
 // MSAL, the TLS handshakes, MQTT and Home Assistant discovery, the USB
 // scan), but stays mapped, and counted in RSS, for as long as the daemon
-// runs. On recent kernels it is mapped in large pieces: with ext4 large
-// folios (Linux 6.18 here) a fault maps the whole folio around the page,
-// so an idle `onair run` had 15 MiB of its binary resident; after this,
-// about 4 MiB (cmd/onair-bench idle, CONTRIBUTING.md).
+// runs. And it comes in in large pieces: read-ahead around a fault (8 MiB
+// on the test VM) and, with ext4 large folios (Linux 6.18 there), a fault
+// maps the whole folio around the page. An idle `onair run` had 14-15 MiB
+// of its binary resident; after this, about 4-5 MiB (cmd/onair-bench
+// idle, CONTRIBUTING.md).
 //
 // How: madvise(2) MADV_RANDOM on each read-only mapping of the binary,
 // then MADV_PAGEOUT (Linux 5.4), which drops the pages, folios and all,
-// that no other process maps, then posix_fadvise(2) POSIX_FADV_WILLNEED
-// on the file, which reads it back into the page cache a page at a time
-// without mapping it. MADV_RANDOM turns off read-ahead and fault-around
-// for those mappings, so what comes back is the pages touched, not their
-// neighbours; it stays on. A page used again is then a minor fault from
-// the page cache, once (or a read from disk if memory pressure dropped it
-// meanwhile, as for any program). The writable data mapping is left
-// alone. Pages that another process maps too (a second onair, `onair
-// tray`, a CLI command running at that moment) are shared and kept.
+// that no other process maps, from memory and from the page cache.
+// MADV_RANDOM turns off read-ahead for those mappings, and with nothing
+// cached around a page the fault maps that page alone, so what comes back
+// is the pages touched; it stays on. Each is read from disk once, on the
+// next poll or the first time a later path runs (a token refresh, the USB
+// rescan): a few hundred 4 KiB reads in all. Filling the page cache again
+// right away (POSIX_FADV_WILLNEED) spared most of those reads but cost
+// memory: a fault then maps up to 64 KiB of cached neighbours
+// (fault-around), and an idle daemon had 9.7 MiB of file pages instead of
+// 6.2. The writable data mapping is left alone. Pages that another
+// process maps too (a second onair, `onair tray`, a CLI command running at
+// that moment) are shared and kept.
 //
 // It returns the process's file-backed RSS (bytes) before and after.
 func releaseBinaryPages() (before, after int64, err error) {
@@ -94,25 +99,11 @@ func releaseBinaryPages() (before, after int64, err error) {
 			return 0, 0, fmt.Errorf("madvise MADV_PAGEOUT: %w", err)
 		}
 	}
-	// Read the binary back into the page cache, without mapping it: in
-	// pages, not large folios (POSIX_FADV_WILLNEED reads at the smallest
-	// folio size), so that a page used again is a minor fault, not a read
-	// from disk that puts the thread to sleep. Measured with
-	// onair-bench idle: without this, 12 wake-ups per idle poll in the
-	// first minutes instead of 5, each a page read back from disk. One
-	// call reads no more than the device's read-ahead window or largest
-	// request (mm/readahead.c, force_page_cache_ra), 128 KiB or more on
-	// any disk, hence the steps.
-	fi, err := exe.Stat()
-	if err != nil {
-		return 0, 0, err
-	}
-	const step = 64 << 10
-	for off := int64(0); off < fi.Size(); off += step {
-		if err := unix.Fadvise(int(exe.Fd()), off, step, unix.FADV_WILLNEED); err != nil {
-			return 0, 0, fmt.Errorf("fadvise POSIX_FADV_WILLNEED: %w", err)
-		}
-	}
+	// An idle daemon collects only when the runtime forces it, every two
+	// minutes: collect now, so that the collector's and the scavenger's
+	// pages come back in one go here, not two minutes into an idle
+	// stretch; and the heap freed since start-up goes back to the system.
+	debug.FreeOSMemory()
 	after, err = fileRSS()
 	return before, after, err
 }

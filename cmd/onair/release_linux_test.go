@@ -10,7 +10,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-	"unsafe"
 
 	"github.com/onair-dev/onair/daemon"
 	"golang.org/x/sys/unix"
@@ -154,44 +153,6 @@ func TestReleaseBinaryPages(t *testing.T) {
 		t.Errorf("VmFlags %q: want rr (MADV_RANDOM) on every read-only mapping", flags)
 	}
 
-	// And the whole binary is read back into the page cache (the reads
-	// are asynchronous), so that a page used again costs no disk read.
-	ranges, err := binaryMappings()
-	if err != nil {
-		t.Fatal(err)
-	}
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		out, total := notCached(t, ranges)
-		if out == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d of the binary's %d read-only pages still not in the page cache after 15s", out, total)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
-// notCached counts the pages of ranges that are not in the page cache
-// (mincore(2): for a file mapping, whether the file's page is cached,
-// mapped here or not).
-func notCached(t *testing.T, ranges []addrRange) (out, total int) {
-	t.Helper()
-	page := uintptr(os.Getpagesize())
-	for _, r := range ranges {
-		vec := make([]byte, (r.end-r.start+page-1)/page)
-		if _, _, errno := unix.Syscall(unix.SYS_MINCORE, r.start, r.end-r.start, uintptr(unsafe.Pointer(&vec[0]))); errno != 0 {
-			t.Fatalf("mincore: %v", errno)
-		}
-		for _, v := range vec {
-			if v&1 == 0 {
-				out++
-			}
-		}
-		total += len(vec)
-	}
-	return out, total
 }
 
 // `onair run` gives back its binary's pages releaseAfter after its start,
