@@ -179,15 +179,7 @@ func TestRunReleasesBinaryPages(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	p.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case err := <-p.done:
-		if err != nil {
-			t.Fatalf("exit after SIGTERM: %v\n%s", err, p.stderr)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("onair did not exit within 10s of SIGTERM")
-	}
+	p.terminate(t)
 	if !strings.Contains(p.stderr.String(), "start-up pages released") {
 		t.Errorf("no \"start-up pages released\" in the log:\n%s", p.stderr)
 	}

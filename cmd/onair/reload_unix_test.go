@@ -73,6 +73,21 @@ func (p *onairProcess) start(t *testing.T) {
 	})
 }
 
+// terminate sends onair SIGTERM, as a service manager stops it, and
+// waits for it to exit with status 0. Its stderr is then complete.
+func (p *onairProcess) terminate(t *testing.T) {
+	t.Helper()
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-p.done:
+		if err != nil {
+			t.Errorf("exit after SIGTERM: %v, want 0\n%s", err, p.stderr)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("onair did not exit within 10s of SIGTERM")
+	}
+}
+
 // waitStatus asks the daemon for its status until ok says yes. The daemon
 // is another process: its control API is the event to wait on.
 func (p *onairProcess) waitStatus(t *testing.T, what string, ok func(daemon.Status) bool) daemon.Status {
@@ -158,15 +173,7 @@ func TestSIGHUPReloadsAndSIGTERMExitsCleanly(t *testing.T) {
 		t.Errorf("after a good reload: conditions %q, colour %s", st.Health.Conditions, st.Users[0].Color)
 	}
 
-	p.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case err := <-p.done:
-		if err != nil {
-			t.Errorf("exit after SIGTERM: %v, want 0\n%s", err, p.stderr)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("onair did not exit within 10s of SIGTERM")
-	}
+	p.terminate(t)
 	if !strings.Contains(p.stderr.String(), "onair stopped") {
 		t.Errorf("no \"onair stopped\" in the log:\n%s", p.stderr)
 	}
