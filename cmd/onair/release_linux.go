@@ -84,6 +84,15 @@ func releaseBinaryPages() (before, after int64, err error) {
 		return 0, 0, err
 	}
 	defer exe.Close()
+	// A binary on a tmpfs lives in memory: its pages could only go to
+	// swap, which is worse than keeping them.
+	var fs unix.Statfs_t
+	if err := unix.Fstatfs(int(exe.Fd()), &fs); err != nil {
+		return 0, 0, fmt.Errorf("statfs of the onair binary: %w", err)
+	}
+	if fs.Type == unix.TMPFS_MAGIC || fs.Type == unix.RAMFS_MAGIC {
+		return 0, 0, errors.New("the onair binary is on a tmpfs, in memory already: nothing to give back")
+	}
 	// A page not yet written back cannot be dropped, and a binary that
 	// `go install` or a copy wrote a moment ago has them. Errors do not
 	// matter here: a binary on a read-only file system has none.
