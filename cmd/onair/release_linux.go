@@ -90,7 +90,7 @@ func releaseBinaryPages() (before, after int64, err error) {
 	if err := unix.Fstatfs(int(exe.Fd()), &fs); err != nil {
 		return 0, 0, fmt.Errorf("statfs of the onair binary: %w", err)
 	}
-	if fs.Type == unix.TMPFS_MAGIC || fs.Type == unix.RAMFS_MAGIC {
+	if inMemory(&fs) {
 		return 0, 0, errors.New("the onair binary is on a tmpfs, in memory already: nothing to give back")
 	}
 	// A page not yet written back cannot be dropped, and a binary that
@@ -115,6 +115,14 @@ func releaseBinaryPages() (before, after int64, err error) {
 	debug.FreeOSMemory()
 	after, err = fileRSS()
 	return before, after, err
+}
+
+// inMemory reports whether a file system keeps its files in memory (tmpfs,
+// ramfs). The magic numbers are 32 bits; Statfs_t.Type is an int32 on
+// 32-bit ARM, where RAMFS_MAGIC would not fit.
+func inMemory(fs *unix.Statfs_t) bool {
+	t := uint32(fs.Type)
+	return t == uint32(unix.TMPFS_MAGIC) || t == uint32(unix.RAMFS_MAGIC)
 }
 
 // addrRange is a mapping's [start, end) in this process.
@@ -177,8 +185,8 @@ func parseMaps(maps []byte, dev, ino uint64) ([]addrRange, error) {
 			continue
 		}
 		lo, hi, ok := strings.Cut(f[0], "-")
-		start, err1 := strconv.ParseUint(lo, 16, 64)
-		end, err2 := strconv.ParseUint(hi, 16, 64)
+		start, err1 := strconv.ParseUint(lo, 16, strconv.IntSize) // uintptr's size
+		end, err2 := strconv.ParseUint(hi, 16, strconv.IntSize)
 		if !ok || err1 != nil || err2 != nil || end <= start {
 			return nil, fmt.Errorf("/proc/self/maps: address range %q", f[0])
 		}
