@@ -43,6 +43,8 @@ func (d *Daemon) calendarLoop(ctx context.Context) {
 // permission (or with any other failure) it says so in the log once per
 // distinct problem, and presence goes on without "until".
 func (d *Daemon) refreshCalendar(ctx context.Context, now time.Time) {
+	d.calMu.Lock()
+	defer d.calMu.Unlock()
 	d.mu.Lock()
 	keys := make([]string, 0, len(d.st.users))
 	for _, u := range d.st.users {

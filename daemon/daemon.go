@@ -77,9 +77,12 @@ type Daemon struct {
 	// account describes the sign-in for status; nil in demo mode.
 	account func(context.Context) (string, error)
 	// office is the app-only source (office.go); calendar reads free/busy
-	// and calWarned is its last problem logged (calendar.go).
+	// and calWarned is its last problem logged (calendar.go); calMu makes
+	// one round at a time, so a problem is logged once however rounds
+	// overlap.
 	office    *officeSource
 	calendar  scheduleSource
+	calMu     sync.Mutex
 	calWarned string
 
 	pollNow chan struct{}
