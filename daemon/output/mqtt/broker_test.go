@@ -3,6 +3,7 @@ package mqtt
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -146,6 +147,110 @@ func (l *trackingListener) closeConns() {
 	l.conns = nil
 }
 
+// connectGate and takeoverHook make mochi's session takeover atomic, as
+// mosquitto's is. mochi v2.7.9 (Server.attachClient) has two races when a
+// client ID connects again, and either leaves a client connected and
+// served that the next CONNECT with its ID no longer finds, so it is never
+// knocked off: two twins then sit side by side and
+// TestTwinWithTheSameClientIDIsNamed waits in vain (2 runs in 60 with
+// both cores busy, 1 in 15 under Wine).
+//
+//   - Two CONNECTs at once: it looks up the session to take over and
+//     stores the new client in two steps without a lock
+//     (inheritClientSession, then Clients.Add); both can find the same
+//     one, and the second Add overwrites the first. connectGate lets one
+//     connection at a time from its first read (the CONNECT) to its first
+//     write (the CONNACK, written after the Add), or its end.
+//   - The client taken over: its connection is closed before it is marked
+//     taken over, and when its read loop ends unmarked it deletes its ID
+//     from the client map, which by then may hold the new client.
+//     takeoverHook holds it in OnDisconnect until the taker has written
+//     its CONNACK, so it is marked by the time it looks.
+type connectGate struct{ mu sync.Mutex }
+
+// wait returns when no connection holds the gate.
+func (g *connectGate) wait() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+}
+
+type takeoverHook struct {
+	mochi.HookBase
+	gate *connectGate
+}
+
+func (h *takeoverHook) ID() string           { return "test-takeover" }
+func (h *takeoverHook) Provides(b byte) bool { return b == mochi.OnDisconnect }
+func (h *takeoverHook) OnDisconnect(cl *mochi.Client, _ error, _ bool) {
+	if errors.Is(cl.StopCause(), packets.ErrSessionTakenOver) {
+		h.gate.wait()
+	}
+}
+
+type takeoverListener struct {
+	net.Listener
+	gate *connectGate
+}
+
+func (l takeoverListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return &takeoverConn{Conn: c, gate: l.gate}, nil
+}
+
+// takeoverConn holds the gate from its first Read until its first Write, a
+// failed Read or Close, whichever comes first.
+type takeoverConn struct {
+	net.Conn
+	gate *connectGate
+	mu   sync.Mutex
+	// state: 0 before the first Read, 1 holding the gate, 2 done with it.
+	state int
+}
+
+func (c *takeoverConn) enter() {
+	c.mu.Lock()
+	first := c.state == 0
+	if first {
+		c.state = 1
+	}
+	c.mu.Unlock()
+	if first {
+		c.gate.mu.Lock()
+	}
+}
+
+func (c *takeoverConn) leave() {
+	c.mu.Lock()
+	held := c.state == 1
+	c.state = 2
+	c.mu.Unlock()
+	if held {
+		c.gate.mu.Unlock()
+	}
+}
+
+func (c *takeoverConn) Read(p []byte) (int, error) {
+	c.enter()
+	n, err := c.Conn.Read(p)
+	if err != nil {
+		c.leave()
+	}
+	return n, err
+}
+
+func (c *takeoverConn) Write(p []byte) (int, error) {
+	c.leave()
+	return c.Conn.Write(p)
+}
+
+func (c *takeoverConn) Close() error {
+	c.leave()
+	return c.Conn.Close()
+}
+
 type brokerOpts struct {
 	addr       string // "" = ephemeral port
 	user, pass string
@@ -167,8 +272,13 @@ func startBroker(t testing.TB, o brokerOpts) *broker {
 	if o.tls != nil {
 		ln = tls.NewListener(ln, o.tls)
 	}
+	gate := &connectGate{}
+	ln = takeoverListener{Listener: ln, gate: gate}
 	srv := mochi.New(&mochi.Options{InlineClient: true, Logger: slog.New(slog.DiscardHandler)})
 	if err := srv.AddHook(&authHook{user: o.user, pass: o.pass}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.AddHook(&takeoverHook{gate: gate}, nil); err != nil {
 		t.Fatal(err)
 	}
 	if err := srv.AddListener(listeners.NewNet("test", ln)); err != nil {
