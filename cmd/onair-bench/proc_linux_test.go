@@ -68,7 +68,8 @@ func TestTakeSelf(t *testing.T) {
 	}
 }
 
-// A page fault that reads from disk shows in majflt.
+// A page fault that reads from disk shows in majflt, as the kernel counts
+// it for getrusage.
 func TestTakeCountsMajorFaults(t *testing.T) {
 	dir := t.TempDir()
 	var fs unix.Statfs_t
@@ -78,8 +79,9 @@ func TestTakeCountsMajorFaults(t *testing.T) {
 	if ft := uint32(fs.Type); ft == uint32(unix.TMPFS_MAGIC) || ft == uint32(unix.RAMFS_MAGIC) { // int32 on 32-bit ARM
 		t.Skipf("%s is in memory (tmpfs): no fault there reads from disk; set TMPDIR to a disk", dir)
 	}
+	const pages = 64
 	name := filepath.Join(dir, "pages")
-	if err := os.WriteFile(name, bytes.Repeat([]byte{1}, 1<<16), 0o600); err != nil {
+	if err := os.WriteFile(name, bytes.Repeat([]byte{1}, pages*4096), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	f, err := os.Open(name)
@@ -87,31 +89,57 @@ func TestTakeCountsMajorFaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	// Written back, then dropped from the page cache: the next touch reads
-	// from disk.
-	if err := f.Sync(); err != nil {
-		t.Fatal(err)
-	}
-	if err := unix.Fadvise(int(f.Fd()), 0, 0, unix.FADV_DONTNEED); err != nil {
-		t.Fatal(err)
-	}
-	m, err := unix.Mmap(int(f.Fd()), 0, 1<<16, unix.PROT_READ, unix.MAP_SHARED)
+	m, err := unix.Mmap(int(f.Fd()), 0, pages*4096, unix.PROT_READ, unix.MAP_SHARED)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer unix.Munmap(m)
+	rusage := func() int64 {
+		var r unix.Rusage
+		if err := unix.Getrusage(unix.RUSAGE_SELF, &r); err != nil {
+			t.Fatal(err)
+		}
+		return r.Majflt
+	}
 	s0, err := take(os.Getpid())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m[0] != 1 {
-		t.Fatalf("read %d from the mapping, want 1", m[0])
+	// Each try drops the file from the page cache and touches one page not
+	// touched before. Such a touch is not always counted as major: the
+	// kernel may keep a page it cannot drop yet (in writeback, or in
+	// another CPU's LRU batch), and a fault that waits for its read under
+	// the VMA lock may be retried, and counted minor, once the page is
+	// there. Here 37 tests in 500 needed a second try, and about as many
+	// when mincore had first shown the page gone. So it tries until
+	// getrusage counts one, then checks that take agrees.
+	tries := 0
+	for counted := false; !counted; tries++ {
+		if tries == pages {
+			t.Fatalf("none of %d touches of a page dropped from memory counted as a major fault", pages)
+		}
+		if err := f.Sync(); err != nil {
+			t.Fatal(err)
+		}
+		if err := unix.Fadvise(int(f.Fd()), 0, 0, unix.FADV_DONTNEED); err != nil {
+			t.Fatal(err)
+		}
+		before := rusage()
+		if b := m[tries*4096]; b != 1 {
+			t.Fatalf("read %d from the mapping, want 1", b)
+		}
+		counted = rusage() > before
 	}
+	r1 := rusage()
 	s1, err := take(os.Getpid())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s1.majflt <= s0.majflt {
-		t.Errorf("majflt %d → %d after touching a page that was on disk only, want more", s0.majflt, s1.majflt)
+	r2 := rusage()
+	if s1.majflt <= s0.majflt || s1.majflt < r1 || s1.majflt > r2 {
+		t.Errorf("majflt %d → %d after %d touches of dropped pages; getrusage counts %d to %d", s0.majflt, s1.majflt, tries, r1, r2)
+	}
+	if tries > 1 {
+		t.Logf("%d touches until one counted as major", tries)
 	}
 }
