@@ -33,9 +33,8 @@ type idleTarget struct {
 	requests *events
 
 	s0, s1     sample
-	t0, t1     int64 // /proc/<pid>/stat ticks at s0 and s1
-	r0, r1     int   // Graph requests at s0 and s1
-	polls      int   // /me requests between s0 and s1
+	r0, r1     int // Graph requests at s0 and s1
+	polls      int // /me requests between s0 and s1
 	latencies  []time.Duration
 	latencyErr error
 }
@@ -145,7 +144,7 @@ func cmdIdle(ctx context.Context, args []string) error {
 	}
 	loadBefore := loadAverage()
 	for _, t := range targets {
-		if err := t.mark(&t.s0, &t.t0, &t.r0); err != nil {
+		if err := t.mark(&t.s0, &t.r0); err != nil {
 			return err
 		}
 	}
@@ -153,7 +152,7 @@ func cmdIdle(ctx context.Context, args []string) error {
 		return err
 	}
 	for _, t := range targets {
-		if err := t.mark(&t.s1, &t.t1, &t.r1); err != nil {
+		if err := t.mark(&t.s1, &t.r1); err != nil {
 			return err
 		}
 		for _, e := range t.requests.since(0)[t.r0:t.r1] {
@@ -181,7 +180,7 @@ func cmdIdle(ctx context.Context, args []string) error {
 }
 
 // mark samples the process and the request count.
-func (t *idleTarget) mark(s *sample, ticks *int64, reqs *int) error {
+func (t *idleTarget) mark(s *sample, reqs *int) error {
 	if err := t.proc.alive(); err != nil {
 		return err
 	}
@@ -189,7 +188,6 @@ func (t *idleTarget) mark(s *sample, ticks *int64, reqs *int) error {
 	if *s, err = take(t.proc.pid()); err != nil {
 		return fmt.Errorf("%s: %w", t.label, err)
 	}
-	*ticks, _ = statCPU(t.proc.pid())
 	*reqs = t.requests.len()
 	return nil
 }
@@ -254,7 +252,7 @@ func printIdle(w io.Writer, ts []*idleTarget, window, interval, rtt time.Duratio
 		{"CPU per poll, ms", func(t *idleTarget) float64 {
 			return float64((t.s1.cpu - t.s0.cpu).Microseconds()) / 1000 / float64(max(t.polls, 1))
 		}, "%.2f", "", nil},
-		{"CPU, /proc/pid/stat ticks", func(t *idleTarget) float64 { return float64(t.t1 - t.t0) }, "%.0f", "", nil},
+		{"CPU, /proc/pid/stat ticks", func(t *idleTarget) float64 { return float64(t.s1.ticks - t.s0.ticks) }, "%.0f", "", nil},
 		{"wake-ups/s (voluntary switches)", func(t *idleTarget) float64 { return float64(t.s1.voluntary-t.s0.voluntary) / secs(t) }, "%.2f", fmt.Sprintf("≤ %.0f/s", goalWakeups), func(v, _ float64) bool { return v <= goalWakeups }},
 		{"wake-ups per poll", func(t *idleTarget) float64 {
 			return float64(t.s1.voluntary-t.s0.voluntary) / float64(max(t.polls, 1))

@@ -34,10 +34,11 @@ type sample struct {
 	anon, file int64
 	threads    int // Threads
 	fds        int // entries of /proc/<pid>/fd
-	// majflt counts the page faults that had to read from disk (field 12
-	// of /proc/<pid>/stat): each puts a thread to sleep, so each is a
-	// wake-up too.
-	majflt int64
+	// ticks is utime+stime from /proc/<pid>/stat in clock ticks (USER_HZ,
+	// 100 on every Linux architecture Go supports): the cross-check for
+	// cpu. majflt counts the page faults that had to read from disk (field
+	// 12): each puts a thread to sleep, so each is a wake-up too.
+	ticks, majflt int64
 }
 
 // processClock returns the CPU-time clock of process pid, as glibc's
@@ -54,23 +55,6 @@ func cpuTime(pid int) (time.Duration, error) {
 		return 0, fmt.Errorf("CPU clock of process %d: %w", pid, err)
 	}
 	return time.Duration(ts.Nano()), nil
-}
-
-// statCPU is utime+stime from /proc/<pid>/stat, in clock ticks (USER_HZ,
-// 100 on every Linux architecture Go supports): the cross-check for
-// cpuTime.
-func statCPU(pid int) (int64, error) {
-	f, err := statFields(pid)
-	if err != nil {
-		return 0, err
-	}
-	// utime and stime are fields 14 and 15.
-	u, err1 := strconv.ParseInt(f[14-3], 10, 64)
-	s, err2 := strconv.ParseInt(f[15-3], 10, 64)
-	if err1 != nil || err2 != nil {
-		return 0, fmt.Errorf("/proc/%d/stat: bad utime/stime %q %q", pid, f[14-3], f[15-3])
-	}
-	return u + s, nil
 }
 
 // statFields returns the fields of /proc/<pid>/stat from field 3 (state)
@@ -166,9 +150,14 @@ func take(pid int) (sample, error) {
 	if err != nil {
 		return s, err
 	}
-	if s.majflt, err = strconv.ParseInt(f[12-3], 10, 64); err != nil {
-		return s, fmt.Errorf("%s/stat: bad majflt %q", base, f[12-3])
+	// majflt, utime and stime are fields 12, 14 and 15.
+	majflt, err1 := strconv.ParseInt(f[12-3], 10, 64)
+	u, err2 := strconv.ParseInt(f[14-3], 10, 64)
+	st, err3 := strconv.ParseInt(f[15-3], 10, 64)
+	if err1 != nil || err2 != nil || err3 != nil {
+		return s, fmt.Errorf("%s/stat: bad majflt, utime or stime %q", base, f[12-3:15-3+1])
 	}
+	s.majflt, s.ticks = majflt, u+st
 	return s, nil
 }
 

@@ -14,11 +14,10 @@ type sample struct {
 	rss, hwm, anon, file   int64
 	threads                int
 	fds                    int
-	majflt                 int64
+	ticks, majflt          int64
 }
 
 var errNotLinux = errors.New("onair-bench reads /proc: it runs on Linux only")
 
-func take(int) (sample, error)   { return sample{}, errNotLinux }
-func statCPU(int) (int64, error) { return 0, errNotLinux }
-func loadAverage() string        { return "unknown" }
+func take(int) (sample, error) { return sample{}, errNotLinux }
+func loadAverage() string      { return "unknown" }
