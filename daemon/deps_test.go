@@ -49,8 +49,10 @@ var layers = map[string]struct {
 	"daemon/output/lights": {onair: []string{"daemon/output", "mapping", "devices", "devices/hid", "devices/hotplug", "devices/serial"}},
 	// golang.org/x/net/proxy: the broker dial honours all_proxy as paho's
 	// own does (paho depends on it; see daemon/output/mqtt/conn.go).
-	"daemon/output/mqtt":     {onair: []string{"daemon/output", "mapping", "daemon/secret", "daemon/backoff", "daemon/mdns"}, thirdParty: []string{"github.com/eclipse/paho.mqtt.golang", "golang.org/x/net/proxy"}},
-	"daemon/output/terminal": {onair: []string{"daemon/output", "mapping"}},
+	"daemon/output/mqtt": {onair: []string{"daemon/output", "mapping", "daemon/secret", "daemon/backoff", "daemon/mdns"}, thirdParty: []string{"github.com/eclipse/paho.mqtt.golang", "golang.org/x/net/proxy"}},
+	// The embedded test broker.
+	"daemon/output/mqtt/mqtttest": {thirdParty: []string{"github.com/mochi-mqtt/server/v2"}},
+	"daemon/output/terminal":      {onair: []string{"daemon/output", "mapping"}},
 	// The web page and webhook outputs, being built on the same contract.
 	"daemon/output/web":     {onair: []string{"daemon/output", "mapping", "daemon/secret"}},
 	"daemon/output/webhook": {onair: []string{"daemon/output", "mapping", "daemon/secret", "daemon/mdns"}},
@@ -76,7 +78,7 @@ var layers = map[string]struct {
 
 // testHelpers are fakes and test benches: none may end up in the shipped
 // binary.
-var testHelpers = []string{"mapping/mappingtest", "devices/devicestest", "devices/usbip", "daemon/graph/graphtest", "daemon/auth/entratest"}
+var testHelpers = []string{"mapping/mappingtest", "devices/devicestest", "devices/usbip", "daemon/graph/graphtest", "daemon/auth/entratest", "daemon/output/mqtt/mqtttest"}
 
 type listedPackage struct {
 	ImportPath string

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"net"
 	"os"
 	"os/exec"
@@ -16,13 +15,10 @@ import (
 	"time"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
-	mochi "github.com/mochi-mqtt/server/v2"
-	"github.com/mochi-mqtt/server/v2/hooks/auth"
-	"github.com/mochi-mqtt/server/v2/listeners"
-	"github.com/mochi-mqtt/server/v2/packets"
 
 	"github.com/onair-dev/onair/daemon/config"
 	"github.com/onair-dev/onair/daemon/output"
+	"github.com/onair-dev/onair/daemon/output/mqtt/mqtttest"
 	"github.com/onair-dev/onair/mapping"
 )
 
@@ -52,51 +48,10 @@ func freePort(t *testing.T) string {
 	return addr
 }
 
+// startMochi runs an embedded broker for the test (mqtttest) and returns
+// its address.
 func startMochi(t *testing.T) string {
-	srv := mochi.New(&mochi.Options{InlineClient: true, Logger: slog.New(slog.DiscardHandler)})
-	srv.AddHook(new(auth.AllowHook), nil)
-	srv.AddHook(new(retainOrder), nil)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.AddListener(listeners.NewNet("t", ln)); err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve()
-	t.Cleanup(func() { srv.Close() })
-	return ln.Addr().String()
-}
-
-// retainOrder works around a data race in mochi v2.7.9: a subscription's
-// scan of the retained messages (TopicsIndex.scanMessages, no lock) runs
-// after the SUBACK is sent, so a client that waited for its SUBACK may
-// race a retained publish of another client with that scan. observe waits
-// until the scan is over (a retained message it delivers arrives), and
-// this hook makes that order visible to the race detector: the retained
-// delivery and every publish pass through one mutex.
-type retainOrder struct {
-	mochi.HookBase
-	mu sync.Mutex
-}
-
-func (h *retainOrder) ID() string { return "retain-order" }
-
-func (h *retainOrder) Provides(b byte) bool {
-	return b == mochi.OnPublish || b == mochi.OnRetainPublished
-}
-
-func (h *retainOrder) OnPublish(_ *mochi.Client, pk packets.Packet) (packets.Packet, error) {
-	h.mu.Lock()
-	//lint:ignore SA2001 an empty critical section: the ordering is the point
-	h.mu.Unlock()
-	return pk, nil
-}
-
-func (h *retainOrder) OnRetainPublished(*mochi.Client, packets.Packet) {
-	h.mu.Lock()
-	//lint:ignore SA2001 as in OnPublish
-	h.mu.Unlock()
+	return mqtttest.Start(t, mqtttest.Options{}).Addr
 }
 
 // startMosquitto runs Debian's mosquitto on a loopback port, for
@@ -142,7 +97,7 @@ func observe(t *testing.T, addr string) *observer {
 		t.Fatalf("observer connect: %v", tok.Error())
 	}
 	// A retained marker, delivered by the subscription's retained scan:
-	// once it arrives the broker has finished that scan (see retainOrder).
+	// once it arrives the broker has finished that scan (see mqtttest).
 	marker := fmt.Sprintf("test/observer-%d", time.Now().UnixNano())
 	if tok := o.c.Publish(marker, 1, true, "ready"); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
 		t.Fatalf("observer marker: %v", tok.Error())

@@ -3,7 +3,6 @@ package mqtt
 import (
 	"context"
 	"crypto/tls"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -16,8 +15,9 @@ import (
 
 	mqttpackets "github.com/eclipse/paho.mqtt.golang/packets"
 	mochi "github.com/mochi-mqtt/server/v2"
-	"github.com/mochi-mqtt/server/v2/listeners"
 	"github.com/mochi-mqtt/server/v2/packets"
+
+	"github.com/onair-dev/onair/daemon/output/mqtt/mqtttest"
 )
 
 // Test harness: an embedded mochi-mqtt broker on loopback, an observer that
@@ -97,158 +97,13 @@ type msg struct {
 
 func is(want string) func(string) bool { return func(s string) bool { return s == want } }
 
-// authHook allows everyone, or only user/pass when user is set.
-type authHook struct {
-	mochi.HookBase
-	user, pass string
-}
-
-func (h *authHook) ID() string { return "test-auth" }
-func (h *authHook) Provides(b byte) bool {
-	return b == mochi.OnConnectAuthenticate || b == mochi.OnACLCheck
-}
-func (h *authHook) OnConnectAuthenticate(_ *mochi.Client, pk packets.Packet) bool {
-	return h.user == "" || (string(pk.Connect.Username) == h.user && string(pk.Connect.Password) == h.pass)
-}
-func (h *authHook) OnACLCheck(*mochi.Client, string, bool) bool { return true }
-
+// broker is an embedded broker (mqtttest) whose routed messages are
+// recorded in msgs.
 type broker struct {
+	*mqtttest.Broker
 	srv  *mochi.Server
-	ln   *trackingListener
 	addr string
 	msgs *feed[msg]
-	once sync.Once
-}
-
-// trackingListener remembers accepted connections so that stop can drop
-// them before closing the broker.
-type trackingListener struct {
-	net.Listener
-	mu    sync.Mutex
-	conns []net.Conn
-}
-
-func (l *trackingListener) Accept() (net.Conn, error) {
-	c, err := l.Listener.Accept()
-	if err == nil {
-		l.mu.Lock()
-		l.conns = append(l.conns, c)
-		l.mu.Unlock()
-	}
-	return c, err
-}
-
-func (l *trackingListener) closeConns() {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	for _, c := range l.conns {
-		c.Close()
-	}
-	l.conns = nil
-}
-
-// connectGate and takeoverHook make mochi's session takeover atomic, as
-// mosquitto's is. mochi v2.7.9 (Server.attachClient) has two races when a
-// client ID connects again, and either leaves a client connected and
-// served that the next CONNECT with its ID no longer finds, so it is never
-// knocked off: two twins then sit side by side and
-// TestTwinWithTheSameClientIDIsNamed waits in vain (2 runs in 60 with
-// both cores busy, 1 in 15 under Wine).
-//
-//   - Two CONNECTs at once: it looks up the session to take over and
-//     stores the new client in two steps without a lock
-//     (inheritClientSession, then Clients.Add); both can find the same
-//     one, and the second Add overwrites the first. connectGate lets one
-//     connection at a time from its first read (the CONNECT) to its first
-//     write (the CONNACK, written after the Add), or its end.
-//   - The client taken over: its connection is closed before it is marked
-//     taken over, and when its read loop ends unmarked it deletes its ID
-//     from the client map, which by then may hold the new client.
-//     takeoverHook holds it in OnDisconnect until the taker has written
-//     its CONNACK, so it is marked by the time it looks.
-type connectGate struct{ mu sync.Mutex }
-
-// wait returns when no connection holds the gate.
-func (g *connectGate) wait() {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-}
-
-type takeoverHook struct {
-	mochi.HookBase
-	gate *connectGate
-}
-
-func (h *takeoverHook) ID() string           { return "test-takeover" }
-func (h *takeoverHook) Provides(b byte) bool { return b == mochi.OnDisconnect }
-func (h *takeoverHook) OnDisconnect(cl *mochi.Client, _ error, _ bool) {
-	if errors.Is(cl.StopCause(), packets.ErrSessionTakenOver) {
-		h.gate.wait()
-	}
-}
-
-type takeoverListener struct {
-	net.Listener
-	gate *connectGate
-}
-
-func (l takeoverListener) Accept() (net.Conn, error) {
-	c, err := l.Listener.Accept()
-	if err != nil {
-		return nil, err
-	}
-	return &takeoverConn{Conn: c, gate: l.gate}, nil
-}
-
-// takeoverConn holds the gate from its first Read until its first Write, a
-// failed Read or Close, whichever comes first.
-type takeoverConn struct {
-	net.Conn
-	gate *connectGate
-	mu   sync.Mutex
-	// state: 0 before the first Read, 1 holding the gate, 2 done with it.
-	state int
-}
-
-func (c *takeoverConn) enter() {
-	c.mu.Lock()
-	first := c.state == 0
-	if first {
-		c.state = 1
-	}
-	c.mu.Unlock()
-	if first {
-		c.gate.mu.Lock()
-	}
-}
-
-func (c *takeoverConn) leave() {
-	c.mu.Lock()
-	held := c.state == 1
-	c.state = 2
-	c.mu.Unlock()
-	if held {
-		c.gate.mu.Unlock()
-	}
-}
-
-func (c *takeoverConn) Read(p []byte) (int, error) {
-	c.enter()
-	n, err := c.Conn.Read(p)
-	if err != nil {
-		c.leave()
-	}
-	return n, err
-}
-
-func (c *takeoverConn) Write(p []byte) (int, error) {
-	c.leave()
-	return c.Conn.Write(p)
-}
-
-func (c *takeoverConn) Close() error {
-	c.leave()
-	return c.Conn.Close()
 }
 
 type brokerOpts struct {
@@ -259,61 +114,19 @@ type brokerOpts struct {
 
 func startBroker(t testing.TB, o brokerOpts) *broker {
 	t.Helper()
-	if o.addr == "" {
-		o.addr = "127.0.0.1:0"
-	}
-	ln, err := net.Listen("tcp", o.addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	tl := &trackingListener{Listener: ln}
-	ln = tl
-	if o.tls != nil {
-		ln = tls.NewListener(ln, o.tls)
-	}
-	gate := &connectGate{}
-	ln = takeoverListener{Listener: ln, gate: gate}
-	srv := mochi.New(&mochi.Options{InlineClient: true, Logger: slog.New(slog.DiscardHandler)})
-	if err := srv.AddHook(&authHook{user: o.user, pass: o.pass}, nil); err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.AddHook(&takeoverHook{gate: gate}, nil); err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.AddListener(listeners.NewNet("test", ln)); err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Serve(); err != nil {
-		t.Fatal(err)
-	}
-	b := &broker{srv: srv, ln: tl, addr: addr, msgs: &feed[msg]{}}
-	err = srv.Subscribe("#", 1, func(_ *mochi.Client, _ packets.Subscription, pk packets.Packet) {
+	mb := mqtttest.Start(t, mqtttest.Options{Addr: o.addr, User: o.user, Pass: o.pass, TLS: o.tls})
+	b := &broker{Broker: mb, srv: mb.Server, addr: mb.Addr, msgs: &feed[msg]{}}
+	err := b.srv.Subscribe("#", 1, func(_ *mochi.Client, _ packets.Subscription, pk packets.Packet) {
 		b.msgs.add(msg{topic: pk.TopicName, payload: string(pk.Payload), retain: pk.FixedHeader.Retain})
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(b.stop)
 	return b
 }
 
-// stop drops every client and closes the broker. mochi v2.7.9's Close can
-// deadlock when a client is removed while it walks the client list
-// (Clients.GetByListener takes its read lock twice), so the connections are
-// dropped first and Close waits, bounded, until mochi has removed them.
-func (b *broker) stop() {
-	b.once.Do(func() {
-		b.ln.Close()
-		b.ln.closeConns()
-		deadline := time.Now().Add(5 * time.Second)
-		for b.srv.Clients.Len() > 1 && time.Now().Before(deadline) { // 1: the inline client
-			t := time.NewTimer(time.Millisecond)
-			<-t.C
-		}
-		_ = b.srv.Close()
-	})
-}
+// stop drops every client and closes the broker (mqtttest.Broker.Stop).
+func (b *broker) stop() { b.Stop() }
 
 // wait waits for a message on topic, at or after index from, whose payload
 // satisfies pred (nil: any payload).
